@@ -31,4 +31,7 @@ backend.add(import('@backstage/plugin-user-settings-backend'));
 // Exposes registered actions (ours included) to AI assistants over MCP.
 backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
+backend.add(import('@model-factory/plugin-sagemaker-mlflow-backend'));
+backend.add(import('@model-factory/plugin-scaffolder-backend-module-sagemaker-mlflow'));
+backend.add(import('@model-factory/plugin-search-backend-module-sagemaker-mlflow'));
 backend.start();

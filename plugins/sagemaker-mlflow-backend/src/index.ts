@@ -1,0 +1,1 @@
+export { sagemakerMlflowPlugin as default } from './plugin';

@@ -1,0 +1,7 @@
+/**
+ * Types, annotation names and permissions shared by the Model Factory frontend and backend plugins.
+ *
+ * @packageDocumentation
+ */
+export * from './annotations';
+export * from './permissions';

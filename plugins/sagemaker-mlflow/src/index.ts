@@ -1,0 +1,11 @@
+/**
+ * Model Factory frontend plugin: SageMaker pipelines, MLflow models and endpoints on the entity page.
+ * The New Frontend System form is in `/alpha`.
+ *
+ * @packageDocumentation
+ */
+export {
+  sagemakerMlflowPlugin,
+  EntitySageMakerMlflowContent,
+} from './plugin';
+export { isSageMakerMlflowAvailable } from '@model-factory/plugin-sagemaker-mlflow-common';

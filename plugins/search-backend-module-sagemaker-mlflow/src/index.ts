@@ -1,0 +1,8 @@
+/***/
+/**
+ * The sagemaker-mlflow backend module for the search plugin.
+ *
+ * @packageDocumentation
+ */
+
+export { searchModuleSagemakerMlflow as default } from './module';
