@@ -1,0 +1,86 @@
+# Sourced after setup.sh: starts and stops the local stack's processes. Every process started here is
+# recorded by PID (as its own process group) and stopped by stop_stack, never by name or port.
+STACK_PIDS=()
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Prints the command holding a port, when the system can tell.
+port_owner() {
+  command -v ss >/dev/null 2>&1 || return 0
+  ss -ltnpH "sport = :$1" 2>/dev/null | sed -n 's/.*users:((\("[^"]*"\).*/\1/p' | head -1
+}
+
+# Fails with one clear message listing every busy port; kills nothing.
+require_free_ports() {
+  local busy=() port
+  for port in "$@"; do
+    if port_in_use "$port"; then busy+=("$port$(o=$(port_owner "$port"); [ -n "$o" ] && echo " (held by $o)")"); fi
+  done
+  if [ ${#busy[@]} -gt 0 ]; then
+    printf '\033[31m[model-factory] port(s) already in use: %s\033[0m\n' "${busy[*]}" >&2
+    printf '[model-factory] Stop whatever holds them (or a portal already running) and run this again; nothing was started or stopped.\n' >&2
+    return 1
+  fi
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+
+# start_process NAME LOGFILE CMD...: runs CMD in its own process group, output to LOGFILE.
+start_process() {
+  local name=$1 logfile=$2; shift 2
+  mkdir -p "$(dirname "$logfile")"
+  setsid "$@" >"$logfile" 2>&1 &
+  STACK_PIDS+=("$!")
+  log "started $name (pid $!, log ${logfile#"$ROOT"/})"
+}
+
+# wait_for_http NAME URL SECONDS PID: waits until URL answers; fails early if the process died.
+wait_for_http() {
+  local name=$1 url=$2 seconds=$3 pid=$4 logfile=${5:-} i
+  for ((i = 0; i < seconds * 4; i++)); do
+    curl -sf -o /dev/null "$url" && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+      [ -n "$logfile" ] && tail -n 20 "$logfile" >&2
+      die "$name exited before answering at $url"
+    fi
+    sleep 0.25
+  done
+  die "$name did not answer at $url within ${seconds}s"
+}
+
+start_mlflow() { # PORT STORE_DIR
+  local port=$1 dir=$2
+  mkdir -p "$dir/artifacts"
+  start_process "MLflow :$port" "$dir/mlflow.log" \
+    mlflow server --host 127.0.0.1 --port "$port" --workers 1 \
+    --backend-store-uri "sqlite:///$dir/mlflow.db" \
+    --artifacts-destination "$dir/artifacts"
+  wait_for_http MLflow "http://127.0.0.1:$port/health" 90 "${STACK_PIDS[-1]}" "$dir/mlflow.log"
+}
+
+start_moto() { # PORT LOG_DIR
+  start_process "SageMaker emulator (moto) :$1" "$2/moto.log" moto_server -H 127.0.0.1 -p "$1"
+  wait_for_http moto "http://127.0.0.1:$1/moto-api/" 30 "${STACK_PIDS[-1]}" "$2/moto.log"
+}
+
+start_model_server() { # PORT MLFLOW_URL MODEL_URI LOG_DIR
+  MLFLOW_TRACKING_URI=$2 start_process "demo model endpoint :$1" "$4/model-server.log" \
+    mlflow models serve -m "$3" -h 127.0.0.1 -p "$1" --env-manager local --workers 1
+  wait_for_http "model server" "http://127.0.0.1:$1/ping" 120 "${STACK_PIDS[-1]}" "$4/model-server.log"
+}
+
+seed_demo_data() { # MLFLOW_URL SAGEMAKER_ENDPOINT LOG_DIR
+  log "seeding demo data (MLflow runs and versions, SageMaker pipeline, packages, endpoint)"
+  python -W ignore "$ROOT/dev/seed/seed.py" --mlflow-url "$1" --sagemaker-endpoint "$2" >"$3/seed.log" 2>&1 ||
+    { tail -n 30 "$3/seed.log" >&2; die "seeding failed (log: $3/seed.log)"; }
+}
+
+stop_stack() {
+  local pid
+  for pid in "${STACK_PIDS[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  for pid in "${STACK_PIDS[@]}"; do
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  done
+  STACK_PIDS=()
+}
