@@ -32,6 +32,10 @@ backend.add(import('@backstage/plugin-user-settings-backend'));
 backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
 backend.add(import('@model-factory/plugin-sagemaker-mlflow-backend'));
-backend.add(import('@model-factory/plugin-scaffolder-backend-module-sagemaker-mlflow'));
-backend.add(import('@model-factory/plugin-search-backend-module-sagemaker-mlflow'));
+backend.add(
+  import('@model-factory/plugin-scaffolder-backend-module-sagemaker-mlflow'),
+);
+backend.add(
+  import('@model-factory/plugin-search-backend-module-sagemaker-mlflow'),
+);
 backend.start();

@@ -5,8 +5,10 @@ export const ANNOTATION_PIPELINE_ARN = 'aws.amazon.com/sagemaker-pipeline-arn';
 export const ANNOTATION_MODEL_PACKAGE_GROUP_ARN =
   'aws.amazon.com/sagemaker-model-package-group-arn';
 /** Comma-separated endpoint ARNs, e.g. staging and prod. */
-export const ANNOTATION_ENDPOINT_ARNS = 'aws.amazon.com/sagemaker-endpoint-arns';
-export const ANNOTATION_REGISTERED_MODEL_NAME = 'mlflow.org/registered-model-name';
+export const ANNOTATION_ENDPOINT_ARNS =
+  'aws.amazon.com/sagemaker-endpoint-arns';
+export const ANNOTATION_REGISTERED_MODEL_NAME =
+  'mlflow.org/registered-model-name';
 export const ANNOTATION_EXPERIMENT_NAME = 'mlflow.org/experiment-name';
 /** A server name from `sagemakerMlflow.mlflow.servers`, never a URL; defaults to `default`. */
 export const ANNOTATION_TRACKING_SERVER = 'mlflow.org/tracking-server';

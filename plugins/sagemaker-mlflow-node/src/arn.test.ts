@@ -23,7 +23,7 @@ describe('parseSageMakerArn', () => {
         'arn:aws:sagemaker:eu-west-1:123456789012:endpoint/churn-prod',
         'pipeline',
       ),
-    ).toThrow("names a endpoint, expected a pipeline");
+    ).toThrow('names a endpoint, expected a pipeline');
   });
 
   it.each([

@@ -31,5 +31,12 @@ export function parseSageMakerArn(
       `'${arn}' names a ${resourceType}, expected a ${expectedType}`,
     );
   }
-  return { arn: arn.trim(), partition, region, accountId, resourceType, resourceName };
+  return {
+    arn: arn.trim(),
+    partition,
+    region,
+    accountId,
+    resourceType,
+    resourceName,
+  };
 }

@@ -27,12 +27,18 @@ describe('readEntityBinding', () => {
       state: 'bound',
       value: { resourceName: 'churn' },
     });
-    expect(binding.endpoints.state === 'bound' && binding.endpoints.value.map(e => e.accountId)).toEqual([
-      '123456789012',
-      '210987654321',
-    ]);
-    expect(binding.registeredModelName).toEqual({ state: 'bound', value: 'churn' });
-    expect(binding.experimentName).toEqual({ state: 'bound', value: '/ml/churn' });
+    expect(
+      binding.endpoints.state === 'bound' &&
+        binding.endpoints.value.map(e => e.accountId),
+    ).toEqual(['123456789012', '210987654321']);
+    expect(binding.registeredModelName).toEqual({
+      state: 'bound',
+      value: 'churn',
+    });
+    expect(binding.experimentName).toEqual({
+      state: 'bound',
+      value: '/ml/churn',
+    });
     expect(binding.trackingServer).toBe('shared');
   });
 
@@ -48,7 +54,10 @@ describe('readEntityBinding', () => {
       annotation: 'aws.amazon.com/sagemaker-pipeline-arn',
       message: expect.stringContaining('aws.amazon.com/sagemaker-pipeline-arn'),
     });
-    expect(binding.registeredModelName).toEqual({ state: 'bound', value: 'churn' });
+    expect(binding.registeredModelName).toEqual({
+      state: 'bound',
+      value: 'churn',
+    });
     expect(binding.modelPackageGroup).toEqual({ state: 'absent' });
     expect(binding.trackingServer).toBe('default');
   });

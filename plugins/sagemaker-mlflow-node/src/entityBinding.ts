@@ -26,7 +26,7 @@ export interface EntityBinding {
 }
 
 // MLflow names are free text, but a control character or an over-long value is a typo, not a model.
-const MLFLOW_NAME = /^[^\u0000-\u001f]{1,256}$/;
+const MLFLOW_NAME = /^\P{Cc}{1,256}$/u;
 
 function read<T>(
   entity: Entity,

@@ -4,8 +4,5 @@
  *
  * @packageDocumentation
  */
-export {
-  sagemakerMlflowPlugin,
-  EntitySageMakerMlflowContent,
-} from './plugin';
+export { sagemakerMlflowPlugin, EntitySageMakerMlflowContent } from './plugin';
 export { isSageMakerMlflowAvailable } from '@model-factory/plugin-sagemaker-mlflow-common';

@@ -3,7 +3,10 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type { Entity } from '@backstage/catalog-model';
 import { MlModelCollatorFactory } from './MlModelCollatorFactory';
 
-const component = (name: string, annotations: Record<string, string>): Entity => ({
+const component = (
+  name: string,
+  annotations: Record<string, string>,
+): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Component',
   metadata: { name, description: `${name} classifier`, annotations },
@@ -20,11 +23,16 @@ describe('MlModelCollatorFactory', () => {
   it('indexes the registered model of each annotated entity, linked to its tab', async () => {
     const catalog = catalogServiceMock({
       entities: [
-        component('demo-model', { 'mlflow.org/registered-model-name': 'demo-model' }),
+        component('demo-model', {
+          'mlflow.org/registered-model-name': 'demo-model',
+        }),
         component('web-shop', {}),
       ],
     });
-    const factory = new MlModelCollatorFactory({ catalog, auth: mockServices.auth() });
+    const factory = new MlModelCollatorFactory({
+      catalog,
+      auth: mockServices.auth(),
+    });
 
     expect(factory.type).toBe('ml-model');
     expect(await collect(factory)).toEqual([

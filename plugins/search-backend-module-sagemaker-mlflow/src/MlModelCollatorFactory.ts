@@ -62,7 +62,9 @@ function toDocument(entity: Entity, modelName: string): MlModelDocument {
   return {
     title: modelName,
     text: entity.metadata.description ?? '',
-    location: `/catalog/${namespace}/${entity.kind.toLocaleLowerCase('en-US')}/${entity.metadata.name}/sagemaker-mlflow`,
+    location: `/catalog/${namespace}/${entity.kind.toLocaleLowerCase(
+      'en-US',
+    )}/${entity.metadata.name}/sagemaker-mlflow`,
     modelName,
     entityRef,
     owner: String(entity.spec?.owner ?? ''),

@@ -25,7 +25,9 @@ describe('EntitySageMakerMlflowContent', () => {
       </EntityProvider>,
     );
     expect(
-      screen.getByText('arn:aws:sagemaker:us-east-1:123456789012:pipeline/demo-model'),
+      screen.getByText(
+        'arn:aws:sagemaker:us-east-1:123456789012:pipeline/demo-model',
+      ),
     ).toBeInTheDocument();
     expect(screen.getByText('demo-model')).toBeInTheDocument();
   });

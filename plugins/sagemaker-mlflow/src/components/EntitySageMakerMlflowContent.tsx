@@ -2,7 +2,11 @@ import {
   MissingAnnotationEmptyState,
   useEntity,
 } from '@backstage/plugin-catalog-react';
-import { Content, InfoCard, StructuredMetadataTable } from '@backstage/core-components';
+import {
+  Content,
+  InfoCard,
+  StructuredMetadataTable,
+} from '@backstage/core-components';
 import {
   ANNOTATION_ENDPOINT_ARNS,
   ANNOTATION_EXPERIMENT_NAME,
@@ -27,7 +31,9 @@ const LABELS: Array<[string, string]> = [
 export function EntitySageMakerMlflowContent() {
   const { entity } = useEntity();
   if (!isSageMakerMlflowAvailable(entity)) {
-    return <MissingAnnotationEmptyState annotation={[...RESOURCE_ANNOTATIONS]} />;
+    return (
+      <MissingAnnotationEmptyState annotation={[...RESOURCE_ANNOTATIONS]} />
+    );
   }
   const annotations = entity.metadata.annotations ?? {};
   const metadata = Object.fromEntries(

@@ -23,7 +23,8 @@ export function createCatalogAnnotationsAction() {
     supportsDryRun: true,
     examples: [
       {
-        description: 'Annotations for a churn model with a staging and a prod endpoint',
+        description:
+          'Annotations for a churn model with a staging and a prod endpoint',
         example: [
           'steps:',
           '  - id: annotations',
@@ -42,25 +43,50 @@ export function createCatalogAnnotationsAction() {
     schema: {
       input: {
         accountId: z =>
-          z.string().regex(/^\d{12}$/, 'accountId must be a 12-digit AWS account id'),
+          z
+            .string()
+            .regex(/^\d{12}$/, 'accountId must be a 12-digit AWS account id'),
         region: z =>
           z
             .string()
-            .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like eu-west-1'),
+            .regex(
+              /^[a-z]{2}(-[a-z]+)+-\d$/,
+              'region must look like eu-west-1',
+            ),
         pipelineName: z =>
-          z.string().regex(SAGEMAKER_NAME, 'pipelineName must be a SageMaker name (letters, digits, hyphens)'),
+          z
+            .string()
+            .regex(
+              SAGEMAKER_NAME,
+              'pipelineName must be a SageMaker name (letters, digits, hyphens)',
+            ),
         modelPackageGroupName: z =>
-          z.string().regex(SAGEMAKER_NAME, 'modelPackageGroupName must be a SageMaker name (letters, digits, hyphens)'),
+          z
+            .string()
+            .regex(
+              SAGEMAKER_NAME,
+              'modelPackageGroupName must be a SageMaker name (letters, digits, hyphens)',
+            ),
         endpointNames: z =>
           z
-            .array(z.string().regex(SAGEMAKER_NAME, 'each endpoint name must be a SageMaker name'))
+            .array(
+              z
+                .string()
+                .regex(
+                  SAGEMAKER_NAME,
+                  'each endpoint name must be a SageMaker name',
+                ),
+            )
             .default([]),
         registeredModelName: z => z.string().min(1).max(256),
         experimentName: z => z.string().min(1).max(256),
         trackingServer: z =>
           z
             .string()
-            .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'trackingServer must be a server name from config, not a URL')
+            .regex(
+              /^[a-z0-9][a-z0-9-]{0,62}$/,
+              'trackingServer must be a server name from config, not a URL',
+            )
             .default('default'),
       },
       output: {
