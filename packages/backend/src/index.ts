@@ -26,7 +26,6 @@ backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-pg'));
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 
-backend.add(import('@backstage/plugin-user-settings-backend'));
 
 // Exposes registered actions (ours included) to AI assistants over MCP.
 backend.add(import('@backstage/plugin-mcp-actions-backend'));

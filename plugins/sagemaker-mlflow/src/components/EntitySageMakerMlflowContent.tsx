@@ -47,7 +47,10 @@ export function EntitySageMakerMlflowContent() {
   return (
     <Content>
       <InfoCard title="Model resources">
-        <StructuredMetadataTable metadata={metadata} />
+        <StructuredMetadataTable
+          metadata={metadata}
+          options={{ titleFormat: (label: string) => label }}
+        />
       </InfoCard>
     </Content>
   );
