@@ -10,9 +10,12 @@ IMAGE_URI = "123456789012.dkr.ecr.us-east-1.amazonaws.com/mlflow-pyfunc:3.17.2"
 ARTIFACT_BUCKET = "model-factory-demo-artifacts"
 
 
+def _step(name: str, kind: str, depends: tuple[str, ...] = ()) -> dict:
+    return {"Name": name, "Type": kind, "DependsOn": list(depends), "Arguments": {}}
+
+
 def pipeline_definition(pipeline_name: str) -> str:
     """The shape SageMaker Pipelines stores: parameters, then preprocess → train → evaluate → gate → register."""
-    step = lambda name, kind, depends=(), **extra: {"Name": name, "Type": kind, "DependsOn": list(depends), "Arguments": {}, **extra}  # noqa: E731
     return json.dumps(
         {
             "Version": "2020-12-01",
@@ -24,12 +27,12 @@ def pipeline_definition(pipeline_name: str) -> str:
                 {"Name": "RegularizationC", "Type": "Float", "DefaultValue": 1.0},
             ],
             "Steps": [
-                step("Preprocess", "Processing"),
-                step("Train", "Training", ["Preprocess"]),
-                step("Evaluate", "Processing", ["Train"]),
-                step("CheckMetricGate", "Condition", ["Evaluate"]),
-                step("RegisterModel", "RegisterModel", ["CheckMetricGate"]),
-                step("FailGate", "Fail", ["CheckMetricGate"]),
+                _step("Preprocess", "Processing"),
+                _step("Train", "Training", ("Preprocess",)),
+                _step("Evaluate", "Processing", ("Train",)),
+                _step("CheckMetricGate", "Condition", ("Evaluate",)),
+                _step("RegisterModel", "RegisterModel", ("CheckMetricGate",)),
+                _step("FailGate", "Fail", ("CheckMetricGate",)),
             ],
         }
     )
