@@ -1,4 +1,5 @@
 import { createBackend } from '@backstage/backend-defaults';
+import { modelFactoryPermissionPolicyModule } from './permissionPolicy';
 
 const backend = createBackend();
 
@@ -17,15 +18,13 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+// Reads follow the catalog; Model Factory's writes are for the entity's owners.
+backend.add(modelFactoryPermissionPolicyModule);
 
 // Search: Lunr in memory locally, PostgreSQL when the database is PostgreSQL (production).
 backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-pg'));
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));
-
 
 // Exposes registered actions (ours included) to AI assistants over MCP.
 backend.add(import('@backstage/plugin-mcp-actions-backend'));

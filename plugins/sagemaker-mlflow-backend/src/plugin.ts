@@ -2,8 +2,22 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
+import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { sagemakerMlflowPermissions } from '@model-factory/plugin-sagemaker-mlflow-common';
+import {
+  EndpointInvoker,
+  MlflowClients,
+  readSageMakerMlflowConfig,
+  SageMakerClients,
+} from '@model-factory/plugin-sagemaker-mlflow-node';
+import { registerActions } from './actions';
 import { createRouter } from './router';
+import { Endpoints } from './service/endpoints';
+import { ModelVersions } from './service/modelVersions';
+import { Pipelines } from './service/pipelines';
+import { UpstreamCache } from './service/UpstreamCache';
 
 /**
  * The Model Factory backend plugin: entity-scoped SageMaker and MLflow routes under /api/sagemaker-mlflow.
@@ -15,13 +29,65 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
   register(env) {
     env.registerInit({
       deps: {
+        rootConfig: coreServices.rootConfig,
         httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        cache: coreServices.cache,
+        catalog: catalogServiceRef,
+        actionsRegistry: actionsRegistryServiceRef,
       },
-      async init({ httpRouter, permissionsRegistry }) {
-        permissionsRegistry.addPermissions(sagemakerMlflowPermissions);
-        httpRouter.use(await createRouter());
-        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+      async init(deps) {
+        const config = readSageMakerMlflowConfig(deps.rootConfig);
+        const credentialsManager = DefaultAwsCredentialsManager.fromConfig(
+          deps.rootConfig,
+        );
+        const sagemaker = new SageMakerClients({
+          credentialsManager,
+          endpoint: config.sagemakerEndpoint,
+          timeoutMs: config.upstreamTimeoutMs,
+          invokeTimeoutMs: config.invoke.timeoutMs,
+        });
+        const service = {
+          config,
+          sagemaker,
+          mlflow: new MlflowClients(config, credentialsManager),
+          invoker: new EndpointInvoker({
+            clients: sagemaker,
+            routes: config.endpointRoutes,
+            timeoutMs: config.invoke.timeoutMs,
+          }),
+          cache: new UpstreamCache(deps.cache, config.cacheTtlSeconds * 1000),
+        };
+        const pipelines = new Pipelines(service);
+        const versions = new ModelVersions(service);
+        const endpoints = new Endpoints(service);
+
+        deps.permissionsRegistry.addPermissions(sagemakerMlflowPermissions);
+        registerActions({
+          actionsRegistry: deps.actionsRegistry,
+          catalog: deps.catalog,
+          pipelines,
+          versions,
+        });
+        deps.httpRouter.use(
+          await createRouter({
+            httpAuth: deps.httpAuth,
+            catalog: deps.catalog,
+            permissions: deps.permissions,
+            auditor: deps.auditor,
+            pipelines,
+            versions,
+            endpoints,
+            maxPayloadBytes: config.invoke.maxPayloadBytes,
+          }),
+        );
+        deps.httpRouter.addAuthPolicy({
+          path: '/health',
+          allow: 'unauthenticated',
+        });
       },
     });
   },

@@ -1,13 +1,307 @@
-import express from 'express';
+import type {
+  AuditorService,
+  BackstageCredentials,
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError } from '@backstage/errors';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  AuthorizeResult,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
+import {
+  endpointInvokePermission,
+  modelApprovePermission,
+  pipelineExecutePermission,
+  Summary,
+} from '@model-factory/plugin-sagemaker-mlflow-common';
+import express, { ErrorRequestHandler, Request } from 'express';
 import Router from 'express-promise-router';
+import { z } from 'zod';
+import { EntityContext, loadEntityContext } from './service/EntityContext';
+import type { Endpoints } from './service/endpoints';
+import type { ModelVersions } from './service/modelVersions';
+import type { Pipelines } from './service/pipelines';
+import { settle } from './service/sections';
+import { upstreamErrorHandler } from './upstreamErrorHandler';
 
-export async function createRouter(): Promise<express.Router> {
+export interface RouterOptions {
+  httpAuth: HttpAuthService;
+  catalog: CatalogService;
+  permissions: PermissionsService;
+  auditor: AuditorService;
+  pipelines: Pipelines;
+  versions: ModelVersions;
+  endpoints: Endpoints;
+  maxPayloadBytes: number;
+}
+
+const pageQuery = z.object({
+  pageSize: z.coerce.number().int().min(1).max(200).default(20),
+  pageToken: z.string().max(4096).optional(),
+});
+const startBody = z
+  .object({
+    displayName: z
+      .string()
+      .regex(
+        /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,81}$/,
+        'displayName: letters, digits and hyphens',
+      )
+      .optional(),
+    parameters: z
+      .record(z.string().min(1).max(256), z.string().max(1024))
+      .optional(),
+  })
+  .strict();
+const approvalBody = z
+  .object({
+    status: z.enum(['Approved', 'Rejected']),
+    comment: z.string().max(1024).optional(),
+  })
+  .strict();
+
+const INVOKE_CONTENT_TYPES = ['application/json', 'text/csv'];
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) {
+    const issues = result.error.issues.map(
+      i => `${i.path.join('.') || what}: ${i.message}`,
+    );
+    throw new InputError(`Invalid ${what}: ${issues.join('; ')}`);
+  }
+  return result.data;
+}
+
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const {
+    httpAuth,
+    catalog,
+    permissions,
+    auditor,
+    pipelines,
+    versions,
+    endpoints,
+  } = options;
   const router = Router();
-  router.use(express.json());
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
 
+  const entityPath = '/v1/entities/:namespace/:kind/:name';
+
+  async function context(req: Request<any>): Promise<EntityContext> {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const { namespace, kind, name } = req.params;
+    return loadEntityContext(catalog, { namespace, kind, name }, credentials);
+  }
+
+  async function authorize(
+    permission: ResourcePermission<'catalog-entity'>,
+    ctx: EntityContext,
+    credentials: BackstageCredentials,
+  ) {
+    const [decision] = await permissions.authorize(
+      [{ permission, resourceRef: ctx.entityRef }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `You may not use ${permission.name} on ${ctx.entityRef}`,
+      );
+    }
+  }
+
+  /** Runs a write: permission, then the change, recorded with the auditor either way. */
+  async function write<T>(
+    req: Request<any>,
+    eventId: string,
+    permission: ResourcePermission<'catalog-entity'>,
+    meta: Record<string, string | undefined>,
+    change: (ctx: EntityContext) => Promise<T>,
+  ): Promise<T> {
+    const ctx = await context(req);
+    const event = await auditor.createEvent({
+      eventId,
+      request: req,
+      severityLevel: 'medium',
+      meta: { entityRef: ctx.entityRef, ...JSON.parse(JSON.stringify(meta)) },
+    });
+    try {
+      await authorize(permission, ctx, ctx.credentials);
+      const result = await change(ctx);
+      await event.success({ meta: JSON.parse(JSON.stringify(result ?? {})) });
+      return result;
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  router.get(`${entityPath}/summary`, async (req, res) => {
+    const ctx = await context(req);
+    // Each section loads and fails on its own: MLflow down still shows the SageMaker sections.
+    const [latestExecution, champion, latestVersion, endpointStates] =
+      await Promise.all([
+        settle(async () => (await pipelines.list(ctx, 1)).items[0] ?? null),
+        settle(() => versions.one(ctx, 'champion')),
+        settle(() => versions.one(ctx)),
+        settle(async () =>
+          (
+            await endpoints.list(ctx)
+          ).items.map(e => ({
+            name: e.name,
+            status: e.endpoint?.status ?? 'Unknown',
+          })),
+        ),
+      ]);
+    const summary: Summary = {
+      latestExecution,
+      champion,
+      latestVersion,
+      endpoints: endpointStates,
+    };
+    res.json(summary);
+  });
+
+  router.get(`${entityPath}/executions`, async (req, res) => {
+    const { pageSize, pageToken } = parse(pageQuery, req.query, 'query');
+    res.json(await pipelines.list(await context(req), pageSize, pageToken));
+  });
+
+  router.get(`${entityPath}/executions/:id`, async (req, res) => {
+    res.json(await pipelines.detail(await context(req), req.params.id));
+  });
+
+  router.post(
+    `${entityPath}/executions`,
+    express.json({ limit: '64kb' }),
+    async (req, res) => {
+      const body = parse(startBody, req.body, 'body');
+      const result = await write(
+        req,
+        'pipeline-execution-start',
+        pipelineExecutePermission,
+        { displayName: body.displayName },
+        ctx => pipelines.start(ctx, body),
+      );
+      res.status(201).json(result);
+    },
+  );
+
+  router.post(`${entityPath}/executions/:id/stop`, async (req, res) => {
+    const id = req.params.id;
+    res.json(
+      await write(
+        req,
+        'pipeline-execution-stop',
+        pipelineExecutePermission,
+        { executionId: id },
+        ctx => pipelines.stop(ctx, id),
+      ),
+    );
+  });
+
+  router.get(`${entityPath}/model-versions`, async (req, res) => {
+    const { pageSize, pageToken } = parse(pageQuery, req.query, 'query');
+    res.json(await versions.list(await context(req), pageSize, pageToken));
+  });
+
+  router.post(
+    `${entityPath}/model-versions/:version/approval`,
+    express.json({ limit: '16kb' }),
+    async (req, res) => {
+      const body = parse(approvalBody, req.body, 'body');
+      const version = req.params.version;
+      res.json(
+        await write(
+          req,
+          'model-version-approval',
+          modelApprovePermission,
+          { version, status: body.status },
+          ctx => versions.setApproval(ctx, version, body.status, body.comment),
+        ),
+      );
+    },
+  );
+
+  router.get(`${entityPath}/endpoints`, async (req, res) => {
+    res.json(await endpoints.list(await context(req)));
+  });
+
+  const rawBody = express.raw({
+    type: () => true,
+    limit: options.maxPayloadBytes,
+  });
+  router.post(
+    `${entityPath}/endpoints/:endpointName/invocations`,
+    (req, _res, next) => {
+      const type = (req.headers['content-type'] ?? '')
+        .split(';')[0]
+        .trim()
+        .toLowerCase();
+      if (!INVOKE_CONTENT_TYPES.includes(type)) {
+        next(
+          Object.assign(
+            new Error(
+              `Content-Type must be one of ${INVOKE_CONTENT_TYPES.join(
+                ', ',
+              )}; got '${type || 'none'}'`,
+            ),
+            { name: 'UnsupportedMediaTypeError' },
+          ),
+        );
+        return;
+      }
+      next();
+    },
+    rawBody,
+    async (req, res) => {
+      const endpointName = req.params.endpointName;
+      const contentType = (req.headers['content-type'] ?? '')
+        .split(';')[0]
+        .trim()
+        .toLowerCase();
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      if (body.length === 0)
+        throw new InputError(
+          'The request body is empty: send the payload for the endpoint',
+        );
+      res.json(
+        await write(
+          req,
+          'endpoint-invoke',
+          endpointInvokePermission,
+          { endpointName, bytes: String(body.length) },
+          ctx => endpoints.invoke(ctx, endpointName, body, contentType),
+        ),
+      );
+    },
+  );
+
+  router.post(
+    `${entityPath}/endpoints/:endpointName/validation`,
+    async (req, res) => {
+      const endpointName = req.params.endpointName;
+      res.json(
+        await write(
+          req,
+          'endpoint-validate',
+          endpointInvokePermission,
+          { endpointName },
+          ctx => endpoints.validate(ctx, endpointName),
+        ),
+      );
+    },
+  );
+
+  router.use(upstreamErrorHandler as ErrorRequestHandler);
   return router;
 }

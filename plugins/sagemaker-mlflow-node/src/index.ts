@@ -1,7 +1,16 @@
 /**
- * Node library of Model Factory: reads which SageMaker and MLflow resources a catalog entity names.
+ * Node library of Model Factory: SageMaker and MLflow clients, and which resources a catalog entity names.
  *
  * @packageDocumentation
  */
 export * from './arn';
+export * from './config';
 export * from './entityBinding';
+export * from './errors';
+export * from './mlflow/MlflowClient';
+export * from './mlflow/MlflowClients';
+export * from './mlflow/requestSigner';
+export * from './mlflow/types';
+export * from './sagemaker/awsErrors';
+export * from './sagemaker/EndpointInvoker';
+export * from './sagemaker/SageMakerClients';

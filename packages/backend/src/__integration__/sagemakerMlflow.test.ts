@@ -1,0 +1,656 @@
+import fs from 'fs';
+import net from 'net';
+import os from 'os';
+import path from 'path';
+import request from 'supertest';
+import {
+  DescribeModelPackageCommand,
+  ListModelPackagesCommand,
+  ListPipelineExecutionsCommand,
+  UpdateModelPackageCommand,
+} from '@aws-sdk/client-sagemaker';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import {
+  catalogConditions,
+  createCatalogConditionalDecision,
+} from '@backstage/plugin-catalog-backend/alpha';
+import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
+import permissionPlugin from '@backstage/plugin-permission-backend';
+import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
+import sagemakerMlflowPlugin from '@model-factory/plugin-sagemaker-mlflow-backend';
+import { ModelFactoryPermissionPolicy } from '../permissionPolicy';
+import { ARN, testStack } from '../__testUtils__/stack';
+import {
+  authWithActorsFactory,
+  httpAuthServiceFactory,
+  userInfoFromOrgFactory,
+} from '../__testUtils__/testServices';
+
+const stack = testStack();
+const GUEST = 'user:default/guest'; // member of ml-platform, which owns demo-model
+const VIEWER = 'user:default/viewer'; // reads, owns nothing
+const OUTSIDER = 'user:default/outsider'; // may not even read demo-model
+const as = (user: string) => mockCredentials.user.header(user);
+const base = '/api/sagemaker-mlflow/v1/entities/default/component';
+
+/** A TCP forwarder to MLflow that the test can stop, as if the MLflow server went down. */
+function stoppableProxy(
+  target: URL,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer(client => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => s.destroy());
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  return new Promise(resolve =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+        stop: () =>
+          new Promise(done => {
+            sockets.forEach(s => s.destroy());
+            server.close(() => done());
+          }),
+      }),
+    ),
+  );
+}
+
+function writeCatalog(dir: string) {
+  const component = (
+    name: string,
+    owner: string,
+    annotations: Record<string, string>,
+  ) => ({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name, annotations },
+    spec: { type: 'ml-model', lifecycle: 'experimental', owner },
+  });
+  const demo = {
+    'aws.amazon.com/sagemaker-pipeline-arn': ARN.pipeline,
+    'aws.amazon.com/sagemaker-model-package-group-arn': ARN.group,
+    'aws.amazon.com/sagemaker-endpoint-arns': ARN.endpoint,
+    'mlflow.org/registered-model-name': 'demo-model',
+    'mlflow.org/experiment-name': 'demo-model',
+  };
+  const entities = [
+    component('demo-model', 'group:default/ml-platform', demo),
+    component('broken-model', 'group:default/ml-platform', {
+      ...demo,
+      'aws.amazon.com/sagemaker-pipeline-arn': 'demo-model-pipeline',
+    }),
+    component('flaky-mlflow-model', 'group:default/ml-platform', {
+      ...demo,
+      'mlflow.org/tracking-server': 'via-proxy',
+    }),
+    {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Group',
+      metadata: { name: 'ml-platform' },
+      spec: { type: 'team', children: [] },
+    },
+    {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Group',
+      metadata: { name: 'data-analysts' },
+      spec: { type: 'team', children: [] },
+    },
+  ];
+  const file = path.join(dir, 'entities.yaml');
+  fs.writeFileSync(file, entities.map(e => JSON.stringify(e)).join('\n---\n'));
+  return file;
+}
+
+/** The shipped policy, plus: the outsider may read only what they own (nothing), to prove reads follow the catalog. */
+const testPolicyModule = createBackendModule({
+  pluginId: 'permission',
+  moduleId: 'test-policy',
+  register(reg) {
+    reg.registerInit({
+      deps: { policy: policyExtensionPoint, userInfo: coreServices.userInfo },
+      async init({ policy, userInfo }) {
+        const shipped = new ModelFactoryPermissionPolicy(userInfo);
+        policy.setPolicy({
+          async handle(req, user) {
+            if (
+              req.permission.name === catalogEntityReadPermission.name &&
+              user?.info.userEntityRef === OUTSIDER
+            ) {
+              return createCatalogConditionalDecision(
+                catalogEntityReadPermission,
+                catalogConditions.isEntityOwner({ claims: [OUTSIDER] }),
+              );
+            }
+            return shipped.handle(req, user);
+          },
+        });
+      },
+    });
+  },
+});
+
+describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageMaker emulator', () => {
+  let server: any;
+  let proxy: Awaited<ReturnType<typeof stoppableProxy>>;
+  let pendingPackageArn: string;
+
+  async function get(url: string, user = GUEST) {
+    return request(server).get(`${base}/${url}`).set('Authorization', as(user));
+  }
+
+  beforeAll(async () => {
+    const dir = fs.mkdtempSync(
+      path.join(os.tmpdir(), 'model-factory-catalog-'),
+    );
+    proxy = await stoppableProxy(new URL(stack.mlflowUrl));
+    const backend = await startTestBackend({
+      features: [
+        mockServices.rootConfig.factory({
+          data: {
+            catalog: {
+              rules: [{ allow: ['Component', 'Group'] }],
+              locations: [{ type: 'file', target: writeCatalog(dir) }],
+            },
+            permission: { enabled: true },
+            aws: {
+              accounts: [
+                {
+                  accountId: '123456789012',
+                  accessKeyId: 'model-factory-local',
+                  secretAccessKey: 'model-factory-local',
+                },
+              ],
+            },
+            sagemakerMlflow: {
+              sagemaker: { endpoint: stack.sagemakerEndpoint },
+              mlflow: {
+                servers: [
+                  { name: 'default', baseUrl: stack.mlflowUrl },
+                  { name: 'via-proxy', baseUrl: proxy.url },
+                ],
+              },
+              endpointRoutes: [
+                { endpointName: 'demo-model-staging', url: stack.modelUrl },
+              ],
+              invoke: { maxPayloadBytes: 64 * 1024, timeoutMs: 30000 },
+              upstreamTimeoutMs: 5000,
+            },
+          },
+        }),
+        authWithActorsFactory,
+        httpAuthServiceFactory,
+        userInfoFromOrgFactory({
+          [GUEST]: ['group:default/ml-platform'],
+          [VIEWER]: ['group:default/data-analysts'],
+        }),
+        catalogPlugin,
+        permissionPlugin,
+        testPolicyModule,
+        sagemakerMlflowPlugin,
+      ],
+    });
+    server = backend.server;
+    // Wait until the catalog has ingested the test entities.
+    for (let i = 0; i < 120; i++) {
+      const res = await get('flaky-mlflow-model/endpoints');
+      if (res.status !== 404) break;
+      await new Promise(r => setTimeout(r, 250));
+    }
+    const packages = await stack.sagemaker.send(
+      new ListModelPackagesCommand({ ModelPackageGroupName: 'demo-model' }),
+    );
+    pendingPackageArn = packages.ModelPackageSummaryList!.find(
+      p => p.ModelApprovalStatus === 'PendingManualApproval',
+    )!.ModelPackageArn!;
+  }, 60_000);
+
+  afterAll(async () => {
+    await proxy?.stop();
+    // Leave the shared stack as seeded for the layers that run after this one.
+    if (pendingPackageArn) {
+      await stack.sagemaker.send(
+        new UpdateModelPackageCommand({
+          ModelPackageArn: pendingPackageArn,
+          ModelApprovalStatus: 'PendingManualApproval',
+        }),
+      );
+    }
+  });
+
+  describe('reads', () => {
+    it('lists the pipeline executions from the emulator, with the metrics of their MLflow runs', async () => {
+      const upstream = await stack.sagemaker.send(
+        new ListPipelineExecutionsCommand({
+          PipelineName: 'demo-model-pipeline',
+        }),
+      );
+      const res = await get('demo-model/executions?pageSize=100');
+      expect(res.status).toBe(200);
+      expect(res.body.pipelineArn).toBe(ARN.pipeline);
+      expect(res.body.items.map((e: any) => e.arn).sort()).toEqual(
+        upstream
+          .PipelineExecutionSummaries!.map(e => e.PipelineExecutionArn)
+          .sort(),
+      );
+      const withMetrics = res.body.items.filter(
+        (e: any) => e.metrics?.accuracy !== undefined,
+      );
+      expect(withMetrics.length).toBeGreaterThanOrEqual(3);
+    });
+
+    it('walks every execution page by page with no duplicates', async () => {
+      const all = (
+        await get('demo-model/executions?pageSize=100')
+      ).body.items.map((e: any) => e.arn);
+      const walked: string[] = [];
+      let token: string | undefined;
+      let pages = 0;
+      do {
+        const res = await get(
+          `demo-model/executions?pageSize=2${
+            token ? `&pageToken=${token}` : ''
+          }`,
+        );
+        expect(res.status).toBe(200);
+        expect(res.body.items.length).toBeLessThanOrEqual(2);
+        walked.push(...res.body.items.map((e: any) => e.arn));
+        token = res.body.nextPageToken;
+        pages++;
+      } while (token && pages < 50);
+      expect(pages).toBe(Math.ceil(all.length / 2));
+      expect(walked).toEqual(all);
+    });
+
+    it('shows one execution with its parameters and MLflow run; the steps the emulator lacks are a section error', async () => {
+      const list = await get('demo-model/executions?pageSize=100');
+      const execution = list.body.items.find((e: any) => e.metrics);
+      const res = await get(`demo-model/executions/${execution.id}`);
+      expect(res.status).toBe(200);
+      expect(res.body.execution.arn).toBe(execution.arn);
+      expect(res.body.execution.parameters).toHaveProperty('RegularizationC');
+      expect(res.body.mlflowRuns.data).toHaveLength(1);
+      expect(res.body.mlflowRuns.data[0].metrics.accuracy).toBeGreaterThan(0.5);
+      expect(res.body.mlflowRuns.data[0].url).toContain(
+        `/runs/${res.body.mlflowRuns.data[0].runId}`,
+      );
+      expect(res.body.definition.data.map((s: any) => s.name)).toContain(
+        'Train',
+      );
+      // moto answers ListPipelineExecutionSteps with HTTP 500: the section says so, the response is still 200.
+      expect(res.body.steps.error.name).toBe('UpstreamError');
+    });
+
+    it('lists the MLflow versions joined with their model packages, and walks them page by page', async () => {
+      const res = await get('demo-model/model-versions');
+      expect(res.status).toBe(200);
+      expect(res.body.items.map((v: any) => v.version)).toEqual([
+        '3',
+        '2',
+        '1',
+      ]);
+      const champion = res.body.items.find((v: any) =>
+        v.aliases.includes('champion'),
+      );
+      expect(champion.modelPackage.approvalStatus).toBe('Approved');
+      expect(
+        new Set(res.body.items.map((v: any) => v.modelPackage.approvalStatus)),
+      ).toEqual(new Set(['Approved', 'Rejected', 'PendingManualApproval']));
+      expect(champion.metrics.accuracy).toBeGreaterThan(0.9);
+
+      const walked: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await get(
+          `demo-model/model-versions?pageSize=1${
+            token ? `&pageToken=${encodeURIComponent(token)}` : ''
+          }`,
+        );
+        walked.push(...page.body.items.map((v: any) => v.version));
+        token = page.body.nextPageToken;
+      } while (token && walked.length < 10);
+      expect(walked).toEqual(['3', '2', '1']);
+    });
+
+    it('describes the endpoint and the version it serves', async () => {
+      const res = await get('demo-model/endpoints');
+      expect(res.status).toBe(200);
+      expect(res.body.items).toEqual([
+        expect.objectContaining({
+          name: 'demo-model-staging',
+          endpoint: expect.objectContaining({
+            status: 'InService',
+            deployedVersion: {
+              modelName: 'demo-model',
+              version: expect.stringMatching(/^\d+$/),
+            },
+            variants: [
+              expect.objectContaining({
+                name: 'AllTraffic',
+                instanceType: 'ml.m5.large',
+              }),
+            ],
+          }),
+        }),
+      ]);
+    });
+
+    it('summarises the latest execution, champion, latest version and endpoint health', async () => {
+      const res = await get('demo-model/summary');
+      expect(res.status).toBe(200);
+      expect(res.body.latestExecution.data.arn).toContain(
+        `${ARN.pipeline}/execution/`,
+      );
+      expect(res.body.champion.data.aliases).toContain('champion');
+      expect(res.body.latestVersion.data.version).toBe('3');
+      expect(res.body.endpoints.data).toEqual([
+        { name: 'demo-model-staging', status: 'InService' },
+      ]);
+    });
+  });
+
+  describe('what the caller may see', () => {
+    it('answers 404 for an entity the caller cannot read, exactly as for one that does not exist', async () => {
+      expect((await get('demo-model/summary')).status).toBe(200);
+      const hidden = await get('demo-model/summary', OUTSIDER);
+      const absent = await get('no-such-model/summary', OUTSIDER);
+      expect(hidden.status).toBe(404);
+      expect(absent.status).toBe(404);
+    });
+
+    it('answers 401 without credentials', async () => {
+      const res = await request(server).get(`${base}/demo-model/summary`);
+      expect(res.status).toBe(401);
+    });
+
+    it('reaches no resource the annotations do not name, whatever the path or body', async () => {
+      const foreign = await get(
+        'demo-model/executions/..%2F..%2Fother-pipeline%2Fexecution%2Fabc',
+      );
+      expect(foreign.status).toBe(400);
+      expect((await get('demo-model/executions/zzzzzzzzzzzz')).status).toBe(
+        404,
+      );
+      const otherEndpoint = await request(server)
+        .post(`${base}/demo-model/endpoints/some-other-endpoint/invocations`)
+        .set('Authorization', as(GUEST))
+        .set('Content-Type', 'application/json')
+        .send('{"inputs": [[1]]}');
+      expect(otherEndpoint.status).toBe(404);
+      const byArn = await request(server)
+        .post(
+          `${base}/demo-model/endpoints/${encodeURIComponent(
+            'arn:aws:sagemaker:us-east-1:123456789012:endpoint/x',
+          )}/validation`,
+        )
+        .set('Authorization', as(GUEST));
+      expect(byArn.status).toBe(404);
+      const extraField = await request(server)
+        .post(`${base}/demo-model/executions`)
+        .set('Authorization', as(GUEST))
+        .send({
+          pipelineArn:
+            'arn:aws:sagemaker:us-east-1:123456789012:pipeline/other',
+        });
+      expect(extraField.status).toBe(400);
+      expect(extraField.body.error.message).toContain('pipelineArn');
+    });
+  });
+
+  describe('sections fail on their own', () => {
+    it('names a malformed annotation in the section that needs it', async () => {
+      const executions = await get('broken-model/executions');
+      expect(executions.status).toBe(400);
+      expect(executions.body.error.message).toContain(
+        'aws.amazon.com/sagemaker-pipeline-arn',
+      );
+      const summary = await get('broken-model/summary');
+      expect(summary.status).toBe(200);
+      expect(summary.body.latestExecution.error.annotation).toBe(
+        'aws.amazon.com/sagemaker-pipeline-arn',
+      );
+      expect(summary.body.champion.data.aliases).toContain('champion');
+    });
+
+    it('keeps serving SageMaker sections with an MLflow error when MLflow stops mid-test', async () => {
+      const before = await get('flaky-mlflow-model/model-versions');
+      expect(before.status).toBe(200);
+      await proxy.stop();
+      const summary = await get('flaky-mlflow-model/summary');
+      expect(summary.status).toBe(200);
+      expect(summary.body.endpoints.data).toEqual([
+        { name: 'demo-model-staging', status: 'InService' },
+      ]);
+      expect(summary.body.latestExecution.data.arn).toContain(ARN.pipeline);
+      expect(summary.body.champion.error.message).toMatch(
+        /MLflow server 'via-proxy'.*cannot be reached/,
+      );
+      const executions = await get('flaky-mlflow-model/executions');
+      expect(executions.status).toBe(200);
+      expect(executions.body.items.length).toBeGreaterThan(0);
+      expect(executions.body.mlflowError.message).toContain(
+        "MLflow server 'via-proxy'",
+      );
+      const versions = await get(
+        'flaky-mlflow-model/model-versions?pageSize=5',
+      );
+      expect(versions.status).toBe(502);
+    });
+  });
+
+  describe('writes', () => {
+    const post = (url: string, user: string) =>
+      request(server).post(`${base}/${url}`).set('Authorization', as(user));
+
+    it('refuses a non-owner every write with 403 and changes nothing upstream', async () => {
+      const before = await stack.sagemaker.send(
+        new ListPipelineExecutionsCommand({
+          PipelineName: 'demo-model-pipeline',
+        }),
+      );
+      expect(
+        (await post('demo-model/executions', VIEWER).send({})).status,
+      ).toBe(403);
+      const after = await stack.sagemaker.send(
+        new ListPipelineExecutionsCommand({
+          PipelineName: 'demo-model-pipeline',
+        }),
+      );
+      expect(after.PipelineExecutionSummaries).toHaveLength(
+        before.PipelineExecutionSummaries!.length,
+      );
+
+      const approval = await post(
+        'demo-model/model-versions/3/approval',
+        VIEWER,
+      ).send({ status: 'Approved' });
+      expect(approval.status).toBe(403);
+      const pkg = await stack.sagemaker.send(
+        new DescribeModelPackageCommand({
+          ModelPackageName: pendingPackageArn,
+        }),
+      );
+      expect(pkg.ModelApprovalStatus).toBe('PendingManualApproval');
+
+      const invoke = await post(
+        'demo-model/endpoints/demo-model-staging/invocations',
+        VIEWER,
+      )
+        .set('Content-Type', 'text/csv')
+        .send('1,2,3');
+      expect(invoke.status).toBe(403);
+      expect(
+        (
+          await post(
+            'demo-model/endpoints/demo-model-staging/validation',
+            VIEWER,
+          )
+        ).status,
+      ).toBe(403);
+    });
+
+    it('lets an owner approve a version: the model package changes in the emulator', async () => {
+      const res = await post(
+        'demo-model/model-versions/3/approval',
+        GUEST,
+      ).send({ status: 'Approved', comment: 'passes the gate' });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({
+        version: '3',
+        modelPackageArn: pendingPackageArn,
+        approvalStatus: 'Approved',
+      });
+      const pkg = await stack.sagemaker.send(
+        new DescribeModelPackageCommand({
+          ModelPackageName: pendingPackageArn,
+        }),
+      );
+      expect(pkg.ModelApprovalStatus).toBe('Approved');
+      // The write retired the cached list.
+      const versions = await get('demo-model/model-versions');
+      expect(
+        versions.body.items.find((v: any) => v.version === '3').modelPackage
+          .approvalStatus,
+      ).toBe('Approved');
+    });
+
+    it('rejects a bad approval body and an unknown version with a message', async () => {
+      const bad = await post(
+        'demo-model/model-versions/3/approval',
+        GUEST,
+      ).send({ status: 'Maybe' });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.message).toContain('status');
+      expect(
+        (
+          await post('demo-model/model-versions/99/approval', GUEST).send({
+            status: 'Approved',
+          })
+        ).status,
+      ).toBe(404);
+      expect(
+        (
+          await post('demo-model/model-versions/abc/approval', GUEST).send({
+            status: 'Approved',
+          })
+        ).status,
+      ).toBe(400);
+    });
+
+    it('lets an owner start an execution, and refuses unknown parameters by name', async () => {
+      const unknown = await post('demo-model/executions', GUEST).send({
+        parameters: { LearningRate: '0.1' },
+      });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.error.message).toContain('LearningRate');
+      const res = await post('demo-model/executions', GUEST).send({
+        displayName: 'from-test',
+        parameters: { RegularizationC: '0.5' },
+      });
+      expect(res.status).toBe(201);
+      expect(res.body.executionArn).toContain(`${ARN.pipeline}/execution/`);
+      const list = await get('demo-model/executions?pageSize=100');
+      expect(list.body.items.map((e: any) => e.arn)).toContain(
+        res.body.executionArn,
+      );
+    });
+
+    it('answers a stop the emulator cannot do with 502, not 500', async () => {
+      const list = await get('demo-model/executions?pageSize=1');
+      const res = await post(
+        `demo-model/executions/${list.body.items[0].id}/stop`,
+        GUEST,
+      );
+      expect(res.status).toBe(502);
+      expect(res.body.error.message).toContain('StopPipelineExecution');
+    });
+  });
+
+  describe('endpoint invocations', () => {
+    const invoke = (body: string | Buffer, type: string) =>
+      request(server)
+        .post(`${base}/demo-model/endpoints/demo-model-staging/invocations`)
+        .set('Authorization', as(GUEST))
+        .set('Content-Type', type)
+        .send(body);
+
+    it('returns the real model server predictions with their latency', async () => {
+      const sample = await request(server)
+        .post(`${base}/demo-model/endpoints/demo-model-staging/validation`)
+        .set('Authorization', as(GUEST));
+      expect(sample.status).toBe(200);
+      expect(sample.body.rows).toBe(sample.body.predictions.length);
+      expect(sample.body.accuracy).toBeGreaterThan(0.8);
+      expect(
+        sample.body.predictions.every((p: number) => p === 0 || p === 1),
+      ).toBe(true);
+    });
+
+    it('answers 413 over the payload limit, 415 for a wrong content type, 400 for an empty body', async () => {
+      const big = await invoke(Buffer.alloc(65 * 1024, 'a'), 'text/csv');
+      expect(big.status).toBe(413);
+      expect(big.body.error.message).toContain('maxPayloadBytes');
+      const xml = await invoke('<x/>', 'application/xml');
+      expect(xml.status).toBe(415);
+      expect(xml.body.error.message).toContain('application/json, text/csv');
+      expect((await invoke('', 'application/json')).status).toBe(400);
+    });
+
+    it("answers 502 with the endpoint's own message when the model rejects the payload", async () => {
+      const res = await invoke(
+        JSON.stringify({ inputs: [[1, 2]] }),
+        'application/json',
+      );
+      expect(res.status).toBe(502);
+      expect(res.body.error.message).toMatch(
+        /endpoint demo-model-staging: HTTP 400/,
+      );
+    });
+
+    it('invokes with JSON and with CSV and returns the predictions', async () => {
+      const mlflow = (p: string) =>
+        fetch(`${stack.mlflowUrl}${p}`).then(r => r.json());
+      const champion = await mlflow(
+        '/api/2.0/mlflow/registered-models/alias?name=demo-model&alias=champion',
+      );
+      const sample = await mlflow(
+        `/get-artifact?run_uuid=${champion.model_version.run_id}&path=validation/validation_sample.json`,
+      );
+      const rows = sample.data.slice(0, 3);
+
+      const json = await invoke(
+        JSON.stringify({
+          dataframe_split: { columns: sample.columns, data: rows },
+        }),
+        'application/json',
+      );
+      expect(json.status).toBe(200);
+      expect(json.body.body.predictions).toEqual(
+        sample.labels.slice(0, 3).map(() => expect.any(Number)),
+      );
+      expect(json.body.latencyMs).toBeGreaterThan(0);
+
+      const csv = [
+        sample.columns.join(','),
+        ...rows.map((r: number[]) => r.join(',')),
+      ].join('\n');
+      const res = await invoke(csv, 'text/csv');
+      expect(res.status).toBe(200);
+      expect(res.body.body.predictions).toEqual(json.body.body.predictions);
+    });
+  });
+});

@@ -1,0 +1,38 @@
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+
+/** The MLflow server, SageMaker emulator and demo model server that ./scripts/test started and seeded. */
+export function testStack() {
+  const need = (name: string) => {
+    const value = process.env[name];
+    if (!value) {
+      throw new Error(
+        `${name} is not set: run the integration tests through ./scripts/test, which starts the stack`,
+      );
+    }
+    return value;
+  };
+  const sagemakerEndpoint = need('MODEL_FACTORY_TEST_SAGEMAKER_ENDPOINT');
+  return {
+    mlflowUrl: need('MODEL_FACTORY_TEST_MLFLOW_URL'),
+    sagemakerEndpoint,
+    modelUrl: need('MODEL_FACTORY_TEST_MODEL_URL'),
+    sagemaker: new SageMakerClient({
+      endpoint: sagemakerEndpoint,
+      region: 'us-east-1',
+      credentials: {
+        accessKeyId: 'model-factory-local',
+        secretAccessKey: 'model-factory-local',
+      },
+      maxAttempts: 1,
+    }),
+  };
+}
+
+export const ARN = {
+  pipeline:
+    'arn:aws:sagemaker:us-east-1:123456789012:pipeline/demo-model-pipeline',
+  group:
+    'arn:aws:sagemaker:us-east-1:123456789012:model-package-group/demo-model',
+  endpoint:
+    'arn:aws:sagemaker:us-east-1:123456789012:endpoint/demo-model-staging',
+};

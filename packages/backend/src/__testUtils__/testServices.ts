@@ -1,0 +1,63 @@
+import {
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+
+/**
+ * Backend-test-utils' mock auth turns a token a plugin obtained on behalf of a user back into a bare user,
+ * without the acting plugin. Real auth keeps the plugin as the `actor`, and the permission backend refuses
+ * conditional decisions for users without one. This shim restores that one fact so the real permission
+ * backend, the real catalog and the shipped policy can run together in a test.
+ */
+export const authWithActorsFactory = createServiceFactory({
+  service: coreServices.auth,
+  deps: { plugin: coreServices.pluginMetadata },
+  factory({ plugin }) {
+    const inner = mockServices.auth({ pluginId: plugin.getId() });
+    const prefix = 'mock-service-token:';
+    return Object.assign(Object.create(inner), {
+      async authenticate(
+        token: string,
+        options?: { allowLimitedAccess?: boolean },
+      ) {
+        if (token.startsWith(prefix)) {
+          const { sub, obo } = JSON.parse(token.slice(prefix.length));
+          if (obo) {
+            await inner.authenticate(token, options); // keeps its target-plugin check
+            return mockCredentials.user(obo, { actor: { subject: sub } });
+          }
+        }
+        return inner.authenticate(token, options);
+      },
+    });
+  },
+});
+
+/** Backstage's own HTTP auth, so incoming tokens go through the auth service above. */
+export { httpAuthServiceFactory };
+
+/**
+ * What the auth backend's sign-in resolver puts in a user's token: the user and their groups, as in
+ * dev/catalog/org.yaml. (Real tokens carry these claims; the mock tokens of backend-test-utils cannot.)
+ */
+export const userInfoFromOrgFactory = (groups: Record<string, string[]>) =>
+  createServiceFactory({
+    service: coreServices.userInfo,
+    deps: {},
+    factory() {
+      return {
+        async getUserInfo(credentials: any) {
+          const userEntityRef = credentials.principal.userEntityRef;
+          return {
+            userEntityRef,
+            ownershipEntityRefs: [
+              userEntityRef,
+              ...(groups[userEntityRef] ?? []),
+            ],
+          };
+        },
+      };
+    },
+  });

@@ -1,0 +1,51 @@
+export interface Config {
+  /** Model Factory: SageMaker Pipelines and MLflow on entity pages. */
+  sagemakerMlflow?: {
+    sagemaker?: {
+      /** Send every SageMaker call here instead of AWS: only for a local emulator. */
+      endpoint?: string;
+    };
+    mlflow?: {
+      /** Tracking servers an entity may name with mlflow.org/tracking-server (default: `default`). */
+      servers?: Array<{
+        name: string;
+        /** REST base URL, without /api/2.0/mlflow. */
+        baseUrl: string;
+        /** MLflow UI base URL for links, when it differs from baseUrl. */
+        uiUrl?: string;
+        auth?:
+          | { type: 'none' }
+          | {
+              type: 'basic';
+              username: string;
+              /** @visibility secret */
+              password: string;
+            }
+          | {
+              type: 'bearer';
+              /** @visibility secret */
+              token: string;
+            }
+          | {
+              /** Managed MLflow on SageMaker: SigV4 for service sagemaker-mlflow. */
+              type: 'aws-sigv4';
+              trackingServerArn: string;
+              region?: string;
+            };
+      }>;
+    };
+    /** Endpoints answered by an MLflow-protocol HTTP server (POST <url>/invocations) instead of SageMaker. */
+    endpointRoutes?: Array<{ endpointName: string; url: string }>;
+    cache?: {
+      /** How long upstream answers are reused (default 30). */
+      ttlSeconds?: number;
+    };
+    invoke?: {
+      /** Largest invocation payload accepted (default 6 MiB, SageMaker's own limit). */
+      maxPayloadBytes?: number;
+      timeoutMs?: number;
+    };
+    /** Timeout of one SageMaker or MLflow call (default 10000). */
+    upstreamTimeoutMs?: number;
+  };
+}

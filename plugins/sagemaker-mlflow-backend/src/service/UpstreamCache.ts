@@ -1,0 +1,49 @@
+import type { CacheService } from '@backstage/backend-plugin-api';
+import type { JsonValue } from '@backstage/types';
+
+/**
+ * Caches upstream answers (coreServices.cache, shared between backend instances when it is Redis) and lets
+ * identical in-flight requests share one upstream call. Keys start with the entity ref: a caller reaches a key
+ * only after the catalog let them read that entity. A write bumps the entity's generation, which retires every
+ * key of that entity at once.
+ */
+export class UpstreamCache {
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly cache: CacheService,
+    private readonly ttlMs: number,
+  ) {}
+
+  async get<T>(
+    entityRef: string,
+    key: string,
+    load: () => Promise<T>,
+  ): Promise<T> {
+    const generation = (await this.cache.get<number>(`gen:${entityRef}`)) ?? 0;
+    const fullKey = `${entityRef}:${generation}:${key}`;
+    const cached = await this.cache.get(fullKey);
+    if (cached !== undefined) return cached as T;
+
+    const pending = this.inFlight.get(fullKey);
+    if (pending) return pending as Promise<T>;
+    const loading = load()
+      .then(async value => {
+        await this.cache.set(fullKey, value as unknown as JsonValue, {
+          ttl: this.ttlMs,
+        });
+        return value;
+      })
+      .finally(() => this.inFlight.delete(fullKey));
+    this.inFlight.set(fullKey, loading);
+    return loading;
+  }
+
+  /** After a write: every cached answer for the entity is stale. */
+  async invalidate(entityRef: string): Promise<void> {
+    const generation = (await this.cache.get<number>(`gen:${entityRef}`)) ?? 0;
+    await this.cache.set(`gen:${entityRef}`, generation + 1, {
+      ttl: 24 * 3600_000,
+    });
+  }
+}

@@ -1,0 +1,241 @@
+import {
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  ListTagsCommand,
+} from '@aws-sdk/client-sagemaker';
+import { InputError, NotFoundError } from '@backstage/errors';
+import type {
+  Endpoint,
+  EndpointsResponse,
+  InvocationResult,
+  ValidationResult,
+} from '@model-factory/plugin-sagemaker-mlflow-common';
+import {
+  ANNOTATION_ENDPOINT_ARNS,
+  ANNOTATION_REGISTERED_MODEL_NAME,
+} from '@model-factory/plugin-sagemaker-mlflow-common';
+import {
+  awsCall,
+  SageMakerArn,
+  UpstreamError,
+} from '@model-factory/plugin-sagemaker-mlflow-node';
+import { endpointConsoleUrl } from './consoleUrls';
+import { EntityContext, required } from './EntityContext';
+import { toSectionError } from './sections';
+import type { ServiceDeps } from './types';
+
+/** Tags an endpoint carries to say which MLflow version it serves (written by the generated project's deploy). */
+export const DEPLOYED_MODEL_TAG = 'mlflow.registered_model_name';
+export const DEPLOYED_VERSION_TAG = 'mlflow.model_version';
+/** The validation sample each training run logs: features, true labels. */
+export const VALIDATION_SAMPLE_PATH = 'validation/validation_sample.json';
+
+interface ValidationSample {
+  columns: string[];
+  data: unknown[][];
+  labels: number[];
+}
+
+/** The endpoints of one entity: status, variants, deployed version; invocations and validation. */
+export class Endpoints {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  /** The annotated endpoint with this name; any other name is not this entity's endpoint. */
+  endpoint(ctx: EntityContext, name: string): SageMakerArn {
+    const endpoint = required(
+      ctx.binding.endpoints,
+      ANNOTATION_ENDPOINT_ARNS,
+    ).find(e => e.resourceName === name);
+    if (!endpoint)
+      throw new NotFoundError(
+        `Endpoint '${name}' is not one of this entity's endpoints`,
+      );
+    return endpoint;
+  }
+
+  async list(ctx: EntityContext): Promise<EndpointsResponse> {
+    const endpoints = required(ctx.binding.endpoints, ANNOTATION_ENDPOINT_ARNS);
+    return this.deps.cache.get(ctx.entityRef, 'endpoints', async () => ({
+      items: await Promise.all(
+        endpoints.map(async arn => {
+          try {
+            return {
+              name: arn.resourceName,
+              arn: arn.arn,
+              endpoint: await this.describe(arn),
+            };
+          } catch (error) {
+            return {
+              name: arn.resourceName,
+              arn: arn.arn,
+              error: toSectionError(error),
+            };
+          }
+        }),
+      ),
+    }));
+  }
+
+  private async describe(arn: SageMakerArn): Promise<Endpoint> {
+    const sm = await this.deps.sagemaker.sagemaker(arn);
+    const [described, tags] = await Promise.all([
+      awsCall('SageMaker DescribeEndpoint', () =>
+        sm.send(
+          new DescribeEndpointCommand({ EndpointName: arn.resourceName }),
+        ),
+      ),
+      awsCall('SageMaker ListTags', () =>
+        sm.send(new ListTagsCommand({ ResourceArn: arn.arn })),
+      ).catch(() => ({ Tags: [] })),
+    ]);
+    const tagMap = Object.fromEntries(
+      (tags.Tags ?? []).map(t => [t.Key, t.Value]),
+    );
+    // The endpoint config says which model and instance type each variant runs.
+    const config = await awsCall('SageMaker DescribeEndpointConfig', () =>
+      sm.send(
+        new DescribeEndpointConfigCommand({
+          EndpointConfigName: described.EndpointConfigName,
+        }),
+      ),
+    ).catch(() => undefined);
+    const configured = new Map(
+      (config?.ProductionVariants ?? []).map(v => [v.VariantName, v]),
+    );
+    return {
+      name: arn.resourceName,
+      arn: arn.arn,
+      status: described.EndpointStatus ?? 'Unknown',
+      failureReason: described.FailureReason,
+      createdAt: described.CreationTime?.toISOString(),
+      lastModifiedAt: described.LastModifiedTime?.toISOString(),
+      variants: (described.ProductionVariants ?? []).map(v => ({
+        name: v.VariantName ?? '',
+        modelName: configured.get(v.VariantName)?.ModelName,
+        instanceType: configured.get(v.VariantName)?.InstanceType,
+        currentInstanceCount: v.CurrentInstanceCount,
+        currentWeight: v.CurrentWeight,
+      })),
+      ...(tagMap[DEPLOYED_MODEL_TAG] && tagMap[DEPLOYED_VERSION_TAG]
+        ? {
+            deployedVersion: {
+              modelName: tagMap[DEPLOYED_MODEL_TAG]!,
+              version: tagMap[DEPLOYED_VERSION_TAG]!,
+            },
+          }
+        : {}),
+      consoleUrl: endpointConsoleUrl(arn),
+    };
+  }
+
+  async invoke(
+    ctx: EntityContext,
+    name: string,
+    body: Buffer,
+    contentType: string,
+  ): Promise<InvocationResult> {
+    const endpoint = this.endpoint(ctx, name);
+    const res = await this.deps.invoker.invoke(endpoint, body, contentType);
+    const text = res.body.toString('utf8');
+    let parsed: unknown = text;
+    if (res.contentType.includes('json')) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // keep the text
+      }
+    }
+    return {
+      endpointName: name,
+      statusCode: res.statusCode,
+      contentType: res.contentType,
+      latencyMs: Math.round(res.latencyMs * 10) / 10,
+      body: parsed,
+    };
+  }
+
+  /**
+   * Sends the validation sample of the version the endpoint serves (or the champion) through the endpoint and
+   * compares its predictions with the true labels.
+   */
+  async validate(ctx: EntityContext, name: string): Promise<ValidationResult> {
+    const endpoint = this.endpoint(ctx, name);
+    const modelName = required(
+      ctx.binding.registeredModelName,
+      ANNOTATION_REGISTERED_MODEL_NAME,
+    );
+    const mlflow = this.deps.mlflow.forServer(ctx.binding.trackingServer);
+    const deployed = await this.describe(endpoint)
+      .then(e => e.deployedVersion)
+      .catch(() => undefined);
+    const version =
+      deployed && deployed.modelName === modelName
+        ? await mlflow.getModelVersion(modelName, deployed.version)
+        : await mlflow.getModelVersionByAlias(modelName, 'champion');
+    if (!version.run_id)
+      throw new NotFoundError(
+        `Version ${version.version} of ${modelName} has no source run`,
+      );
+    const sample = parseSample(
+      await mlflow.downloadArtifact(version.run_id, VALIDATION_SAMPLE_PATH),
+    );
+    const payload = Buffer.from(
+      JSON.stringify({
+        dataframe_split: { columns: sample.columns, data: sample.data },
+      }),
+    );
+    const res = await this.deps.invoker.invoke(
+      endpoint,
+      payload,
+      'application/json',
+    );
+    const predictions = parsePredictions(res.body, sample.labels.length);
+    const correct = predictions.filter((p, i) => p === sample.labels[i]).length;
+    return {
+      endpointName: name,
+      modelVersion: version.version,
+      rows: sample.labels.length,
+      labels: sample.labels,
+      predictions,
+      accuracy: correct / sample.labels.length,
+      latencyMs: Math.round(res.latencyMs * 10) / 10,
+    };
+  }
+}
+
+function parseSample(raw: Buffer): ValidationSample {
+  const sample = JSON.parse(raw.toString('utf8'));
+  if (
+    !Array.isArray(sample.columns) ||
+    !Array.isArray(sample.data) ||
+    !Array.isArray(sample.labels) ||
+    sample.data.length !== sample.labels.length
+  ) {
+    throw new InputError(
+      `${VALIDATION_SAMPLE_PATH} must hold columns, data and one label per row`,
+    );
+  }
+  return sample;
+}
+
+function parsePredictions(body: Buffer, rows: number): number[] {
+  let parsed: any;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new UpstreamError(
+      'endpoint',
+      'answered with something other than JSON predictions',
+    );
+  }
+  const list = Array.isArray(parsed) ? parsed : parsed.predictions;
+  if (!Array.isArray(list) || list.length !== rows) {
+    throw new UpstreamError(
+      'endpoint',
+      `returned ${
+        Array.isArray(list) ? list.length : 'no'
+      } predictions for ${rows} rows`,
+    );
+  }
+  return list.map((p: unknown) => Number(Array.isArray(p) ? p[0] : p));
+}

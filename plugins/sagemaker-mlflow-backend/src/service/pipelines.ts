@@ -1,0 +1,370 @@
+import {
+  DescribePipelineCommand,
+  DescribePipelineExecutionCommand,
+  ListPipelineExecutionStepsCommand,
+  ListPipelineExecutionsCommand,
+  ListPipelineParametersForExecutionCommand,
+  PipelineExecutionStep,
+  PipelineExecutionSummary,
+  StartPipelineExecutionCommand,
+  StopPipelineExecutionCommand,
+} from '@aws-sdk/client-sagemaker';
+import { InputError } from '@backstage/errors';
+import type {
+  ExecutionDetail,
+  ExecutionsPage,
+  MlflowRunSummary,
+  PipelineDefinitionStep,
+  PipelineExecution,
+  PipelineStep,
+} from '@model-factory/plugin-sagemaker-mlflow-common';
+import {
+  ANNOTATION_EXPERIMENT_NAME,
+  ANNOTATION_PIPELINE_ARN,
+} from '@model-factory/plugin-sagemaker-mlflow-common';
+import {
+  awsCall,
+  MlflowRun,
+  SageMakerArn,
+} from '@model-factory/plugin-sagemaker-mlflow-node';
+import { randomUUID } from 'crypto';
+import {
+  executionConsoleUrl,
+  jobConsoleUrl,
+  mlflowRunUrl,
+  pipelineConsoleUrl,
+} from './consoleUrls';
+import { EntityContext, required } from './EntityContext';
+import type { ServiceDeps } from './types';
+import { decodePageToken, encodePageToken } from './pageToken';
+import { settle } from './sections';
+
+/** MLflow runs name their pipeline execution with this tag (written by the generated project's steps). */
+export const EXECUTION_TAG = 'sagemaker.pipeline_execution_arn';
+const EXECUTION_ID = /^[a-z0-9]{1,64}$/;
+const MAX_PAGE_SIZE = 100;
+
+export function toExecution(
+  pipeline: SageMakerArn,
+  s: PipelineExecutionSummary & {
+    LastModifiedTime?: Date;
+    CreatedBy?: { UserProfileName?: string };
+  },
+): PipelineExecution {
+  const arn = s.PipelineExecutionArn!;
+  const id = arn.split('/').pop()!;
+  const start = s.StartTime ? new Date(s.StartTime) : undefined;
+  const last = s.LastModifiedTime ? new Date(s.LastModifiedTime) : undefined;
+  return {
+    arn,
+    id,
+    displayName: s.PipelineExecutionDisplayName,
+    description: s.PipelineExecutionDescription,
+    status: s.PipelineExecutionStatus ?? 'Unknown',
+    startTime: start?.toISOString(),
+    lastModifiedTime: last?.toISOString(),
+    durationMs: start && last ? last.getTime() - start.getTime() : undefined,
+    startedBy: s.CreatedBy?.UserProfileName,
+    // Only a failed or stopped execution has a reason (the emulator fills in the string "None").
+    failureReason: /^(Failed|Stopped)$/.test(s.PipelineExecutionStatus ?? '')
+      ? s.PipelineExecutionFailureReason
+      : undefined,
+    consoleUrl: executionConsoleUrl(pipeline, id),
+  };
+}
+
+export function toRunSummary(run: MlflowRun, uiUrl: string): MlflowRunSummary {
+  return {
+    runId: run.info.run_id,
+    runName: run.info.run_name,
+    status: run.info.status,
+    startTime: run.info.start_time
+      ? new Date(run.info.start_time).toISOString()
+      : undefined,
+    endTime: run.info.end_time
+      ? new Date(run.info.end_time).toISOString()
+      : undefined,
+    metrics: Object.fromEntries(
+      (run.data.metrics ?? []).map(m => [m.key, m.value]),
+    ),
+    params: Object.fromEntries(
+      (run.data.params ?? []).map(p => [p.key, p.value]),
+    ),
+    url: mlflowRunUrl(uiUrl, run.info.experiment_id, run.info.run_id),
+  };
+}
+
+function toStep(step: PipelineExecutionStep): PipelineStep {
+  const meta = step.Metadata ?? {};
+  const jobArn =
+    meta.TrainingJob?.Arn ??
+    meta.ProcessingJob?.Arn ??
+    meta.TransformJob?.Arn ??
+    meta.TuningJob?.Arn;
+  return {
+    name: step.StepName ?? '',
+    displayName: step.StepDisplayName,
+    status: step.StepStatus ?? 'Unknown',
+    startTime: step.StartTime?.toISOString(),
+    endTime: step.EndTime?.toISOString(),
+    failureReason: step.FailureReason,
+    cacheHit: Boolean(step.CacheHitResult?.SourcePipelineExecutionArn),
+    jobArn,
+    consoleUrl: jobArn ? jobConsoleUrl(jobArn) : undefined,
+  };
+}
+
+export function parseDefinition(definition: string | undefined): {
+  steps: PipelineDefinitionStep[];
+  parameters: string[];
+} {
+  const parsed = JSON.parse(definition ?? '{}');
+  return {
+    steps: (parsed.Steps ?? []).map((s: any) => ({
+      name: s.Name,
+      type: s.Type,
+      dependsOn: s.DependsOn ?? [],
+    })),
+    parameters: (parsed.Parameters ?? []).map((p: any) => p.Name),
+  };
+}
+
+/** The pipeline executions of one entity, and their starts and stops. */
+export class Pipelines {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  private pipeline(ctx: EntityContext) {
+    return required(ctx.binding.pipeline, ANNOTATION_PIPELINE_ARN);
+  }
+
+  private executionArn(ctx: EntityContext, id: string) {
+    if (!EXECUTION_ID.test(id)) {
+      throw new InputError(`'${id}' is not a pipeline execution id`);
+    }
+    return `${this.pipeline(ctx).arn}/execution/${id}`;
+  }
+
+  async list(
+    ctx: EntityContext,
+    pageSize: number,
+    pageToken?: string,
+  ): Promise<ExecutionsPage> {
+    const pipeline = this.pipeline(ctx);
+    const size = Math.min(Math.max(pageSize, 1), MAX_PAGE_SIZE);
+    const page = decodePageToken(pageToken);
+    return this.deps.cache.get(
+      ctx.entityRef,
+      `executions:${size}:${pageToken ?? ''}`,
+      async () => {
+        const client = await this.deps.sagemaker.sagemaker(pipeline);
+        const [res, runs] = await Promise.all([
+          awsCall('SageMaker ListPipelineExecutions', () =>
+            client.send(
+              new ListPipelineExecutionsCommand({
+                PipelineName: pipeline.resourceName,
+                SortBy: 'CreationTime',
+                SortOrder: 'Descending',
+                MaxResults: size,
+                NextToken: page.upstream,
+              }),
+            ),
+          ),
+          // One MLflow search for the runs of all this pipeline's executions: metrics for the table, no N+1.
+          settle(() => this.runsOfPipeline(ctx, pipeline)),
+        ]);
+        // Some servers (the emulator) ignore MaxResults: page over what they returned ourselves.
+        const all = [...(res.PipelineExecutionSummaries ?? [])].sort(
+          (a, b) =>
+            (b.StartTime?.getTime() ?? 0) - (a.StartTime?.getTime() ?? 0),
+        );
+        const items = all.slice(page.skip, page.skip + size);
+        let nextPageToken: string | undefined;
+        if (page.skip + size < all.length) {
+          nextPageToken = encodePageToken({
+            upstream: page.upstream,
+            skip: page.skip + size,
+          });
+        } else if (res.NextToken) {
+          nextPageToken = encodePageToken({ upstream: res.NextToken, skip: 0 });
+        }
+        const runsByExecution = new Map<string, MlflowRunSummary[]>();
+        for (const run of runs.data ?? []) {
+          const arn = run.tags?.[EXECUTION_TAG];
+          if (arn)
+            runsByExecution.set(arn, [
+              ...(runsByExecution.get(arn) ?? []),
+              run.summary,
+            ]);
+        }
+        return {
+          pipelineArn: pipeline.arn,
+          pipelineName: pipeline.resourceName,
+          consoleUrl: pipelineConsoleUrl(pipeline),
+          items: items.map(s => {
+            const execution = toExecution(pipeline, s);
+            const metrics = runsByExecution.get(execution.arn)?.[0]?.metrics;
+            return metrics ? { ...execution, metrics } : execution;
+          }),
+          nextPageToken,
+          ...(runs.error ? { mlflowError: runs.error } : {}),
+        };
+      },
+    );
+  }
+
+  private async runsOfPipeline(ctx: EntityContext, pipeline: SageMakerArn) {
+    const experimentName = required(
+      ctx.binding.experimentName,
+      ANNOTATION_EXPERIMENT_NAME,
+    );
+    const mlflow = this.deps.mlflow.forServer(ctx.binding.trackingServer);
+    const experiment = await mlflow.getExperimentByName(experimentName);
+    const runs = await mlflow.searchRuns({
+      experimentIds: [experiment.experiment_id],
+      filter: `tags.\`${EXECUTION_TAG}\` LIKE '${pipeline.arn}/execution/%'`,
+      orderBy: ['attributes.start_time DESC'],
+      maxResults: 1000,
+    });
+    return runs.items.map(run => ({
+      tags: Object.fromEntries(
+        (run.data.tags ?? []).map(t => [t.key, t.value]),
+      ),
+      summary: toRunSummary(run, mlflow.server.uiUrl),
+    }));
+  }
+
+  async detail(ctx: EntityContext, id: string): Promise<ExecutionDetail> {
+    const pipeline = this.pipeline(ctx);
+    const arn = this.executionArn(ctx, id);
+    return this.deps.cache.get(ctx.entityRef, `execution:${id}`, async () => {
+      const client = await this.deps.sagemaker.sagemaker(pipeline);
+      const [described, parameters, steps, definition, mlflowRuns] =
+        await Promise.all([
+          awsCall('SageMaker DescribePipelineExecution', () =>
+            client.send(
+              new DescribePipelineExecutionCommand({
+                PipelineExecutionArn: arn,
+              }),
+            ),
+          ),
+          settle(() =>
+            awsCall('SageMaker ListPipelineParametersForExecution', () =>
+              client.send(
+                new ListPipelineParametersForExecutionCommand({
+                  PipelineExecutionArn: arn,
+                }),
+              ),
+            ),
+          ),
+          settle(async () => {
+            const res = await awsCall(
+              'SageMaker ListPipelineExecutionSteps',
+              () =>
+                client.send(
+                  new ListPipelineExecutionStepsCommand({
+                    PipelineExecutionArn: arn,
+                    SortOrder: 'Ascending',
+                  }),
+                ),
+            );
+            return (res.PipelineExecutionSteps ?? []).map(toStep);
+          }),
+          settle(async () => {
+            const res = await awsCall('SageMaker DescribePipeline', () =>
+              client.send(
+                new DescribePipelineCommand({
+                  PipelineName: pipeline.resourceName,
+                }),
+              ),
+            );
+            return parseDefinition(res.PipelineDefinition).steps;
+          }),
+          settle(() => this.runsOfExecution(ctx, arn)),
+        ]);
+      const execution = toExecution(pipeline, {
+        ...described,
+        StartTime: described.CreationTime,
+        PipelineExecutionFailureReason: described.FailureReason,
+      });
+      execution.parameters = Object.fromEntries(
+        (parameters.data?.PipelineParameters ?? []).map(p => [
+          p.Name!,
+          p.Value ?? '',
+        ]),
+      );
+      return { execution, steps, definition, mlflowRuns };
+    });
+  }
+
+  private async runsOfExecution(ctx: EntityContext, executionArn: string) {
+    const experimentName = required(
+      ctx.binding.experimentName,
+      ANNOTATION_EXPERIMENT_NAME,
+    );
+    const mlflow = this.deps.mlflow.forServer(ctx.binding.trackingServer);
+    const experiment = await mlflow.getExperimentByName(experimentName);
+    const runs = await mlflow.searchRuns({
+      experimentIds: [experiment.experiment_id],
+      filter: `tags.\`${EXECUTION_TAG}\` = '${executionArn}'`,
+      maxResults: 100,
+    });
+    return runs.items.map(run => toRunSummary(run, mlflow.server.uiUrl));
+  }
+
+  async start(
+    ctx: EntityContext,
+    request: { displayName?: string; parameters?: Record<string, string> },
+  ): Promise<{ executionArn: string }> {
+    const pipeline = this.pipeline(ctx);
+    const client = await this.deps.sagemaker.sagemaker(pipeline);
+    const described = await awsCall('SageMaker DescribePipeline', () =>
+      client.send(
+        new DescribePipelineCommand({ PipelineName: pipeline.resourceName }),
+      ),
+    );
+    const known = parseDefinition(described.PipelineDefinition).parameters;
+    const unknown = Object.keys(request.parameters ?? {}).filter(
+      name => !known.includes(name),
+    );
+    if (unknown.length > 0) {
+      throw new InputError(
+        `Unknown pipeline parameter(s) ${unknown.join(', ')}; ${
+          pipeline.resourceName
+        } takes: ${known.join(', ') || 'none'}`,
+      );
+    }
+    const res = await awsCall('SageMaker StartPipelineExecution', () =>
+      client.send(
+        new StartPipelineExecutionCommand({
+          PipelineName: pipeline.resourceName,
+          PipelineExecutionDisplayName: request.displayName,
+          PipelineParameters: Object.entries(request.parameters ?? {}).map(
+            ([Name, Value]) => ({ Name, Value }),
+          ),
+          ClientRequestToken: randomUUID(),
+        }),
+      ),
+    );
+    await this.deps.cache.invalidate(ctx.entityRef);
+    return { executionArn: res.PipelineExecutionArn! };
+  }
+
+  async stop(
+    ctx: EntityContext,
+    id: string,
+  ): Promise<{ executionArn: string }> {
+    const pipeline = this.pipeline(ctx);
+    const arn = this.executionArn(ctx, id);
+    const client = await this.deps.sagemaker.sagemaker(pipeline);
+    const res = await awsCall('SageMaker StopPipelineExecution', () =>
+      client.send(
+        new StopPipelineExecutionCommand({
+          PipelineExecutionArn: arn,
+          ClientRequestToken: randomUUID(),
+        }),
+      ),
+    );
+    await this.deps.cache.invalidate(ctx.entityRef);
+    return { executionArn: res.PipelineExecutionArn ?? arn };
+  }
+}

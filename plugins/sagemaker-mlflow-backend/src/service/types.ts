@@ -1,0 +1,15 @@
+import type {
+  EndpointInvoker,
+  MlflowClients,
+  SageMakerClients,
+  SageMakerMlflowConfig,
+} from '@model-factory/plugin-sagemaker-mlflow-node';
+import type { UpstreamCache } from './UpstreamCache';
+
+export interface ServiceDeps {
+  config: SageMakerMlflowConfig;
+  sagemaker: SageMakerClients;
+  mlflow: MlflowClients;
+  invoker: EndpointInvoker;
+  cache: UpstreamCache;
+}

@@ -1,0 +1,186 @@
+/** The JSON the backend serves under /api/sagemaker-mlflow/v1/entities/:namespace/:kind/:name (DESIGN §6). */
+
+/** Why one section of a response has no data; the other sections are unaffected. */
+export interface SectionError {
+  name: string;
+  message: string;
+  /** The annotation to fix, when the cause is a missing or malformed annotation. */
+  annotation?: string;
+}
+
+export type Section<T> =
+  | { data: T; error?: never }
+  | { data?: never; error: SectionError };
+
+export interface PipelineExecution {
+  arn: string;
+  /** The last segment of the ARN; what the routes take as :id. */
+  id: string;
+  displayName?: string;
+  description?: string;
+  status: string;
+  startTime?: string;
+  lastModifiedTime?: string;
+  /** Until the last modification while running or finished. */
+  durationMs?: number;
+  startedBy?: string;
+  parameters?: Record<string, string>;
+  failureReason?: string;
+  consoleUrl: string;
+  /** Metrics of the execution's MLflow run, when one is tagged with it. */
+  metrics?: Record<string, number>;
+}
+
+export interface ExecutionsPage {
+  pipelineArn: string;
+  pipelineName: string;
+  consoleUrl: string;
+  items: PipelineExecution[];
+  nextPageToken?: string;
+  /** Set when the MLflow join failed: the executions are still listed, without metrics. */
+  mlflowError?: SectionError;
+}
+
+export interface PipelineStep {
+  name: string;
+  displayName?: string;
+  status: string;
+  startTime?: string;
+  endTime?: string;
+  failureReason?: string;
+  cacheHit: boolean;
+  /** The job (training, processing, ...) the step ran. */
+  jobArn?: string;
+  consoleUrl?: string;
+}
+
+export interface PipelineDefinitionStep {
+  name: string;
+  type: string;
+  dependsOn: string[];
+}
+
+export interface MlflowRunSummary {
+  runId: string;
+  runName?: string;
+  status: string;
+  startTime?: string;
+  endTime?: string;
+  metrics: Record<string, number>;
+  params: Record<string, string>;
+  url: string;
+}
+
+export interface ExecutionDetail {
+  execution: PipelineExecution;
+  /** Steps as SageMaker ran them. */
+  steps: Section<PipelineStep[]>;
+  /** Steps and their dependencies as the pipeline defines them (for the DAG). */
+  definition: Section<PipelineDefinitionStep[]>;
+  /** The MLflow runs tagged with this execution. */
+  mlflowRuns: Section<MlflowRunSummary[]>;
+}
+
+export type ApprovalStatus = 'Approved' | 'Rejected' | 'PendingManualApproval';
+
+export interface ModelPackageRef {
+  arn: string;
+  approvalStatus: string;
+  version?: number;
+  consoleUrl: string;
+}
+
+export interface ModelVersion {
+  version: string;
+  status?: string;
+  description?: string;
+  createdAt?: string;
+  aliases: string[];
+  tags: Record<string, string>;
+  runId?: string;
+  runUrl?: string;
+  metrics: Record<string, number>;
+  /** The SageMaker model package registered for this version, when linked. */
+  modelPackage?: ModelPackageRef;
+}
+
+export interface ModelVersionsPage {
+  modelName: string;
+  modelUrl: string;
+  items: ModelVersion[];
+  nextPageToken?: string;
+  /** Set when the SageMaker join failed: the MLflow versions are still listed. */
+  sagemakerError?: SectionError;
+}
+
+export interface EndpointVariant {
+  name: string;
+  modelName?: string;
+  instanceType?: string;
+  currentInstanceCount?: number;
+  currentWeight?: number;
+}
+
+export interface Endpoint {
+  name: string;
+  arn: string;
+  status: string;
+  failureReason?: string;
+  createdAt?: string;
+  lastModifiedAt?: string;
+  variants: EndpointVariant[];
+  deployedVersion?: { modelName: string; version: string };
+  consoleUrl: string;
+}
+
+export interface EndpointsResponse {
+  /** One entry per annotated endpoint; an endpoint that failed to load carries its error. */
+  items: Array<{
+    name: string;
+    arn: string;
+    endpoint?: Endpoint;
+    error?: SectionError;
+  }>;
+}
+
+export interface Summary {
+  latestExecution: Section<PipelineExecution | null>;
+  champion: Section<ModelVersion | null>;
+  latestVersion: Section<ModelVersion | null>;
+  endpoints: Section<Array<{ name: string; status: string }>>;
+}
+
+export interface StartExecutionRequest {
+  displayName?: string;
+  parameters?: Record<string, string>;
+}
+
+export interface ApprovalRequest {
+  status: 'Approved' | 'Rejected';
+  comment?: string;
+}
+
+export interface ApprovalResult {
+  version: string;
+  modelPackageArn: string;
+  approvalStatus: ApprovalStatus;
+}
+
+export interface InvocationResult {
+  endpointName: string;
+  statusCode: number;
+  contentType: string;
+  latencyMs: number;
+  /** Parsed JSON when the endpoint answered JSON, else the text. */
+  body: unknown;
+}
+
+export interface ValidationResult {
+  endpointName: string;
+  modelVersion?: string;
+  rows: number;
+  labels: number[];
+  predictions: number[];
+  accuracy: number;
+  latencyMs: number;
+}

@@ -1,0 +1,276 @@
+import { NotFoundError } from '@backstage/errors';
+import type { MlflowServerConfig } from '../config';
+import { UpstreamError, UpstreamThrottledError } from '../errors';
+import type { MlflowRequestSigner } from './requestSigner';
+import type {
+  MlflowExperiment,
+  MlflowMetric,
+  MlflowModelVersion,
+  MlflowPage,
+  MlflowRegisteredModel,
+  MlflowRun,
+} from './types';
+
+type Query = Record<string, string | number | undefined>;
+
+/** A typed client of one MLflow tracking server's REST API (`/api/2.0/mlflow`). */
+export class MlflowClient {
+  constructor(
+    private readonly options: {
+      server: MlflowServerConfig;
+      sign: MlflowRequestSigner;
+      timeoutMs: number;
+    },
+  ) {}
+
+  get server(): MlflowServerConfig {
+    return this.options.server;
+  }
+
+  async getExperimentByName(name: string): Promise<MlflowExperiment> {
+    const res = await this.get<{ experiment: MlflowExperiment }>(
+      'experiments/get-by-name',
+      { experiment_name: name },
+    );
+    return res.experiment;
+  }
+
+  async createExperiment(
+    name: string,
+    tags: Record<string, string> = {},
+  ): Promise<string> {
+    const res = await this.post<{ experiment_id: string }>(
+      'experiments/create',
+      { name, tags: toTags(tags) },
+    );
+    return res.experiment_id;
+  }
+
+  async searchRuns(request: {
+    experimentIds: string[];
+    filter?: string;
+    maxResults?: number;
+    orderBy?: string[];
+    pageToken?: string;
+  }): Promise<MlflowPage<MlflowRun>> {
+    const res = await this.post<{
+      runs?: MlflowRun[];
+      next_page_token?: string;
+    }>('runs/search', {
+      experiment_ids: request.experimentIds,
+      filter: request.filter,
+      max_results: request.maxResults ?? 1000,
+      order_by: request.orderBy,
+      page_token: request.pageToken,
+    });
+    return {
+      items: res.runs ?? [],
+      nextPageToken: res.next_page_token || undefined,
+    };
+  }
+
+  async getMetricHistory(
+    runId: string,
+    metricKey: string,
+  ): Promise<MlflowMetric[]> {
+    const metrics: MlflowMetric[] = [];
+    let pageToken: string | undefined;
+    do {
+      const res = await this.get<{
+        metrics?: MlflowMetric[];
+        next_page_token?: string;
+      }>('metrics/get-history', {
+        run_id: runId,
+        metric_key: metricKey,
+        page_token: pageToken,
+        max_results: 25000,
+      });
+      metrics.push(...(res.metrics ?? []));
+      pageToken = res.next_page_token || undefined;
+    } while (pageToken);
+    return metrics;
+  }
+
+  async getRegisteredModel(name: string): Promise<MlflowRegisteredModel> {
+    const res = await this.get<{ registered_model: MlflowRegisteredModel }>(
+      'registered-models/get',
+      { name },
+    );
+    return res.registered_model;
+  }
+
+  async createRegisteredModel(
+    name: string,
+    description?: string,
+    tags: Record<string, string> = {},
+  ): Promise<MlflowRegisteredModel> {
+    const res = await this.post<{ registered_model: MlflowRegisteredModel }>(
+      'registered-models/create',
+      { name, description, tags: toTags(tags) },
+    );
+    return res.registered_model;
+  }
+
+  async searchRegisteredModels(request: {
+    filter?: string;
+    maxResults?: number;
+    pageToken?: string;
+  }): Promise<MlflowPage<MlflowRegisteredModel>> {
+    const res = await this.get<{
+      registered_models?: MlflowRegisteredModel[];
+      next_page_token?: string;
+    }>('registered-models/search', {
+      filter: request.filter,
+      max_results: request.maxResults ?? 1000,
+      page_token: request.pageToken,
+    });
+    return {
+      items: res.registered_models ?? [],
+      nextPageToken: res.next_page_token || undefined,
+    };
+  }
+
+  async searchModelVersions(request: {
+    filter: string;
+    maxResults?: number;
+    orderBy?: string[];
+    pageToken?: string;
+  }): Promise<MlflowPage<MlflowModelVersion>> {
+    const query = new URLSearchParams();
+    query.set('filter', request.filter);
+    query.set('max_results', String(request.maxResults ?? 1000));
+    for (const order of request.orderBy ?? []) query.append('order_by', order);
+    if (request.pageToken) query.set('page_token', request.pageToken);
+    const res = await this.request<{
+      model_versions?: MlflowModelVersion[];
+      next_page_token?: string;
+    }>('GET', `model-versions/search?${query}`);
+    return {
+      items: res.model_versions ?? [],
+      nextPageToken: res.next_page_token || undefined,
+    };
+  }
+
+  async getModelVersion(
+    name: string,
+    version: string,
+  ): Promise<MlflowModelVersion> {
+    const res = await this.get<{ model_version: MlflowModelVersion }>(
+      'model-versions/get',
+      { name, version },
+    );
+    return res.model_version;
+  }
+
+  async getModelVersionByAlias(
+    name: string,
+    alias: string,
+  ): Promise<MlflowModelVersion> {
+    const res = await this.get<{ model_version: MlflowModelVersion }>(
+      'registered-models/alias',
+      { name, alias },
+    );
+    return res.model_version;
+  }
+
+  async setModelVersionTag(
+    name: string,
+    version: string,
+    key: string,
+    value: string,
+  ): Promise<void> {
+    await this.post('model-versions/set-tag', { name, version, key, value });
+  }
+
+  /** Downloads one run artifact through the tracking server (works for proxied and direct stores). */
+  async downloadArtifact(runId: string, path: string): Promise<Buffer> {
+    const url = new URL(`${this.options.server.baseUrl}/get-artifact`);
+    url.searchParams.set('run_uuid', runId);
+    url.searchParams.set('path', path);
+    const res = await this.send('GET', url);
+    return Buffer.from(await res.arrayBuffer());
+  }
+
+  private get<T>(path: string, query: Query): Promise<T> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) params.set(key, String(value));
+    }
+    return this.request<T>('GET', `${path}?${params}`);
+  }
+
+  private post<T>(path: string, body: object): Promise<T> {
+    return this.request<T>('POST', path, JSON.stringify(body));
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: string,
+  ): Promise<T> {
+    const url = new URL(
+      `${this.options.server.baseUrl}/api/2.0/mlflow/${path}`,
+    );
+    const res = await this.send(method, url, body);
+    return (await res.json()) as T;
+  }
+
+  private async send(
+    method: string,
+    url: URL,
+    body?: string,
+  ): Promise<Response> {
+    const name = `MLflow server '${this.options.server.name}'`;
+    const headers = await this.options.sign({
+      method,
+      url,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body,
+    });
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch (error) {
+      const reason =
+        (error as Error).name === 'TimeoutError'
+          ? `no answer within ${this.options.timeoutMs} ms`
+          : `cannot be reached (${
+              (error as any).cause?.code ?? (error as Error).message
+            })`;
+      throw new UpstreamError(name, reason, error);
+    }
+    if (res.ok) return res;
+    const text = await res.text();
+    let code: string | undefined;
+    let message = text.slice(0, 500);
+    try {
+      const parsed = JSON.parse(text);
+      code = parsed.error_code;
+      message = parsed.message ?? message;
+    } catch {
+      // not JSON: keep the text
+    }
+    if (res.status === 404 || code === 'RESOURCE_DOES_NOT_EXIST') {
+      throw new NotFoundError(`${name}: ${message}`);
+    }
+    if (res.status === 429) {
+      throw new UpstreamThrottledError(
+        name,
+        Number(res.headers.get('retry-after')) || 5,
+      );
+    }
+    throw new UpstreamError(
+      name,
+      `HTTP ${res.status} ${code ?? ''} ${message}`.trim(),
+    );
+  }
+}
+
+function toTags(tags: Record<string, string>) {
+  return Object.entries(tags).map(([key, value]) => ({ key, value }));
+}

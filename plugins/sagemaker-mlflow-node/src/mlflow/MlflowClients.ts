@@ -1,0 +1,38 @@
+import { InputError } from '@backstage/errors';
+import type { AwsCredentialsManager } from '@backstage/integration-aws-node';
+import type { SageMakerMlflowConfig } from '../config';
+import { MlflowClient } from './MlflowClient';
+import { createRequestSigner } from './requestSigner';
+
+/** The configured tracking servers by name; an entity names a server, never a URL. */
+export class MlflowClients {
+  private readonly clients: Map<string, MlflowClient>;
+
+  constructor(
+    config: SageMakerMlflowConfig,
+    credentialsManager?: AwsCredentialsManager,
+  ) {
+    this.clients = new Map(
+      config.mlflowServers.map(server => [
+        server.name,
+        new MlflowClient({
+          server,
+          sign: createRequestSigner(server.auth, credentialsManager),
+          timeoutMs: config.upstreamTimeoutMs,
+        }),
+      ]),
+    );
+  }
+
+  forServer(name: string): MlflowClient {
+    const client = this.clients.get(name);
+    if (!client) {
+      throw new InputError(
+        `MLflow tracking server '${name}' is not configured (sagemakerMlflow.mlflow.servers lists: ${
+          [...this.clients.keys()].join(', ') || 'none'
+        })`,
+      );
+    }
+    return client;
+  }
+}

@@ -1,0 +1,88 @@
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import type { AwsCredentialsManager } from '@backstage/integration-aws-node';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { SageMakerArn } from '../arn';
+
+/**
+ * AWS SDK v3 clients per account and region, with credentials for the ARN's account from
+ * @backstage/integration-aws-node (multi-account), adaptive retry and timeouts.
+ */
+export class SageMakerClients {
+  private readonly sagemakerClients = new Map<
+    string,
+    Promise<SageMakerClient>
+  >();
+  private readonly runtimeClients = new Map<
+    string,
+    Promise<SageMakerRuntimeClient>
+  >();
+
+  constructor(
+    private readonly options: {
+      credentialsManager: AwsCredentialsManager;
+      /** Only for an emulator: every region and account is sent here. */
+      endpoint?: string;
+      timeoutMs: number;
+      invokeTimeoutMs: number;
+      maxAttempts?: number;
+    },
+  ) {}
+
+  sagemaker(arn: SageMakerArn): Promise<SageMakerClient> {
+    return this.cached(
+      this.sagemakerClients,
+      arn,
+      async credentials =>
+        new SageMakerClient({
+          ...this.common(arn, this.options.timeoutMs),
+          credentials,
+        }),
+    );
+  }
+
+  runtime(arn: SageMakerArn): Promise<SageMakerRuntimeClient> {
+    return this.cached(
+      this.runtimeClients,
+      arn,
+      async credentials =>
+        new SageMakerRuntimeClient({
+          ...this.common(arn, this.options.invokeTimeoutMs),
+          credentials,
+          // An invocation is not idempotent in general: never retried behind the user's back.
+          maxAttempts: 1,
+        }),
+    );
+  }
+
+  private common(arn: SageMakerArn, timeoutMs: number) {
+    return {
+      region: arn.region,
+      endpoint: this.options.endpoint,
+      retryMode: 'adaptive',
+      maxAttempts: this.options.maxAttempts ?? 3,
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: Math.min(timeoutMs, 5000),
+        requestTimeout: timeoutMs,
+      }),
+    };
+  }
+
+  private cached<T>(
+    cache: Map<string, Promise<T>>,
+    arn: SageMakerArn,
+    create: (credentials: any) => Promise<T>,
+  ): Promise<T> {
+    const key = `${arn.partition}:${arn.accountId}:${arn.region}`;
+    let client = cache.get(key);
+    if (!client) {
+      client = this.options.credentialsManager
+        .getCredentialProvider({ arn: arn.arn })
+        .then(provider => create(provider.sdkCredentialProvider));
+      // A failed credential lookup is not remembered.
+      client.catch(() => cache.delete(key));
+      cache.set(key, client);
+    }
+    return client;
+  }
+}
