@@ -77,6 +77,16 @@ ensure_venv() {
   export PATH="$ROOT/.venv/bin:$PATH"
 }
 
+# ensure_debian_packages COMMAND:PACKAGE...: installs Debian's package for each missing command (needs root).
+ensure_debian_packages() {
+  local missing=() pair
+  for pair in "$@"; do command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" -eq 0 ] || die "please install these Debian packages first: ${missing[*]}"
+  log "apt-get install ${missing[*]}"
+  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+}
+
 setup_all() {
   export_registry_env
   ensure_node

@@ -1,25 +1,90 @@
-import { startTestBackend } from '@backstage/backend-test-utils';
+import {
+  ListPipelineExecutionStepsCommand,
+  ListPipelineExecutionsCommand,
+  DescribePipelineExecutionCommand,
+  ListPipelineParametersForExecutionCommand,
+  DescribePipelineCommand,
+  SageMakerClient,
+  StopPipelineExecutionCommand,
+} from '@aws-sdk/client-sagemaker';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { mockClient } from 'aws-sdk-client-mock';
 import request from 'supertest';
 import { sagemakerMlflowPlugin } from './plugin';
 
+// The SageMaker emulator (moto) cannot list execution steps, stop an execution or throttle. These tests stand in
+// for AWS with aws-sdk-client-mock, with response shapes from the SageMaker API reference; everything else about
+// the routes is tested against moto in packages/backend/src/__integration__.
+const sagemaker = mockClient(SageMakerClient);
+
+const PIPELINE = 'arn:aws:sagemaker:eu-west-1:123456789012:pipeline/churn';
+const EXECUTION = `${PIPELINE}/execution/abc123def456`;
+const base = '/api/sagemaker-mlflow/v1/entities/default/component/churn-model';
+
+async function startBackend() {
+  const { server } = await startTestBackend({
+    features: [
+      sagemakerMlflowPlugin,
+      mockServices.rootConfig.factory({
+        data: {
+          aws: {
+            accounts: [
+              {
+                accountId: '123456789012',
+                accessKeyId: 'k',
+                secretAccessKey: 's',
+              },
+            ],
+          },
+          sagemakerMlflow: {
+            mlflow: {
+              servers: [{ name: 'default', baseUrl: 'http://127.0.0.1:9' }],
+            },
+          },
+        },
+      }),
+      mockServices.permissions.factory({ result: AuthorizeResult.ALLOW }),
+      catalogServiceMock.factory({
+        entities: [
+          {
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'Component',
+            metadata: {
+              name: 'churn-model',
+              annotations: {
+                'aws.amazon.com/sagemaker-pipeline-arn': PIPELINE,
+              },
+            },
+            spec: { type: 'ml-model', owner: 'group:default/ml-platform' },
+          },
+        ],
+      }),
+    ],
+  });
+  return server;
+}
+
 describe('sagemakerMlflowPlugin', () => {
+  beforeEach(() => sagemaker.reset());
+
   it('serves its health route without a token', async () => {
-    const { server } = await startTestBackend({
-      features: [sagemakerMlflowPlugin],
-    });
+    const server = await startBackend();
     await request(server)
       .get('/api/sagemaker-mlflow/health')
       .expect(200, { status: 'ok' });
   });
 
   it('registers the write permissions so policies and the UI can use them', async () => {
-    const { server } = await startTestBackend({
-      features: [sagemakerMlflowPlugin],
-    });
+    const server = await startBackend();
     const res = await request(server).get(
       '/api/sagemaker-mlflow/.well-known/backstage/permissions/metadata',
     );
-    expect(res.status).toBe(200);
     expect(res.body.permissions.map((p: { name: string }) => p.name)).toEqual(
       expect.arrayContaining([
         'sagemaker-mlflow.pipeline.execute',
@@ -27,5 +92,126 @@ describe('sagemakerMlflowPlugin', () => {
         'sagemaker-mlflow.endpoint.invoke',
       ]),
     );
+  });
+
+  it('shows the steps of an execution: status, times, failure, cache hit, job link', async () => {
+    sagemaker.on(DescribePipelineExecutionCommand).resolves({
+      PipelineExecutionArn: EXECUTION,
+      PipelineExecutionStatus: 'Failed',
+      FailureReason: 'Step Train failed',
+      CreationTime: new Date('2026-11-01T10:00:00Z'),
+      LastModifiedTime: new Date('2026-11-01T10:20:00Z'),
+      CreatedBy: { UserProfileName: 'alice' },
+    });
+    sagemaker
+      .on(ListPipelineParametersForExecutionCommand)
+      .resolves({
+        PipelineParameters: [{ Name: 'GateThreshold', Value: '0.9' }],
+      });
+    sagemaker.on(DescribePipelineCommand).resolves({
+      PipelineDefinition: JSON.stringify({
+        Steps: [
+          { Name: 'Preprocess', Type: 'Processing' },
+          { Name: 'Train', Type: 'Training', DependsOn: ['Preprocess'] },
+        ],
+      }),
+    });
+    sagemaker.on(ListPipelineExecutionStepsCommand).resolves({
+      PipelineExecutionSteps: [
+        {
+          StepName: 'Preprocess',
+          StepStatus: 'Succeeded',
+          StartTime: new Date('2026-11-01T10:00:00Z'),
+          EndTime: new Date('2026-11-01T10:05:00Z'),
+          CacheHitResult: {
+            SourcePipelineExecutionArn: `${PIPELINE}/execution/older`,
+          },
+          Metadata: {
+            ProcessingJob: {
+              Arn: 'arn:aws:sagemaker:eu-west-1:123456789012:processing-job/pre-1',
+            },
+          },
+        },
+        {
+          StepName: 'Train',
+          StepStatus: 'Failed',
+          FailureReason: 'AlgorithmError: out of memory',
+          Metadata: {
+            TrainingJob: {
+              Arn: 'arn:aws:sagemaker:eu-west-1:123456789012:training-job/train-1',
+            },
+          },
+        },
+      ],
+    });
+    const server = await startBackend();
+    const res = await request(server)
+      .get(`${base}/executions/abc123def456`)
+      .set('Authorization', mockCredentials.user.header());
+    expect(res.status).toBe(200);
+    expect(res.body.execution).toMatchObject({
+      status: 'Failed',
+      failureReason: 'Step Train failed',
+      startedBy: 'alice',
+      durationMs: 20 * 60_000,
+      parameters: { GateThreshold: '0.9' },
+    });
+    expect(res.body.steps.data).toEqual([
+      expect.objectContaining({
+        name: 'Preprocess',
+        status: 'Succeeded',
+        cacheHit: true,
+        consoleUrl: expect.stringContaining('#/processing-jobs/pre-1'),
+      }),
+      expect.objectContaining({
+        name: 'Train',
+        status: 'Failed',
+        failureReason: 'AlgorithmError: out of memory',
+        cacheHit: false,
+        consoleUrl: expect.stringContaining('#/jobs/train-1'),
+      }),
+    ]);
+    expect(res.body.definition.data).toEqual([
+      { name: 'Preprocess', type: 'Processing', dependsOn: [] },
+      { name: 'Train', type: 'Training', dependsOn: ['Preprocess'] },
+    ]);
+    // This entity names no experiment: the MLflow section says which annotation is missing.
+    expect(res.body.mlflowRuns.error.annotation).toBe(
+      'mlflow.org/experiment-name',
+    );
+  });
+
+  it('stops an execution of the entity’s own pipeline', async () => {
+    sagemaker
+      .on(StopPipelineExecutionCommand)
+      .resolves({ PipelineExecutionArn: EXECUTION });
+    const server = await startBackend();
+    const res = await request(server)
+      .post(`${base}/executions/abc123def456/stop`)
+      .set('Authorization', mockCredentials.user.header());
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ executionArn: EXECUTION });
+    expect(
+      sagemaker.commandCalls(StopPipelineExecutionCommand)[0].args[0].input
+        .PipelineExecutionArn,
+    ).toBe(EXECUTION);
+  });
+
+  it('answers throttling with 503 and a Retry-After hint, never 500', async () => {
+    sagemaker
+      .on(ListPipelineExecutionsCommand)
+      .rejects(
+        Object.assign(new Error('Rate exceeded'), {
+          name: 'ThrottlingException',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
+    const server = await startBackend();
+    const res = await request(server)
+      .get(`${base}/executions`)
+      .set('Authorization', mockCredentials.user.header());
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.body.error.message).toContain('throttling');
   });
 });

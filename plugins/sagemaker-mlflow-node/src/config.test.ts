@@ -1,0 +1,50 @@
+import { ConfigReader } from '@backstage/config';
+import { readSageMakerMlflowConfig } from './config';
+
+describe('readSageMakerMlflowConfig', () => {
+  it('reads servers, routes and limits, with the documented defaults', () => {
+    const config = readSageMakerMlflowConfig(
+      new ConfigReader({
+        sagemakerMlflow: {
+          mlflow: {
+            servers: [{ name: 'default', baseUrl: 'http://mlflow:5000/' }],
+          },
+          endpointRoutes: [
+            { endpointName: 'demo', url: 'http://127.0.0.1:5002/' },
+          ],
+        },
+      }),
+    );
+    expect(config.mlflowServers).toEqual([
+      {
+        name: 'default',
+        baseUrl: 'http://mlflow:5000',
+        uiUrl: 'http://mlflow:5000',
+        auth: { type: 'none' },
+      },
+    ]);
+    expect(config.endpointRoutes.get('demo')).toBe('http://127.0.0.1:5002');
+    expect(config.cacheTtlSeconds).toBe(30);
+    expect(config.invoke).toEqual({
+      maxPayloadBytes: 6291456,
+      timeoutMs: 30000,
+    });
+    expect(config.sagemakerEndpoint).toBeUndefined();
+  });
+
+  it('names the key of an unknown auth type', () => {
+    expect(() =>
+      readSageMakerMlflowConfig(
+        new ConfigReader({
+          sagemakerMlflow: {
+            mlflow: {
+              servers: [
+                { name: 'x', baseUrl: 'http://m', auth: { type: 'oauth' } },
+              ],
+            },
+          },
+        }),
+      ),
+    ).toThrow("auth.type 'oauth' is not one of none, basic, bearer, aws-sigv4");
+  });
+});
