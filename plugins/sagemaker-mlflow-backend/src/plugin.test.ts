@@ -103,11 +103,9 @@ describe('sagemakerMlflowPlugin', () => {
       LastModifiedTime: new Date('2026-11-01T10:20:00Z'),
       CreatedBy: { UserProfileName: 'alice' },
     });
-    sagemaker
-      .on(ListPipelineParametersForExecutionCommand)
-      .resolves({
-        PipelineParameters: [{ Name: 'GateThreshold', Value: '0.9' }],
-      });
+    sagemaker.on(ListPipelineParametersForExecutionCommand).resolves({
+      PipelineParameters: [{ Name: 'GateThreshold', Value: '0.9' }],
+    });
     sagemaker.on(DescribePipelineCommand).resolves({
       PipelineDefinition: JSON.stringify({
         Steps: [
@@ -198,14 +196,12 @@ describe('sagemakerMlflowPlugin', () => {
   });
 
   it('answers throttling with 503 and a Retry-After hint, never 500', async () => {
-    sagemaker
-      .on(ListPipelineExecutionsCommand)
-      .rejects(
-        Object.assign(new Error('Rate exceeded'), {
-          name: 'ThrottlingException',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    sagemaker.on(ListPipelineExecutionsCommand).rejects(
+      Object.assign(new Error('Rate exceeded'), {
+        name: 'ThrottlingException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     const server = await startBackend();
     const res = await request(server)
       .get(`${base}/executions`)

@@ -28,6 +28,7 @@ import permissionPlugin from '@backstage/plugin-permission-backend';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import sagemakerMlflowPlugin from '@model-factory/plugin-sagemaker-mlflow-backend';
 import { ModelFactoryPermissionPolicy } from '../permissionPolicy';
+import { expectMatchesSpec } from '../__testUtils__/openapi';
 import { ARN, testStack } from '../__testUtils__/stack';
 import {
   authWithActorsFactory,
@@ -149,8 +150,13 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
   let proxy: Awaited<ReturnType<typeof stoppableProxy>>;
   let pendingPackageArn: string;
 
+  /** GET as a user; every answer must match the schema openapi.yaml gives for its status. */
   async function get(url: string, user = GUEST) {
-    return request(server).get(`${base}/${url}`).set('Authorization', as(user));
+    const res = await request(server)
+      .get(`${base}/${url}`)
+      .set('Authorization', as(user));
+    expectMatchesSpec('GET', `${base}/${url}`, res.status, res.body);
+    return res;
   }
 
   beforeAll(async () => {
