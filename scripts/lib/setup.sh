@@ -17,9 +17,9 @@ stamp_matches() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
 
 export_registry_env() {
   local registry cafile
-  registry=$(npm config get registry)
+  registry=$(cd "$ROOT" && npm config get registry)
   export YARN_NPM_REGISTRY_SERVER=${registry%/}
-  cafile=$(npm config get cafile)
+  cafile=$(cd "$ROOT" && npm config get cafile)
   # Without this yarn cannot verify the registry's certificate and retries for minutes.
   if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ "$cafile" != "null" ] && [ -f "$cafile" ]; then
     export NODE_EXTRA_CA_CERTS=$cafile

@@ -14,7 +14,7 @@ import {
   endpointInvokePermission,
   modelApprovePermission,
   pipelineExecutePermission,
-  Summary,
+  DEFAULT_PAGE_SIZE,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import express, { ErrorRequestHandler, Request } from 'express';
 import Router from 'express-promise-router';
@@ -23,7 +23,7 @@ import { EntityContext, loadEntityContext } from './service/EntityContext';
 import type { Endpoints } from './service/endpoints';
 import type { ModelVersions } from './service/modelVersions';
 import type { Pipelines } from './service/pipelines';
-import { settle } from './service/sections';
+import { loadSummary } from './service/summary';
 import { upstreamErrorHandler } from './upstreamErrorHandler';
 
 export interface RouterOptions {
@@ -38,7 +38,7 @@ export interface RouterOptions {
 }
 
 const pageQuery = z.object({
-  pageSize: z.coerce.number().int().min(1).max(200).default(20),
+  pageSize: z.coerce.number().int().min(1).max(200).default(DEFAULT_PAGE_SIZE),
   pageToken: z.string().max(4096).optional(),
 });
 const startBody = z
@@ -146,29 +146,9 @@ export async function createRouter(
   }
 
   router.get(`${entityPath}/summary`, async (req, res) => {
-    const ctx = await context(req);
-    // Each section loads and fails on its own: MLflow down still shows the SageMaker sections.
-    const [latestExecution, champion, latestVersion, endpointStates] =
-      await Promise.all([
-        settle(async () => (await pipelines.list(ctx, 1)).items[0] ?? null),
-        settle(() => versions.one(ctx, 'champion')),
-        settle(() => versions.one(ctx)),
-        settle(async () =>
-          (
-            await endpoints.list(ctx)
-          ).items.map(e => ({
-            name: e.name,
-            status: e.endpoint?.status ?? 'Unknown',
-          })),
-        ),
-      ]);
-    const summary: Summary = {
-      latestExecution,
-      champion,
-      latestVersion,
-      endpoints: endpointStates,
-    };
-    res.json(summary);
+    res.json(
+      await loadSummary(await context(req), { pipelines, versions, endpoints }),
+    );
   });
 
   router.get(`${entityPath}/executions`, async (req, res) => {

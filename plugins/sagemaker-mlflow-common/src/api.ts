@@ -1,5 +1,8 @@
 /** The JSON the backend serves under /api/sagemaker-mlflow/v1/entities/:namespace/:kind/:name (DESIGN §6). */
 
+/** The page size the tab asks for; the summary reads the same first pages, so one load serves both. */
+export const DEFAULT_PAGE_SIZE = 20;
+
 /** Why one section of a response has no data; the other sections are unaffected. */
 export interface SectionError {
   name: string;
@@ -107,6 +110,8 @@ export interface ModelVersion {
 export interface ModelVersionsPage {
   modelName: string;
   modelUrl: string;
+  /** Every alias of the registered model and the version it points at. */
+  aliases: Record<string, string>;
   items: ModelVersion[];
   nextPageToken?: string;
   /** Set when the SageMaker join failed: the MLflow versions are still listed. */

@@ -417,6 +417,50 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
     });
   });
 
+  describe('actions for AI assistants', () => {
+    const invokeAction = (action: string, input: object, user = GUEST) =>
+      request(server)
+        .post(
+          `/api/sagemaker-mlflow/.backstage/actions/v1/actions/sagemaker-mlflow:${action}/invoke`,
+        )
+        .set('Authorization', as(user))
+        .send(input);
+
+    it('lists executions and model versions through the actions registry, read-only', async () => {
+      const list = await request(server)
+        .get('/api/sagemaker-mlflow/.backstage/actions/v1/actions')
+        .set('Authorization', as(GUEST));
+      const actions = list.body.actions.filter((a: any) =>
+        a.id.startsWith('sagemaker-mlflow:'),
+      );
+      expect(actions.map((a: any) => [a.id, a.attributes.readOnly])).toEqual([
+        ['sagemaker-mlflow:get-pipeline-executions', true],
+        ['sagemaker-mlflow:get-model-versions', true],
+      ]);
+      const versions = await invokeAction('get-model-versions', {
+        entityRef: 'component:default/demo-model',
+      });
+      expect(versions.status).toBe(200);
+      expect(
+        versions.body.output.page.items.map((v: any) => v.version),
+      ).toEqual(['3', '2', '1']);
+      const executions = await invokeAction('get-pipeline-executions', {
+        entityRef: 'component:default/demo-model',
+        pageSize: 2,
+      });
+      expect(executions.body.output.page.items).toHaveLength(2);
+    });
+
+    it('gives an assistant acting for a user only what that user may read', async () => {
+      const res = await invokeAction(
+        'get-model-versions',
+        { entityRef: 'component:default/demo-model' },
+        OUTSIDER,
+      );
+      expect(res.status).toBe(404);
+    });
+  });
+
   describe('sections fail on their own', () => {
     it('names a malformed annotation in the section that needs it', async () => {
       const executions = await get('broken-model/executions');

@@ -11,15 +11,27 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts Debian's redis-server on a free loopback port, without persistence; stop() ends it. */
-export async function startRedis(): Promise<{
-  url: string;
-  stop(): Promise<void>;
-}> {
+const isUp = (port: number) =>
+  new Promise<boolean>(resolve => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+
+/**
+ * Starts Debian's redis-server on a free loopback port, without persistence. It ends with the test process:
+ * backend instances keep their Redis clients open after stop(), and would report a vanished server.
+ */
+export async function startRedis(): Promise<{ url: string }> {
   const port = await freePort();
+  // `timeout` ends it even when jest kills its worker without running exit handlers.
   const child = spawn(
-    'redis-server',
+    'timeout',
     [
+      '600',
+      'redis-server',
       '--port',
       String(port),
       '--bind',
@@ -29,19 +41,10 @@ export async function startRedis(): Promise<{
       '--appendonly',
       'no',
     ],
-    {
-      stdio: 'ignore',
-    },
+    { stdio: 'ignore' },
   );
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>(resolve => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (up) break;
+  process.once('exit', () => child.kill('SIGTERM'));
+  for (let i = 0; i < 100 && !(await isUp(port)); i++) {
     if (child.exitCode !== null)
       throw new Error(`redis-server exited with ${child.exitCode}`);
     await new Promise(r => setTimeout(r, 50));

@@ -26,6 +26,7 @@ import {
   modelPackageConsoleUrl,
 } from './consoleUrls';
 import { EntityContext, required } from './EntityContext';
+import { experimentIdOf } from './experiments';
 import { settle } from './sections';
 import type { ServiceDeps } from './types';
 
@@ -74,7 +75,7 @@ export class ModelVersions {
           }),
           // Version search results do not carry aliases; the registered model lists them.
           client.getRegisteredModel(modelName),
-          this.experimentIds(ctx, client),
+          this.experimentIds(ctx),
           settle(() => this.packagesByArn(ctx)),
         ]);
         const aliases = aliasesByVersion(model.aliases);
@@ -86,6 +87,9 @@ export class ModelVersions {
         return {
           modelName,
           modelUrl: mlflowModelUrl(client.server.uiUrl, modelName),
+          aliases: Object.fromEntries(
+            (model.aliases ?? []).map(a => [a.alias, a.version]),
+          ),
           items: page.items.map(v =>
             this.toVersion(
               ctx,
@@ -112,7 +116,7 @@ export class ModelVersions {
       `version:${alias ?? 'latest'}`,
       async () => {
         let version: MlflowModelVersion | undefined;
-        const experimentIds = this.experimentIds(ctx, client);
+        const experimentIds = this.experimentIds(ctx);
         if (alias) {
           version = await client
             .getModelVersionByAlias(modelName, alias)
@@ -141,15 +145,10 @@ export class ModelVersions {
   }
 
   /** The entity's experiment, where its versions' source runs are; none when it names no experiment. */
-  private async experimentIds(
-    ctx: EntityContext,
-    client: MlflowClient,
-  ): Promise<string[]> {
+  private async experimentIds(ctx: EntityContext): Promise<string[]> {
     if (ctx.binding.experimentName.state !== 'bound') return [];
-    const experiment = await client
-      .getExperimentByName(ctx.binding.experimentName.value)
-      .catch(() => undefined);
-    return experiment ? [experiment.experiment_id] : [];
+    const id = await experimentIdOf(this.deps, ctx).catch(() => undefined);
+    return id ? [id] : [];
   }
 
   /** Metrics of the versions' source runs with one filtered search, not one call per version. */

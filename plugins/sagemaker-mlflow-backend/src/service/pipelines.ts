@@ -18,10 +18,7 @@ import type {
   PipelineExecution,
   PipelineStep,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
-import {
-  ANNOTATION_EXPERIMENT_NAME,
-  ANNOTATION_PIPELINE_ARN,
-} from '@model-factory/plugin-sagemaker-mlflow-common';
+import { ANNOTATION_PIPELINE_ARN } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
   awsCall,
   MlflowRun,
@@ -35,6 +32,7 @@ import {
   pipelineConsoleUrl,
 } from './consoleUrls';
 import { EntityContext, required } from './EntityContext';
+import { experimentIdOf } from './experiments';
 import type { ServiceDeps } from './types';
 import { decodePageToken, encodePageToken } from './pageToken';
 import { settle } from './sections';
@@ -213,14 +211,10 @@ export class Pipelines {
   }
 
   private async runsOfPipeline(ctx: EntityContext, pipeline: SageMakerArn) {
-    const experimentName = required(
-      ctx.binding.experimentName,
-      ANNOTATION_EXPERIMENT_NAME,
-    );
+    const experimentId = await experimentIdOf(this.deps, ctx);
     const mlflow = this.deps.mlflow.forServer(ctx.binding.trackingServer);
-    const experiment = await mlflow.getExperimentByName(experimentName);
     const runs = await mlflow.searchRuns({
-      experimentIds: [experiment.experiment_id],
+      experimentIds: [experimentId],
       filter: `tags.\`${EXECUTION_TAG}\` LIKE '${pipeline.arn}/execution/%'`,
       orderBy: ['attributes.start_time DESC'],
       maxResults: 1000,
@@ -297,14 +291,10 @@ export class Pipelines {
   }
 
   private async runsOfExecution(ctx: EntityContext, executionArn: string) {
-    const experimentName = required(
-      ctx.binding.experimentName,
-      ANNOTATION_EXPERIMENT_NAME,
-    );
+    const experimentId = await experimentIdOf(this.deps, ctx);
     const mlflow = this.deps.mlflow.forServer(ctx.binding.trackingServer);
-    const experiment = await mlflow.getExperimentByName(experimentName);
     const runs = await mlflow.searchRuns({
-      experimentIds: [experiment.experiment_id],
+      experimentIds: [experimentId],
       filter: `tags.\`${EXECUTION_TAG}\` = '${executionArn}'`,
       maxResults: 100,
     });
