@@ -29,7 +29,12 @@ import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import sagemakerMlflowPlugin from '@model-factory/plugin-sagemaker-mlflow-backend';
 import { ModelFactoryPermissionPolicy } from '../permissionPolicy';
 import { expectMatchesSpec } from '../__testUtils__/openapi';
-import { ARN, testStack } from '../__testUtils__/stack';
+import {
+  ARN,
+  emulatorAwsConfig,
+  fileCatalogConfig,
+  testStack,
+} from '../__testUtils__/stack';
 import {
   authWithActorsFactory,
   httpAuthServiceFactory,
@@ -168,20 +173,12 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
       features: [
         mockServices.rootConfig.factory({
           data: {
-            catalog: {
-              rules: [{ allow: ['Component', 'Group'] }],
-              locations: [{ type: 'file', target: writeCatalog(dir) }],
-            },
+            catalog: fileCatalogConfig(writeCatalog(dir), [
+              'Component',
+              'Group',
+            ]),
             permission: { enabled: true },
-            aws: {
-              accounts: [
-                {
-                  accountId: '123456789012',
-                  accessKeyId: 'model-factory-local',
-                  secretAccessKey: 'model-factory-local',
-                },
-              ],
-            },
+            aws: emulatorAwsConfig,
             sagemakerMlflow: {
               sagemaker: { endpoint: stack.sagemakerEndpoint },
               mlflow: {

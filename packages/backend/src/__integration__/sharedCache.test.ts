@@ -16,7 +16,11 @@ import catalogPlugin from '@backstage/plugin-catalog-backend';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import sagemakerMlflowPlugin from '@model-factory/plugin-sagemaker-mlflow-backend';
 import { startRedis } from '../__testUtils__/redis';
-import { testStack } from '../__testUtils__/stack';
+import {
+  emulatorAwsConfig,
+  fileCatalogConfig,
+  testStack,
+} from '../__testUtils__/stack';
 
 const stack = testStack();
 // A pipeline of its own, so this test's new execution cannot disturb the other integration tests.
@@ -75,19 +79,8 @@ describe('two backend instances sharing a Redis cache', () => {
         mockServices.rootConfig.factory({
           data: {
             backend: { cache: { store: 'redis', connection: redis.url } },
-            catalog: {
-              rules: [{ allow: ['Component'] }],
-              locations: [{ type: 'file', target: catalogFile }],
-            },
-            aws: {
-              accounts: [
-                {
-                  accountId: '123456789012',
-                  accessKeyId: 'model-factory-local',
-                  secretAccessKey: 'model-factory-local',
-                },
-              ],
-            },
+            catalog: fileCatalogConfig(catalogFile, ['Component']),
+            aws: emulatorAwsConfig,
             sagemakerMlflow: {
               sagemaker: { endpoint: stack.sagemakerEndpoint },
               cache: { ttlSeconds: 300 },

@@ -36,3 +36,20 @@ export const ARN = {
   endpoint:
     'arn:aws:sagemaker:us-east-1:123456789012:endpoint/demo-model-staging',
 };
+
+/** `aws` config for the emulator: one account with static keys (moto accepts any). */
+export const emulatorAwsConfig = {
+  accounts: [
+    {
+      accountId: '123456789012',
+      accessKeyId: 'model-factory-local',
+      secretAccessKey: 'model-factory-local',
+    },
+  ],
+};
+
+/** `catalog` config that ingests one file of entities of the given kinds. */
+export const fileCatalogConfig = (target: string, kinds: string[]) => ({
+  rules: [{ allow: kinds }],
+  locations: [{ type: 'file', target }],
+});

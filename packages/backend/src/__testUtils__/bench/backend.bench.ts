@@ -10,7 +10,7 @@ import {
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import sagemakerMlflowPlugin from '@model-factory/plugin-sagemaker-mlflow-backend';
-import { ARN, testStack } from '../stack';
+import { ARN, emulatorAwsConfig, fileCatalogConfig, testStack } from '../stack';
 import { startDelayProxy } from './delayProxy';
 
 // Run by `yarn bench` (scripts/bench), not by the tests: prints ratios, asserts nothing (DESIGN §10).
@@ -60,19 +60,8 @@ async function backend(
     features: [
       mockServices.rootConfig.factory({
         data: {
-          catalog: {
-            rules: [{ allow: ['Component'] }],
-            locations: [{ type: 'file', target: file }],
-          },
-          aws: {
-            accounts: [
-              {
-                accountId: '123456789012',
-                accessKeyId: 'model-factory-local',
-                secretAccessKey: 'model-factory-local',
-              },
-            ],
-          },
+          catalog: fileCatalogConfig(file, ['Component']),
+          aws: emulatorAwsConfig,
           sagemakerMlflow: {
             sagemaker: { endpoint: sagemakerUrl },
             mlflow: { servers: [{ name: 'default', baseUrl: mlflowUrl }] },
