@@ -216,6 +216,15 @@ export async function createRouter(
     res.json(await endpoints.list(await context(req)));
   });
 
+  router.get(
+    `${entityPath}/endpoints/:endpointName/example`,
+    async (req, res) => {
+      res.json(
+        await endpoints.example(await context(req), req.params.endpointName),
+      );
+    },
+  );
+
   const rawBody = express.raw({
     type: () => true,
     limit: options.maxPayloadBytes,

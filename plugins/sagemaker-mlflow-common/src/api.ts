@@ -180,6 +180,16 @@ export interface InvocationResult {
   body: unknown;
 }
 
+/** A request the endpoint accepts, from the served version's validation sample (prefills the test console). */
+export interface EndpointExample {
+  endpointName: string;
+  modelVersion: string;
+  json: string;
+  csv: string;
+  /** The true labels of the example rows. */
+  labels: number[];
+}
+
 export interface ValidationResult {
   endpointName: string;
   modelVersion?: string;

@@ -1,8 +1,28 @@
-import { createFrontendPlugin } from '@backstage/frontend-plugin-api';
-import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import { discoveryApiRef, fetchApiRef } from '@backstage/core-plugin-api';
+import {
+  ApiBlueprint,
+  createFrontendPlugin,
+} from '@backstage/frontend-plugin-api';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
 import { isSageMakerMlflowAvailable } from '@model-factory/plugin-sagemaker-mlflow-common';
+import {
+  SageMakerMlflowClient,
+  sagemakerMlflowApiRef,
+} from './api/SageMakerMlflowApi';
 
-/** The entity tab, shown only on entities that name a SageMaker or MLflow resource. */
+export const sagemakerMlflowApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: sagemakerMlflowApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: deps => new SageMakerMlflowClient(deps),
+    }),
+});
+
+/** The entity tab, shown only on entities that name a SageMaker or MLflow resource; its code loads on demand. */
 export const sagemakerMlflowEntityContent = EntityContentBlueprint.make({
   params: {
     path: '/sagemaker-mlflow',
@@ -15,9 +35,24 @@ export const sagemakerMlflowEntityContent = EntityContentBlueprint.make({
   },
 });
 
+/** The overview card on the same entities. */
+export const sagemakerMlflowEntityCard = EntityCardBlueprint.make({
+  params: {
+    filter: isSageMakerMlflowAvailable,
+    loader: () =>
+      import('./components/EntitySageMakerMlflowCard').then(m => (
+        <m.EntitySageMakerMlflowCard />
+      )),
+  },
+});
+
 /** The Model Factory plugin for the New Frontend System. */
 export default createFrontendPlugin({
   pluginId: 'sagemaker-mlflow',
   info: { packageJson: () => import('../package.json') },
-  extensions: [sagemakerMlflowEntityContent],
+  extensions: [
+    sagemakerMlflowApi,
+    sagemakerMlflowEntityContent,
+    sagemakerMlflowEntityCard,
+  ],
 });

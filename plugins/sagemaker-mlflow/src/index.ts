@@ -4,5 +4,10 @@
  *
  * @packageDocumentation
  */
-export { sagemakerMlflowPlugin, EntitySageMakerMlflowContent } from './plugin';
+export {
+  sagemakerMlflowPlugin,
+  EntitySageMakerMlflowContent,
+  EntitySageMakerMlflowCard,
+} from './plugin';
 export { isSageMakerMlflowAvailable } from '@model-factory/plugin-sagemaker-mlflow-common';
+export * from './api/SageMakerMlflowApi';

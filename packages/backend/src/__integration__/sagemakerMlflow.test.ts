@@ -329,6 +329,17 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
       expect(walked).toEqual(['3', '2', '1']);
     });
 
+    it('offers a JSON and CSV example request from the served version’s validation sample', async () => {
+      const res = await get('demo-model/endpoints/demo-model-staging/example');
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body.json).dataframe_split.data).toHaveLength(3);
+      expect(res.body.csv.split('\n')).toHaveLength(4);
+      expect(res.body.labels).toHaveLength(3);
+      expect((await get('demo-model/endpoints/not-ours/example')).status).toBe(
+        404,
+      );
+    });
+
     it('describes the endpoint and the version it serves', async () => {
       const res = await get('demo-model/endpoints');
       expect(res.status).toBe(200);

@@ -6,6 +6,7 @@ import {
 import { InputError, NotFoundError } from '@backstage/errors';
 import type {
   Endpoint,
+  EndpointExample,
   EndpointsResponse,
   InvocationResult,
   ValidationResult,
@@ -29,6 +30,7 @@ export const DEPLOYED_MODEL_TAG = 'mlflow.registered_model_name';
 export const DEPLOYED_VERSION_TAG = 'mlflow.model_version';
 /** The validation sample each training run logs: features, true labels. */
 export const VALIDATION_SAMPLE_PATH = 'validation/validation_sample.json';
+const EXAMPLE_ROWS = 3;
 
 interface ValidationSample {
   columns: string[];
@@ -160,25 +162,7 @@ export class Endpoints {
    */
   async validate(ctx: EntityContext, name: string): Promise<ValidationResult> {
     const endpoint = this.endpoint(ctx, name);
-    const modelName = required(
-      ctx.binding.registeredModelName,
-      ANNOTATION_REGISTERED_MODEL_NAME,
-    );
-    const mlflow = this.deps.mlflow.forServer(ctx.binding.trackingServer);
-    const deployed = await this.describe(endpoint)
-      .then(e => e.deployedVersion)
-      .catch(() => undefined);
-    const version =
-      deployed && deployed.modelName === modelName
-        ? await mlflow.getModelVersion(modelName, deployed.version)
-        : await mlflow.getModelVersionByAlias(modelName, 'champion');
-    if (!version.run_id)
-      throw new NotFoundError(
-        `Version ${version.version} of ${modelName} has no source run`,
-      );
-    const sample = parseSample(
-      await mlflow.downloadArtifact(version.run_id, VALIDATION_SAMPLE_PATH),
-    );
+    const { version, sample } = await this.servedSample(ctx, endpoint);
     const payload = Buffer.from(
       JSON.stringify({
         dataframe_split: { columns: sample.columns, data: sample.data },
@@ -193,13 +177,60 @@ export class Endpoints {
     const correct = predictions.filter((p, i) => p === sample.labels[i]).length;
     return {
       endpointName: name,
-      modelVersion: version.version,
+      modelVersion: version,
       rows: sample.labels.length,
       labels: sample.labels,
       predictions,
       accuracy: correct / sample.labels.length,
       latencyMs: Math.round(res.latencyMs * 10) / 10,
     };
+  }
+
+  /** A request the endpoint accepts, in JSON and CSV: the first rows of the served version's validation sample. */
+  async example(ctx: EntityContext, name: string): Promise<EndpointExample> {
+    const endpoint = this.endpoint(ctx, name);
+    return this.deps.cache.get(ctx.entityRef, `example:${name}`, async () => {
+      const { version, sample } = await this.servedSample(ctx, endpoint);
+      const rows = sample.data.slice(0, EXAMPLE_ROWS);
+      return {
+        endpointName: name,
+        modelVersion: version,
+        json: JSON.stringify(
+          { dataframe_split: { columns: sample.columns, data: rows } },
+          null,
+          2,
+        ),
+        csv: [sample.columns.join(','), ...rows.map(row => row.join(','))].join(
+          '\n',
+        ),
+        labels: sample.labels.slice(0, EXAMPLE_ROWS),
+      };
+    });
+  }
+
+  /** The validation sample logged by the version the endpoint serves (by its tags), else by the champion. */
+  private async servedSample(ctx: EntityContext, endpoint: SageMakerArn) {
+    const modelName = required(
+      ctx.binding.registeredModelName,
+      ANNOTATION_REGISTERED_MODEL_NAME,
+    );
+    const mlflow = this.deps.mlflow.forServer(ctx.binding.trackingServer);
+    const deployed = await this.describe(endpoint)
+      .then(e => e.deployedVersion)
+      .catch(() => undefined);
+    const version =
+      deployed && deployed.modelName === modelName
+        ? await mlflow.getModelVersion(modelName, deployed.version)
+        : await mlflow.getModelVersionByAlias(modelName, 'champion');
+    if (!version.run_id) {
+      throw new NotFoundError(
+        `Version ${version.version} of ${modelName} has no source run`,
+      );
+    }
+    const sample = parseSample(
+      await mlflow.downloadArtifact(version.run_id, VALIDATION_SAMPLE_PATH),
+    );
+    return { version: version.version, sample };
   }
 }
 

@@ -1,33 +1,21 @@
+import { Content } from '@backstage/core-components';
 import {
   MissingAnnotationEmptyState,
   useEntity,
 } from '@backstage/plugin-catalog-react';
-import {
-  Content,
-  InfoCard,
-  StructuredMetadataTable,
-} from '@backstage/core-components';
+import Grid from '@material-ui/core/Grid';
 import {
   ANNOTATION_ENDPOINT_ARNS,
-  ANNOTATION_EXPERIMENT_NAME,
-  ANNOTATION_MODEL_PACKAGE_GROUP_ARN,
   ANNOTATION_PIPELINE_ARN,
   ANNOTATION_REGISTERED_MODEL_NAME,
-  ANNOTATION_TRACKING_SERVER,
   RESOURCE_ANNOTATIONS,
   isSageMakerMlflowAvailable,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
+import { EndpointsSection } from './endpoints/EndpointsSection';
+import { ExecutionsSection } from './executions/ExecutionsSection';
+import { ModelVersionsSection } from './versions/ModelVersionsSection';
 
-const LABELS: Array<[string, string]> = [
-  [ANNOTATION_PIPELINE_ARN, 'SageMaker pipeline'],
-  [ANNOTATION_MODEL_PACKAGE_GROUP_ARN, 'Model package group'],
-  [ANNOTATION_ENDPOINT_ARNS, 'Endpoints'],
-  [ANNOTATION_REGISTERED_MODEL_NAME, 'MLflow registered model'],
-  [ANNOTATION_EXPERIMENT_NAME, 'MLflow experiment'],
-  [ANNOTATION_TRACKING_SERVER, 'MLflow tracking server'],
-];
-
-/** The entity tab: the SageMaker and MLflow resources this component is bound to. */
+/** The entity tab: pipeline executions, model versions and endpoints, each loading and failing on its own. */
 export function EntitySageMakerMlflowContent() {
   const { entity } = useEntity();
   if (!isSageMakerMlflowAvailable(entity)) {
@@ -35,23 +23,27 @@ export function EntitySageMakerMlflowContent() {
       <MissingAnnotationEmptyState annotation={[...RESOURCE_ANNOTATIONS]} />
     );
   }
-  const annotations = entity.metadata.annotations ?? {};
-  const metadata = Object.fromEntries(
-    LABELS.filter(([key]) => annotations[key]).map(([key, label]) => [
-      label,
-      key === ANNOTATION_ENDPOINT_ARNS
-        ? annotations[key].split(',').map(s => s.trim())
-        : annotations[key],
-    ]),
-  );
+  const has = (annotation: string) =>
+    Boolean(entity.metadata.annotations?.[annotation]);
   return (
     <Content>
-      <InfoCard title="Model resources">
-        <StructuredMetadataTable
-          metadata={metadata}
-          options={{ titleFormat: (label: string) => label }}
-        />
-      </InfoCard>
+      <Grid container spacing={3}>
+        {has(ANNOTATION_PIPELINE_ARN) && (
+          <Grid item xs={12}>
+            <ExecutionsSection />
+          </Grid>
+        )}
+        {has(ANNOTATION_REGISTERED_MODEL_NAME) && (
+          <Grid item xs={12}>
+            <ModelVersionsSection />
+          </Grid>
+        )}
+        {has(ANNOTATION_ENDPOINT_ARNS) && (
+          <Grid item xs={12}>
+            <EndpointsSection />
+          </Grid>
+        )}
+      </Grid>
     </Content>
   );
 }

@@ -1,0 +1,79 @@
+import {
+  InfoCard,
+  Link,
+  StructuredMetadataTable,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import Skeleton from '@material-ui/lab/Skeleton';
+import type { Section } from '@model-factory/plugin-sagemaker-mlflow-common';
+import { ReactNode } from 'react';
+import useAsync from 'react-use/esm/useAsync';
+import { sagemakerMlflowApiRef } from '../api/SageMakerMlflowApi';
+import { formatTime, SectionError, StatusChip, useEntityRefs } from './common';
+
+function row<T>(
+  section: Section<T | null>,
+  render: (data: T) => ReactNode,
+): ReactNode {
+  if (section.error)
+    return <SectionError title="Unavailable" error={section.error} />;
+  return section.data === null || section.data === undefined
+    ? '—'
+    : render(section.data);
+}
+
+/** Overview card: latest execution, champion and latest version, endpoint health, with a link to the tab. */
+export function EntitySageMakerMlflowCard() {
+  const api = useApi(sagemakerMlflowApiRef);
+  const { compoundRef } = useEntityRefs();
+  const { value, loading, error } = useAsync(
+    () => api.getSummary(compoundRef),
+    [],
+  );
+  const tab = `/catalog/${
+    compoundRef.namespace
+  }/${compoundRef.kind.toLocaleLowerCase('en-US')}/${
+    compoundRef.name
+  }/sagemaker-mlflow`;
+  return (
+    <InfoCard
+      title="Model Factory"
+      deepLink={{ title: 'Executions, versions and endpoints', link: tab }}
+    >
+      {error && <SectionError title="Model Factory" error={error} />}
+      {loading && <Skeleton variant="rect" height={120} />}
+      {value && (
+        <StructuredMetadataTable
+          metadata={{
+            'Latest execution': row(value.latestExecution, e => (
+              <>
+                <StatusChip status={e.status} /> {e.displayName ?? e.id},{' '}
+                {formatTime(e.startTime)}
+              </>
+            )),
+            Champion: row(value.champion, v => (
+              <>
+                v{v.version}{' '}
+                {v.modelPackage && (
+                  <StatusChip status={v.modelPackage.approvalStatus} />
+                )}
+              </>
+            )),
+            'Latest version': row(value.latestVersion, v => `v${v.version}`),
+            Endpoints: row(value.endpoints, endpoints =>
+              endpoints.length
+                ? endpoints.map(e => (
+                    <div key={e.name}>
+                      {e.name} <StatusChip status={e.status} />
+                    </div>
+                  ))
+                : '—',
+            ),
+            '': <Link to={tab}>Open the Model Factory tab</Link>,
+          }}
+          options={{ titleFormat: (label: string) => label }}
+        />
+      )}
+    </InfoCard>
+  );
+}

@@ -1,0 +1,93 @@
+import { useEntity } from '@backstage/plugin-catalog-react';
+import {
+  getCompoundEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import {
+  StatusAborted,
+  StatusError,
+  StatusOK,
+  StatusPending,
+  StatusRunning,
+  WarningPanel,
+} from '@backstage/core-components';
+import type { SectionError as SectionErrorData } from '@model-factory/plugin-sagemaker-mlflow-common';
+import { ReactNode } from 'react';
+
+const OK = /^(Succeeded|Completed|InService|Approved|READY|FINISHED)$/;
+const FAILED = /^(Failed|Rejected|OutOfService|FAILED)$/;
+const RUNNING =
+  /^(Executing|Stopping|Creating|Updating|SystemUpdating|RollingBack|Deleting|RUNNING)$/;
+const STOPPED = /^(Stopped|KILLED)$/;
+
+/** A SageMaker or MLflow status with Backstage's status colours. */
+export function StatusChip({ status }: { status: string }) {
+  const label =
+    status === 'PendingManualApproval' ? 'Pending approval' : status;
+  if (OK.test(status)) return <StatusOK>{label}</StatusOK>;
+  if (FAILED.test(status)) return <StatusError>{label}</StatusError>;
+  if (RUNNING.test(status)) return <StatusRunning>{label}</StatusRunning>;
+  if (STOPPED.test(status)) return <StatusAborted>{label}</StatusAborted>;
+  return <StatusPending>{label}</StatusPending>;
+}
+
+export const isRunning = (status: string) => RUNNING.test(status);
+
+/** One section's failure, naming its cause (and the annotation to fix); the other sections keep working. */
+export function SectionError({
+  title,
+  error,
+}: {
+  title: string;
+  error: SectionErrorData | Error;
+}) {
+  const annotation = (error as SectionErrorData).annotation;
+  return (
+    <WarningPanel severity="error" title={`${title}: ${error.message}`}>
+      {annotation
+        ? `Check the ${annotation} annotation of this entity.`
+        : error.name}
+    </WarningPanel>
+  );
+}
+
+/** The current entity as the API addresses it. */
+export function useEntityRefs() {
+  const { entity } = useEntity();
+  return {
+    compoundRef: getCompoundEntityRef(entity),
+    entityRef: stringifyEntityRef(entity),
+  };
+}
+
+export function formatDuration(ms?: number): string {
+  if (ms === undefined) return '—';
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ${seconds % 60}s`;
+  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+}
+
+export function formatTime(iso?: string): string {
+  return iso ? new Date(iso).toLocaleString() : '—';
+}
+
+export function formatMetric(value?: number): string {
+  return value === undefined ? '—' : value.toFixed(4);
+}
+
+export function ExternalLink({
+  href,
+  children,
+}: {
+  href?: string;
+  children: ReactNode;
+}) {
+  if (!href) return <>{children}</>;
+  return (
+    <a href={href} target="_blank" rel="noopener noreferrer">
+      {children}
+    </a>
+  );
+}

@@ -1,0 +1,208 @@
+import { InfoCard, Link, Table, TableColumn } from '@backstage/core-components';
+import { alertApiRef, useApi } from '@backstage/core-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Tooltip from '@material-ui/core/Tooltip';
+import {
+  DEFAULT_PAGE_SIZE,
+  PipelineExecution,
+  pipelineExecutePermission,
+} from '@model-factory/plugin-sagemaker-mlflow-common';
+import { useEffect, useState } from 'react';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { sagemakerMlflowApiRef } from '../../api/SageMakerMlflowApi';
+import {
+  formatDuration,
+  formatMetric,
+  formatTime,
+  isRunning,
+  SectionError,
+  StatusChip,
+  useEntityRefs,
+} from '../common';
+import { ExecutionDetailPanel } from './ExecutionDetailPanel';
+import { StartExecutionDialog } from './StartExecutionDialog';
+
+const REFRESH_WHILE_RUNNING_MS = 10_000;
+
+/** The pipeline's executions, newest first: page through them, open one, start or stop (owners only). */
+export function ExecutionsSection() {
+  const api = useApi(sagemakerMlflowApiRef);
+  const alertApi = useApi(alertApiRef);
+  const { compoundRef, entityRef } = useEntityRefs();
+  const { allowed: canExecute } = usePermission({
+    permission: pipelineExecutePermission,
+    resourceRef: entityRef,
+  });
+  const [tokens, setTokens] = useState<Array<string | undefined>>([undefined]);
+  const [selected, setSelected] = useState<string>();
+  const [starting, setStarting] = useState(false);
+  const pageToken = tokens[tokens.length - 1];
+  const page = useAsyncRetry(
+    () =>
+      api.getExecutions(compoundRef, {
+        pageSize: DEFAULT_PAGE_SIZE,
+        pageToken,
+      }),
+    [pageToken],
+  );
+
+  const running = page.value?.items.some(e => isRunning(e.status));
+  useEffect(() => {
+    if (!running) return undefined;
+    const timer = setInterval(page.retry, REFRESH_WHILE_RUNNING_MS);
+    return () => clearInterval(timer);
+  }, [running, page.retry]);
+
+  const stop = async (execution: PipelineExecution) => {
+    // eslint-disable-next-line no-alert
+    if (!window.confirm(`Stop ${execution.displayName ?? execution.id}?`))
+      return;
+    try {
+      await api.stopExecution(compoundRef, execution.id);
+      alertApi.post({
+        message: `Stopping ${execution.id}`,
+        severity: 'info',
+        display: 'transient',
+      });
+      page.retry();
+    } catch (e) {
+      alertApi.post({
+        message: `Could not stop ${execution.id}: ${(e as Error).message}`,
+        severity: 'error',
+      });
+    }
+  };
+
+  const columns: TableColumn<PipelineExecution>[] = [
+    { title: 'Status', render: e => <StatusChip status={e.status} /> },
+    {
+      title: 'Execution',
+      render: e => (
+        <Link
+          to="#"
+          onClick={ev => {
+            ev.preventDefault();
+            setSelected(e.id);
+          }}
+        >
+          {e.displayName ?? e.id}
+        </Link>
+      ),
+    },
+    { title: 'Started', render: e => formatTime(e.startTime) },
+    { title: 'Duration', render: e => formatDuration(e.durationMs) },
+    { title: 'Started by', render: e => e.startedBy ?? e.description ?? '—' },
+    { title: 'Accuracy', render: e => formatMetric(e.metrics?.accuracy) },
+    {
+      title: '',
+      render: e =>
+        canExecute && isRunning(e.status) ? (
+          <Button size="small" onClick={() => stop(e)}>
+            Stop
+          </Button>
+        ) : null,
+    },
+  ];
+
+  const action = canExecute ? (
+    <Button
+      variant="contained"
+      color="primary"
+      onClick={() => setStarting(true)}
+    >
+      Start execution
+    </Button>
+  ) : (
+    <Tooltip title="Only the owners of this component may start its pipeline">
+      <span>
+        <Button variant="contained" disabled>
+          Start execution
+        </Button>
+      </span>
+    </Tooltip>
+  );
+
+  if (page.error)
+    return <SectionError title="Pipeline executions" error={page.error} />;
+  return (
+    <InfoCard
+      title="Pipeline executions"
+      action={action}
+      deepLink={
+        page.value
+          ? {
+              title: 'Open the pipeline in SageMaker Studio',
+              link: page.value.consoleUrl,
+            }
+          : undefined
+      }
+    >
+      {page.value?.mlflowError && (
+        <SectionError title="MLflow metrics" error={page.value.mlflowError} />
+      )}
+      <Table
+        isLoading={page.loading && !page.value}
+        options={{
+          paging: false,
+          search: false,
+          toolbar: false,
+          padding: 'dense',
+        }}
+        columns={columns}
+        data={page.value?.items ?? []}
+        emptyContent={<Box p={2}>This pipeline has no executions yet.</Box>}
+      />
+      <Box display="flex" justifyContent="flex-end" gridGap={8} mt={1}>
+        <Button
+          size="small"
+          disabled={tokens.length <= 1}
+          onClick={() => setTokens(t => t.slice(0, -1))}
+        >
+          Newer
+        </Button>
+        <Button
+          size="small"
+          disabled={!page.value?.nextPageToken}
+          onClick={() => setTokens(t => [...t, page.value?.nextPageToken])}
+        >
+          Older
+        </Button>
+      </Box>
+      {selected && (
+        <Box mt={2}>
+          <ExecutionDetailPanel executionId={selected} />
+        </Box>
+      )}
+      {page.value && (
+        <StartExecutionDialog
+          open={starting}
+          pipelineName={page.value.pipelineName}
+          onClose={() => setStarting(false)}
+          onStart={async request => {
+            try {
+              const { executionArn } = await api.startExecution(
+                compoundRef,
+                request,
+              );
+              alertApi.post({
+                message: `Started ${executionArn.split('/').pop()}`,
+                severity: 'success',
+                display: 'transient',
+              });
+              setStarting(false);
+              setTokens([undefined]);
+              page.retry();
+            } catch (e) {
+              alertApi.post({
+                message: `Could not start: ${(e as Error).message}`,
+                severity: 'error',
+              });
+            }
+          }}
+        />
+      )}
+    </InfoCard>
+  );
+}

@@ -1,0 +1,207 @@
+import { InfoCard, Table, TableColumn } from '@backstage/core-components';
+import { alertApiRef, useApi } from '@backstage/core-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Chip from '@material-ui/core/Chip';
+import Tooltip from '@material-ui/core/Tooltip';
+import {
+  DEFAULT_PAGE_SIZE,
+  modelApprovePermission,
+  ModelVersion,
+} from '@model-factory/plugin-sagemaker-mlflow-common';
+import { useState } from 'react';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { sagemakerMlflowApiRef } from '../../api/SageMakerMlflowApi';
+import {
+  ExternalLink,
+  formatMetric,
+  formatTime,
+  SectionError,
+  StatusChip,
+  useEntityRefs,
+} from '../common';
+import { ApprovalDialog } from './ApprovalDialog';
+import { MetricByVersionChart } from './MetricByVersionChart';
+
+const KEY_METRICS = ['accuracy', 'f1', 'roc_auc'];
+const HIDDEN_TAGS = new Set(['sagemaker.model_package_arn']);
+
+/** The registered model's versions with their approval in SageMaker; owners approve or reject. */
+export function ModelVersionsSection() {
+  const api = useApi(sagemakerMlflowApiRef);
+  const alertApi = useApi(alertApiRef);
+  const { compoundRef, entityRef } = useEntityRefs();
+  const { allowed: canApprove } = usePermission({
+    permission: modelApprovePermission,
+    resourceRef: entityRef,
+  });
+  const [tokens, setTokens] = useState<Array<string | undefined>>([undefined]);
+  const [pending, setPending] = useState<{
+    version: string;
+    status: 'Approved' | 'Rejected';
+  }>();
+  const pageToken = tokens[tokens.length - 1];
+  const page = useAsyncRetry(
+    () =>
+      api.getModelVersions(compoundRef, {
+        pageSize: DEFAULT_PAGE_SIZE,
+        pageToken,
+      }),
+    [pageToken],
+  );
+
+  const approvalButtons = (v: ModelVersion) => {
+    if (!v.modelPackage) return null;
+    const buttons = (['Approved', 'Rejected'] as const)
+      .filter(status => v.modelPackage!.approvalStatus !== status)
+      .map(status => (
+        <Button
+          key={status}
+          size="small"
+          disabled={!canApprove}
+          onClick={() => setPending({ version: v.version, status })}
+        >
+          {status === 'Approved' ? 'Approve' : 'Reject'}
+        </Button>
+      ));
+    return canApprove ? (
+      buttons
+    ) : (
+      <Tooltip title="Only the owners of this component may approve or reject versions">
+        <span>{buttons}</span>
+      </Tooltip>
+    );
+  };
+
+  const columns: TableColumn<ModelVersion>[] = [
+    { title: 'Version', render: v => <strong>v{v.version}</strong> },
+    {
+      title: 'Aliases',
+      render: v =>
+        v.aliases.map(a => (
+          <Chip key={a} size="small" label={`@${a}`} color="primary" />
+        )),
+    },
+    {
+      title: 'Approval',
+      render: v =>
+        v.modelPackage ? (
+          <ExternalLink href={v.modelPackage.consoleUrl}>
+            <StatusChip status={v.modelPackage.approvalStatus} />
+          </ExternalLink>
+        ) : (
+          '—'
+        ),
+    },
+    ...KEY_METRICS.map(m => ({
+      title: m,
+      render: (v: ModelVersion) => formatMetric(v.metrics[m]),
+    })),
+    { title: 'Created', render: v => formatTime(v.createdAt) },
+    {
+      title: 'Source run',
+      render: v =>
+        v.runId ? (
+          <ExternalLink href={v.runUrl}>{v.runId.slice(0, 8)}</ExternalLink>
+        ) : (
+          '—'
+        ),
+    },
+    {
+      title: 'Tags',
+      render: v =>
+        Object.entries(v.tags)
+          .filter(([k]) => !HIDDEN_TAGS.has(k))
+          .map(([k, val]) => (
+            <Chip
+              key={k}
+              size="small"
+              variant="outlined"
+              label={`${k}=${val}`}
+            />
+          )),
+    },
+    { title: '', render: approvalButtons },
+  ];
+
+  if (page.error)
+    return <SectionError title="Model versions" error={page.error} />;
+  return (
+    <InfoCard
+      title="Model versions"
+      deepLink={
+        page.value
+          ? { title: 'Open the model in MLflow', link: page.value.modelUrl }
+          : undefined
+      }
+    >
+      {page.value?.sagemakerError && (
+        <SectionError
+          title="SageMaker approval status"
+          error={page.value.sagemakerError}
+        />
+      )}
+      <Table
+        isLoading={page.loading && !page.value}
+        options={{
+          paging: false,
+          search: false,
+          toolbar: false,
+          padding: 'dense',
+        }}
+        columns={columns}
+        data={page.value?.items ?? []}
+        emptyContent={
+          <Box p={2}>No version of this model is registered yet.</Box>
+        }
+      />
+      <Box display="flex" justifyContent="flex-end" gridGap={8} mt={1}>
+        <Button
+          size="small"
+          disabled={tokens.length <= 1}
+          onClick={() => setTokens(t => t.slice(0, -1))}
+        >
+          Newer
+        </Button>
+        <Button
+          size="small"
+          disabled={!page.value?.nextPageToken}
+          onClick={() => setTokens(t => [...t, page.value?.nextPageToken])}
+        >
+          Older
+        </Button>
+      </Box>
+      {page.value && page.value.items.length > 0 && (
+        <MetricByVersionChart versions={page.value.items} />
+      )}
+      <ApprovalDialog
+        version={pending?.version}
+        status={pending?.status}
+        onClose={() => setPending(undefined)}
+        onConfirm={async comment => {
+          try {
+            await api.setApproval(compoundRef, pending!.version, {
+              status: pending!.status,
+              comment: comment || undefined,
+            });
+            alertApi.post({
+              message: `Version ${pending!.version}: ${pending!.status}`,
+              severity: 'success',
+              display: 'transient',
+            });
+            setPending(undefined);
+            page.retry();
+          } catch (e) {
+            alertApi.post({
+              message: `Could not change version ${pending!.version}: ${
+                (e as Error).message
+              }`,
+              severity: 'error',
+            });
+          }
+        }}
+      />
+    </InfoCard>
+  );
+}
