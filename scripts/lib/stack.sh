@@ -75,6 +75,16 @@ seed_demo_data() { # MLFLOW_URL SAGEMAKER_ENDPOINT LOG_DIR
     { tail -n 30 "$3/seed.log" >&2; die "seeding failed (log: $3/seed.log)"; }
 }
 
+# Stops one process started by start_process (its whole process group), leaving the rest of the stack running.
+stop_process() {
+  local pid=$1 remaining=()
+  kill -TERM -- "-$pid" 2>/dev/null || true
+  for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+  for p in "${STACK_PIDS[@]}"; do [ "$p" = "$pid" ] || remaining+=("$p"); done
+  STACK_PIDS=("${remaining[@]}")
+}
+
 stop_stack() {
   local pid
   for pid in "${STACK_PIDS[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done

@@ -31,6 +31,14 @@ export function toUpstreamError(service: string, error: unknown): Error {
   ) {
     return new NotFoundError(`${service}: ${e.message}`);
   }
+  if (/Deserialization error/.test(e.message ?? '')) {
+    // The service answered with something other than an API response (an HTML error page, say).
+    return new UpstreamError(
+      service,
+      `HTTP ${e.$metadata?.httpStatusCode ?? '?'} without an API response`,
+      error,
+    );
+  }
   return new UpstreamError(
     service,
     `${e.name ?? 'Error'}: ${e.message ?? String(error)}`,

@@ -40,40 +40,42 @@ export function EntitySageMakerMlflowCard() {
       title="Model Factory"
       deepLink={{ title: 'Executions, versions and endpoints', link: tab }}
     >
-      {error && <SectionError title="Model Factory" error={error} />}
-      {loading && <Skeleton variant="rect" height={120} />}
-      {value && (
-        <StructuredMetadataTable
-          metadata={{
-            'Latest execution': row(value.latestExecution, e => (
-              <>
-                <StatusChip status={e.status} /> {e.displayName ?? e.id},{' '}
-                {formatTime(e.startTime)}
-              </>
-            )),
-            Champion: row(value.champion, v => (
-              <>
-                v{v.version}{' '}
-                {v.modelPackage && (
-                  <StatusChip status={v.modelPackage.approvalStatus} />
-                )}
-              </>
-            )),
-            'Latest version': row(value.latestVersion, v => `v${v.version}`),
-            Endpoints: row(value.endpoints, endpoints =>
-              endpoints.length
-                ? endpoints.map(e => (
-                    <div key={e.name}>
-                      {e.name} <StatusChip status={e.status} />
-                    </div>
-                  ))
-                : '—',
-            ),
-            '': <Link to={tab}>Open the Model Factory tab</Link>,
-          }}
-          options={{ titleFormat: (label: string) => label }}
-        />
-      )}
+      <div data-testid="model-factory-card">
+        {error && <SectionError title="Model Factory" error={error} />}
+        {loading && <Skeleton variant="rect" height={120} />}
+        {value && (
+          <StructuredMetadataTable
+            metadata={{
+              'Latest execution': row(value.latestExecution, e => (
+                <>
+                  <StatusChip status={e.status} /> {e.displayName ?? e.id},{' '}
+                  {formatTime(e.startTime)}
+                </>
+              )),
+              Champion: row(value.champion, v => (
+                <>
+                  v{v.version}{' '}
+                  {v.modelPackage && (
+                    <StatusChip status={v.modelPackage.approvalStatus} />
+                  )}
+                </>
+              )),
+              'Latest version': row(value.latestVersion, v => `v${v.version}`),
+              Endpoints: row(value.endpoints, endpoints =>
+                endpoints.length
+                  ? endpoints.map(e => (
+                      <div key={e.name}>
+                        {e.name} <StatusChip status={e.status} />
+                      </div>
+                    ))
+                  : '—',
+              ),
+              '': <Link to={tab}>Open the Model Factory tab</Link>,
+            }}
+            options={{ titleFormat: (label: string) => label }}
+          />
+        )}
+      </div>
     </InfoCard>
   );
 }

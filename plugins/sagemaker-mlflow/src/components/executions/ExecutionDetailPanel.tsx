@@ -87,7 +87,9 @@ export function ExecutionDetailPanel({ executionId }: { executionId: string }) {
       <Grid item xs={12} md={8}>
         <InfoCard title="Steps">
           {definition.data ? (
-            <PipelineDag definition={definition.data} steps={steps.data} />
+            <div style={{ overflowX: 'auto' }}>
+              <PipelineDag definition={definition.data} steps={steps.data} />
+            </div>
           ) : (
             <SectionError
               title="Pipeline definition"

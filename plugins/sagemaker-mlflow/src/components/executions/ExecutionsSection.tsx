@@ -3,6 +3,8 @@ import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
+import MenuItem from '@material-ui/core/MenuItem';
+import TextField from '@material-ui/core/TextField';
 import Tooltip from '@material-ui/core/Tooltip';
 import {
   DEFAULT_PAGE_SIZE,
@@ -35,6 +37,7 @@ export function ExecutionsSection() {
     permission: pipelineExecutePermission,
     resourceRef: entityRef,
   });
+  const [pageSize, setPageSize] = useState(DEFAULT_PAGE_SIZE);
   const [tokens, setTokens] = useState<Array<string | undefined>>([undefined]);
   const [selected, setSelected] = useState<string>();
   const [starting, setStarting] = useState(false);
@@ -42,10 +45,10 @@ export function ExecutionsSection() {
   const page = useAsyncRetry(
     () =>
       api.getExecutions(compoundRef, {
-        pageSize: DEFAULT_PAGE_SIZE,
+        pageSize,
         pageToken,
       }),
-    [pageToken],
+    [pageToken, pageSize],
   );
 
   const running = page.value?.items.some(e => isRunning(e.status));
@@ -142,19 +145,44 @@ export function ExecutionsSection() {
       {page.value?.mlflowError && (
         <SectionError title="MLflow metrics" error={page.value.mlflowError} />
       )}
-      <Table
-        isLoading={page.loading && !page.value}
-        options={{
-          paging: false,
-          search: false,
-          toolbar: false,
-          padding: 'dense',
-        }}
-        columns={columns}
-        data={page.value?.items ?? []}
-        emptyContent={<Box p={2}>This pipeline has no executions yet.</Box>}
-      />
-      <Box display="flex" justifyContent="flex-end" gridGap={8} mt={1}>
+      <div data-testid="executions-table">
+        <Table
+          isLoading={page.loading && !page.value}
+          options={{
+            paging: false,
+            search: false,
+            toolbar: false,
+            padding: 'dense',
+          }}
+          columns={columns}
+          data={page.value?.items ?? []}
+          emptyContent={<Box p={2}>This pipeline has no executions yet.</Box>}
+        />
+      </div>
+      <Box
+        display="flex"
+        justifyContent="flex-end"
+        alignItems="center"
+        gridGap={8}
+        mt={1}
+      >
+        <TextField
+          select
+          size="small"
+          label="Per page"
+          value={pageSize}
+          onChange={e => {
+            setPageSize(Number(e.target.value));
+            setTokens([undefined]);
+          }}
+          inputProps={{ 'data-testid': 'executions-page-size' }}
+        >
+          {[20, 50, 100].map(n => (
+            <MenuItem key={n} value={n}>
+              {n}
+            </MenuItem>
+          ))}
+        </TextField>
         <Button
           size="small"
           disabled={tokens.length <= 1}

@@ -94,6 +94,7 @@ export function ModelVersionsSection() {
           '—'
         ),
     },
+    { title: '', render: approvalButtons },
     ...KEY_METRICS.map(m => ({
       title: m,
       render: (v: ModelVersion) => formatMetric(v.metrics[m]),
@@ -122,7 +123,6 @@ export function ModelVersionsSection() {
             />
           )),
     },
-    { title: '', render: approvalButtons },
   ];
 
   if (page.error)
@@ -142,20 +142,22 @@ export function ModelVersionsSection() {
           error={page.value.sagemakerError}
         />
       )}
-      <Table
-        isLoading={page.loading && !page.value}
-        options={{
-          paging: false,
-          search: false,
-          toolbar: false,
-          padding: 'dense',
-        }}
-        columns={columns}
-        data={page.value?.items ?? []}
-        emptyContent={
-          <Box p={2}>No version of this model is registered yet.</Box>
-        }
-      />
+      <div data-testid="versions-table">
+        <Table
+          isLoading={page.loading && !page.value}
+          options={{
+            paging: false,
+            search: false,
+            toolbar: false,
+            padding: 'dense',
+          }}
+          columns={columns}
+          data={page.value?.items ?? []}
+          emptyContent={
+            <Box p={2}>No version of this model is registered yet.</Box>
+          }
+        />
+      </div>
       <Box display="flex" justifyContent="flex-end" gridGap={8} mt={1}>
         <Button
           size="small"

@@ -1,0 +1,105 @@
+// As the demo model's owner (guest): the tab shows the emulator's executions and the real MLflow versions,
+// drills into an execution, invokes the served model and validates it.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { SageMakerClient, ListPipelineExecutionsCommand, StartPipelineExecutionCommand } from '@aws-sdk/client-sagemaker';
+import { BASE_URL, openBrowser, screenshot, signedInPage } from './browser.mjs';
+
+const TAB = '/catalog/default/component/demo-model/sagemaker-mlflow';
+let browser;
+let page;
+let errors;
+
+before(async () => {
+  browser = await openBrowser();
+  ({ page, errors } = await signedInPage(browser, TAB));
+});
+after(() => browser?.close());
+
+test('shows the pipeline executions from the emulator', async () => {
+  const section = page.getByTestId('executions-table');
+  await section.getByText('Succeeded').first().waitFor({ timeout: 60_000 });
+  assert.ok((await section.getByText(/^train-C/).count()) >= 3);
+  await screenshot(page, 'executions', section);
+});
+
+test('shows the registered model versions from MLflow with their approval status', async () => {
+  const section = page.getByTestId('versions-table');
+  await section.getByText('@champion').waitFor({ timeout: 30_000 });
+  assert.ok(await section.getByText('Approved').first().isVisible());
+  assert.ok(await page.getByRole('img', { name: 'accuracy by version' }).isVisible());
+  await screenshot(page, 'model-versions', section);
+});
+
+test('drills into an execution: steps graph and its MLflow run', async () => {
+  await page.getByText(/^train-C1-0$/).click();
+  const detail = page.getByTestId('execution-detail');
+  await detail.getByTestId('dag-node-Train').waitFor({ timeout: 30_000 });
+  await detail.getByText('MLflow runs of this execution').waitFor();
+  assert.match(await detail.innerText(), /accuracy\s+0\.98/);
+  await screenshot(page, 'execution-detail', detail);
+});
+
+test('invokes the demo endpoint and gets real predictions', async () => {
+  const console_ = page.getByTestId('test-console-demo-model-staging');
+  await console_.getByRole('button', { name: 'Invoke' }).click();
+  const result = console_.getByTestId('invocation-result');
+  await result.waitFor({ timeout: 30_000 });
+  assert.match(await result.innerText(), /"predictions": \[\s*[01],\s*[01],\s*[01]\s*\]/);
+});
+
+test('validates the endpoint with the logged sample and shows the accuracy', async () => {
+  const console_ = page.getByTestId('test-console-demo-model-staging');
+  await console_.getByRole('button', { name: 'Validate' }).click();
+  const result = console_.getByTestId('validation-result');
+  await result.waitFor({ timeout: 30_000 });
+  const accuracy = Number(/Accuracy ([\d.]+)%/.exec(await result.innerText())[1]);
+  assert.ok(accuracy >= 80, `accuracy ${accuracy}%`);
+  await screenshot(page, 'endpoint-console', console_);
+  await screenshot(page, 'tab');
+});
+
+test('renders 100 executions (time measured, not asserted)', async () => {
+  const sagemaker = new SageMakerClient({
+    endpoint: process.env.MODEL_FACTORY_TEST_SAGEMAKER_ENDPOINT,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'model-factory-local', secretAccessKey: 'model-factory-local' },
+  });
+  const existing = await sagemaker.send(new ListPipelineExecutionsCommand({ PipelineName: 'demo-model-pipeline' }));
+  for (let i = existing.PipelineExecutionSummaries.length; i < 100; i++) {
+    await sagemaker.send(new StartPipelineExecutionCommand({ PipelineName: 'demo-model-pipeline', PipelineExecutionDisplayName: `load-${i}` }));
+  }
+  const fresh = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  await fresh.goto(`${BASE_URL}${TAB}`);
+  await fresh.getByRole('button', { name: /enter/i }).click({ timeout: 60_000 });
+  const section = fresh.getByTestId('executions-table');
+  await section.getByText('Succeeded').first().waitFor({ timeout: 60_000 });
+  await fresh.getByTestId('executions-page-size').locator('..').click();
+  const started = Date.now();
+  await fresh.getByRole('option', { name: '100' }).click();
+  await section.locator('tbody tr').nth(99).waitFor({ timeout: 60_000 });
+  const ms = Date.now() - started;
+  assert.equal(await section.locator('tbody tr').count(), 100);
+  fs.appendFileSync(process.env.E2E_MEASUREMENTS ?? '.dev/e2e-measurements.txt', `100 executions rendered in ${ms} ms (page size change to last row visible, backend cold for that page)\n`);
+  await fresh.close();
+});
+
+test('loads the plugin lazily: its code is not in the entry bundle', async () => {
+  const html = await (await fetch(`${BASE_URL}/`)).text();
+  const entries = [...html.matchAll(/<script[^>]+src="([^"]+)"/g)].map(m => m[1]);
+  assert.ok(entries.length > 0, 'no entry scripts found');
+  for (const src of entries) {
+    const code = await (await fetch(new URL(src, BASE_URL))).text();
+    assert.ok(!code.includes('This pipeline has no executions yet.'), `${src} contains the tab's code`);
+  }
+});
+
+test('the overview card summarises the model and links to the tab', async () => {
+  await page.goto(`${BASE_URL}/catalog/default/component/demo-model`);
+  const card = page.getByTestId('model-factory-card');
+  await card.getByText('Latest execution').waitFor({ timeout: 30_000 });
+  assert.match(await card.innerText(), /Champion\s+v1/);
+  await screenshot(page, 'overview-card', card);
+  assert.deepEqual(errors, []);
+});
