@@ -86,6 +86,7 @@ export function EndpointTestConsole({
         <SectionError title="Example request" error={example.error} />
       )}
       <TextField
+        id={`payload-${endpointName}`}
         label={`Request (${CONTENT_TYPE[format]})`}
         value={payload}
         onChange={e => setPayload(e.target.value)}

@@ -53,6 +53,7 @@ export function StartExecutionDialog(props: {
       <DialogTitle>Start a run of {props.pipelineName}</DialogTitle>
       <DialogContent>
         <TextField
+          id="start-display-name"
           label="Display name (optional)"
           helperText="Letters, digits and hyphens"
           value={displayName}
@@ -61,6 +62,7 @@ export function StartExecutionDialog(props: {
           margin="dense"
         />
         <TextField
+          id="start-parameters"
           label="Parameters"
           placeholder={'GateThreshold=0.95\nRegularizationC=0.5'}
           helperText={

@@ -28,6 +28,7 @@ export function ApprovalDialog(props: {
       </DialogTitle>
       <DialogContent>
         <TextField
+          id="approval-comment"
           label="Comment"
           value={comment}
           onChange={e => setComment(e.target.value)}

@@ -1,0 +1,100 @@
+import { alertApiRef } from '@backstage/core-plugin-api';
+import type { Entity } from '@backstage/catalog-model';
+import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import {
+  MockPermissionApi,
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/test-utils';
+import type {
+  ModelVersion,
+  PipelineExecution,
+} from '@model-factory/plugin-sagemaker-mlflow-common';
+import { ReactElement } from 'react';
+import { SWRConfig } from 'swr';
+import {
+  SageMakerMlflowApi,
+  sagemakerMlflowApiRef,
+} from '../api/SageMakerMlflowApi';
+
+export const demoEntity: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'demo-model',
+    namespace: 'default',
+    annotations: {
+      'aws.amazon.com/sagemaker-pipeline-arn':
+        'arn:aws:sagemaker:us-east-1:123456789012:pipeline/demo-model-pipeline',
+      'aws.amazon.com/sagemaker-endpoint-arns':
+        'arn:aws:sagemaker:us-east-1:123456789012:endpoint/demo-model-staging',
+      'mlflow.org/registered-model-name': 'demo-model',
+    },
+  },
+  spec: { owner: 'group:default/ml-platform' },
+};
+
+export const execution = (
+  id: string,
+  status: string,
+  accuracy?: number,
+): PipelineExecution => ({
+  arn: `arn:aws:sagemaker:us-east-1:123456789012:pipeline/demo-model-pipeline/execution/${id}`,
+  id,
+  displayName: `run-${id}`,
+  status,
+  startTime: '2026-11-01T10:00:00.000Z',
+  durationMs: 125_000,
+  consoleUrl: `https://console/${id}`,
+  ...(accuracy !== undefined ? { metrics: { accuracy } } : {}),
+});
+
+export const version = (
+  v: string,
+  approvalStatus: string,
+  aliases: string[] = [],
+): ModelVersion => ({
+  version: v,
+  aliases,
+  tags: {},
+  metrics: { accuracy: 0.9 + Number(v) / 100 },
+  runId: `run${v}abcdef`,
+  runUrl: `http://mlflow/#/runs/run${v}`,
+  modelPackage: {
+    arn: `arn:aws:sagemaker:us-east-1:123456789012:model-package/demo-model/${v}`,
+    approvalStatus,
+    consoleUrl: 'https://console/pkg',
+  },
+});
+
+/**
+ * Renders a section of the tab for the demo entity with a stand-in for the backend API (the real API is exercised
+ * end to end in e2e/) and a permission API that allows or denies every write.
+ */
+export async function renderSection(
+  element: ReactElement,
+  api: Partial<SageMakerMlflowApi>,
+  options: { allowWrites: boolean } = { allowWrites: true },
+) {
+  const alerts = { post: jest.fn(), alert$: jest.fn() };
+  const permissions = new MockPermissionApi(() =>
+    options.allowWrites ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+  );
+  const rendered = await renderInTestApp(
+    <TestApiProvider
+      apis={[
+        [sagemakerMlflowApiRef, api],
+        [permissionApiRef, permissions],
+        [alertApiRef, alerts],
+      ]}
+    >
+      {/* usePermission caches decisions in SWR; a fresh cache per render keeps allow and deny tests apart */}
+      <SWRConfig value={{ provider: () => new Map() }}>
+        <EntityProvider entity={demoEntity}>{element}</EntityProvider>
+      </SWRConfig>
+    </TestApiProvider>,
+  );
+  return { ...rendered, alerts };
+}

@@ -1,0 +1,35 @@
+import { screen } from '@testing-library/react';
+import {
+  execution,
+  renderSection,
+  version,
+} from '../__testUtils__/renderSection';
+import { EntitySageMakerMlflowCard } from './EntitySageMakerMlflowCard';
+
+describe('EntitySageMakerMlflowCard', () => {
+  it('summarises latest execution, champion, latest version and endpoints, one failure at a time', async () => {
+    await renderSection(<EntitySageMakerMlflowCard />, {
+      getSummary: jest.fn().mockResolvedValue({
+        latestExecution: { data: execution('aaa111', 'Failed') },
+        champion: {
+          error: {
+            name: 'UpstreamError',
+            message: "MLflow server 'default' cannot be reached",
+          },
+        },
+        latestVersion: { data: version('3', 'PendingManualApproval') },
+        endpoints: {
+          data: [{ name: 'demo-model-staging', status: 'InService' }],
+        },
+      }),
+    });
+    expect(await screen.findByText('Failed')).toBeInTheDocument();
+    expect(screen.getByText(/cannot be reached/)).toBeInTheDocument();
+    expect(screen.getByText('v3')).toBeInTheDocument();
+    expect(screen.getByText('InService')).toBeInTheDocument();
+    expect(screen.getByText('Open the Model Factory tab')).toHaveAttribute(
+      'href',
+      '/catalog/default/component/demo-model/sagemaker-mlflow',
+    );
+  });
+});

@@ -1,0 +1,156 @@
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { renderSection } from '../../__testUtils__/renderSection';
+import { EndpointsSection } from './EndpointsSection';
+
+const endpoints = {
+  items: [
+    {
+      name: 'demo-model-staging',
+      arn: 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/demo-model-staging',
+      endpoint: {
+        name: 'demo-model-staging',
+        arn: 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/demo-model-staging',
+        status: 'InService',
+        variants: [
+          {
+            name: 'AllTraffic',
+            modelName: 'demo-model-v1',
+            instanceType: 'ml.m5.large',
+            currentInstanceCount: 1,
+          },
+        ],
+        deployedVersion: { modelName: 'demo-model', version: '1' },
+        consoleUrl: 'https://console/endpoint',
+      },
+    },
+  ],
+};
+const example = {
+  endpointName: 'demo-model-staging',
+  modelVersion: '1',
+  json: '{"dataframe_split":{}}',
+  csv: 'a,b\n1,2',
+  labels: [1],
+};
+
+describe('EndpointsSection', () => {
+  it('shows status, variants and deployed version, and prefills the console with the example', async () => {
+    await renderSection(<EndpointsSection />, {
+      getEndpoints: jest.fn().mockResolvedValue(endpoints),
+      getEndpointExample: jest.fn().mockResolvedValue(example),
+    });
+    expect(await screen.findByText('InService')).toBeInTheDocument();
+    expect(screen.getByText('demo-model v1')).toBeInTheDocument();
+    expect(
+      screen.getByText('AllTraffic: demo-model-v1 on 1 × ml.m5.large'),
+    ).toBeInTheDocument();
+    await waitFor(() =>
+      expect(screen.getByLabelText('Request (application/json)')).toHaveValue(
+        '{"dataframe_split":{}}',
+      ),
+    );
+    await userEvent.click(screen.getByRole('button', { name: 'CSV' }));
+    await waitFor(() =>
+      expect(screen.getByLabelText('Request (text/csv)')).toHaveValue(
+        'a,b\n1,2',
+      ),
+    );
+  });
+
+  it('invokes with the edited payload and shows the answer and latency', async () => {
+    const invokeEndpoint = jest.fn().mockResolvedValue({
+      endpointName: 'demo-model-staging',
+      statusCode: 200,
+      contentType: 'application/json',
+      latencyMs: 12.5,
+      body: { predictions: [1] },
+    });
+    await renderSection(<EndpointsSection />, {
+      getEndpoints: jest.fn().mockResolvedValue(endpoints),
+      getEndpointExample: jest.fn().mockResolvedValue(example),
+      invokeEndpoint,
+    });
+    await waitFor(() =>
+      expect(screen.getByLabelText('Request (application/json)')).toHaveValue(
+        example.json,
+      ),
+    );
+    await userEvent.click(screen.getByRole('button', { name: 'Invoke' }));
+    expect(await screen.findByText('HTTP 200 in 12.5 ms')).toBeInTheDocument();
+    expect(invokeEndpoint).toHaveBeenCalledWith(
+      expect.anything(),
+      'demo-model-staging',
+      example.json,
+      'application/json',
+    );
+  });
+
+  it('validates and shows accuracy with predicted against true labels', async () => {
+    const validateEndpoint = jest.fn().mockResolvedValue({
+      endpointName: 'demo-model-staging',
+      modelVersion: '1',
+      rows: 4,
+      labels: [1, 0, 1, 1],
+      predictions: [1, 0, 0, 1],
+      accuracy: 0.75,
+      latencyMs: 20,
+    });
+    await renderSection(<EndpointsSection />, {
+      getEndpoints: jest.fn().mockResolvedValue(endpoints),
+      getEndpointExample: jest.fn().mockResolvedValue(example),
+      validateEndpoint,
+    });
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Validate' }),
+    );
+    expect(
+      await screen.findByText(/Accuracy 75.0% on 4 rows/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('img', { name: 'Predicted vs true labels' }),
+    ).toBeInTheDocument();
+  });
+
+  it('shows the endpoint error message when the model rejects the payload', async () => {
+    const invokeEndpoint = jest
+      .fn()
+      .mockRejectedValue(
+        new Error(
+          'endpoint demo-model-staging: HTTP 400: Failed to enforce schema',
+        ),
+      );
+    await renderSection(<EndpointsSection />, {
+      getEndpoints: jest.fn().mockResolvedValue(endpoints),
+      getEndpointExample: jest.fn().mockResolvedValue(example),
+      invokeEndpoint,
+    });
+    await waitFor(() =>
+      expect(screen.getByLabelText('Request (application/json)')).toHaveValue(
+        example.json,
+      ),
+    );
+    await userEvent.click(screen.getByRole('button', { name: 'Invoke' }));
+    expect(
+      await screen.findByText(/Failed to enforce schema/),
+    ).toBeInTheDocument();
+  });
+
+  it('disables the console with an explanation for users who may not invoke', async () => {
+    await renderSection(
+      <EndpointsSection />,
+      {
+        getEndpoints: jest.fn().mockResolvedValue(endpoints),
+        getEndpointExample: jest.fn().mockResolvedValue(example),
+      },
+      { allowWrites: false },
+    );
+    expect(
+      await screen.findByText(
+        /needs the sagemaker-mlflow.endpoint.invoke permission/,
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Invoke' })).toBeDisabled();
+    expect(screen.getByRole('button', { name: 'Validate' })).toBeDisabled();
+  });
+});

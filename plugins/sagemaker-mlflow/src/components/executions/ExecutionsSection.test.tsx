@@ -1,0 +1,155 @@
+import { fireEvent, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { execution, renderSection } from '../../__testUtils__/renderSection';
+import { ExecutionsSection } from './ExecutionsSection';
+
+const page = (
+  items = [
+    execution('aaa111', 'Succeeded', 0.9861),
+    execution('bbb222', 'Executing'),
+  ],
+) => ({
+  pipelineArn:
+    'arn:aws:sagemaker:us-east-1:123456789012:pipeline/demo-model-pipeline',
+  pipelineName: 'demo-model-pipeline',
+  consoleUrl: 'https://console/pipeline',
+  items,
+});
+
+describe('ExecutionsSection', () => {
+  it('lists executions with status, duration and accuracy, and pages on', async () => {
+    const getExecutions = jest
+      .fn()
+      .mockResolvedValueOnce({ ...page(), nextPageToken: 'next' })
+      .mockResolvedValueOnce(page([execution('ccc333', 'Failed')]));
+    await renderSection(<ExecutionsSection />, { getExecutions });
+    expect(await screen.findByText('run-aaa111')).toBeInTheDocument();
+    expect(screen.getByText('0.9861')).toBeInTheDocument();
+    expect(screen.getAllByText('2m 5s')).toHaveLength(2);
+    await userEvent.click(screen.getByRole('button', { name: 'Older' }));
+    expect(await screen.findByText('run-ccc333')).toBeInTheDocument();
+    expect(getExecutions).toHaveBeenLastCalledWith(
+      expect.objectContaining({ name: 'demo-model' }),
+      { pageSize: 20, pageToken: 'next' },
+    );
+  });
+
+  it('starts an execution with the parameters typed by an owner', async () => {
+    const startExecution = jest
+      .fn()
+      .mockResolvedValue({ executionArn: 'arn:…/execution/new1' });
+    await renderSection(<ExecutionsSection />, {
+      getExecutions: jest.fn().mockResolvedValue(page()),
+      startExecution,
+    });
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Start execution' }),
+    );
+    fireEvent.change(screen.getByLabelText('Parameters'), {
+      target: { value: 'GateThreshold=0.95\nRegularizationC = 0.5' },
+    });
+    await userEvent.click(
+      screen.getAllByRole('button', { name: 'Start execution' }).pop()!,
+    );
+    await waitFor(() =>
+      expect(startExecution).toHaveBeenCalledWith(expect.anything(), {
+        displayName: undefined,
+        parameters: { GateThreshold: '0.95', RegularizationC: '0.5' },
+      }),
+    );
+  });
+
+  it('stops a running execution after confirmation', async () => {
+    const stopExecution = jest.fn().mockResolvedValue({});
+    jest.spyOn(window, 'confirm').mockReturnValue(true);
+    await renderSection(<ExecutionsSection />, {
+      getExecutions: jest.fn().mockResolvedValue(page()),
+      stopExecution,
+    });
+    await userEvent.click(await screen.findByRole('button', { name: 'Stop' }));
+    await waitFor(() =>
+      expect(stopExecution).toHaveBeenCalledWith(expect.anything(), 'bbb222'),
+    );
+  });
+
+  it('disables start and hides stop for users who may not execute', async () => {
+    await renderSection(
+      <ExecutionsSection />,
+      { getExecutions: jest.fn().mockResolvedValue(page()) },
+      { allowWrites: false },
+    );
+    expect(await screen.findByText('run-bbb222')).toBeInTheDocument();
+    await waitFor(() =>
+      expect(
+        screen.getByRole('button', { name: 'Start execution' }),
+      ).toBeDisabled(),
+    );
+    expect(
+      screen.queryByRole('button', { name: 'Stop' }),
+    ).not.toBeInTheDocument();
+  });
+
+  it('shows the drill-down: steps graph, steps error and MLflow run', async () => {
+    const getExecution = jest.fn().mockResolvedValue({
+      execution: {
+        ...execution('aaa111', 'Succeeded'),
+        parameters: { RegularizationC: '1.0' },
+      },
+      definition: {
+        data: [
+          { name: 'Train', type: 'Training', dependsOn: [] },
+          { name: 'Evaluate', type: 'Processing', dependsOn: ['Train'] },
+        ],
+      },
+      steps: {
+        error: {
+          name: 'UpstreamError',
+          message: 'SageMaker ListPipelineExecutionSteps: HTTP 500',
+        },
+      },
+      mlflowRuns: {
+        data: [
+          {
+            runId: 'r1',
+            runName: 'logreg-C1.0',
+            status: 'FINISHED',
+            metrics: { accuracy: 0.986 },
+            params: {},
+            url: 'http://mlflow/r1',
+          },
+        ],
+      },
+    });
+    await renderSection(<ExecutionsSection />, {
+      getExecutions: jest.fn().mockResolvedValue(page()),
+      getExecution,
+    });
+    await userEvent.click(await screen.findByText('run-aaa111'));
+    expect(await screen.findByTestId('dag-node-Evaluate')).toBeInTheDocument();
+    expect(
+      screen.getByText(/ListPipelineExecutionSteps: HTTP 500/),
+    ).toBeInTheDocument();
+    expect(screen.getByText('logreg-C1.0')).toHaveAttribute(
+      'href',
+      'http://mlflow/r1',
+    );
+    expect(screen.getByText('0.9860')).toBeInTheDocument();
+  });
+
+  it('names the annotation to fix when the section fails', async () => {
+    const error = Object.assign(
+      new Error(
+        "Annotation aws.amazon.com/sagemaker-pipeline-arn: 'x' is not a SageMaker ARN",
+      ),
+      {
+        annotation: 'aws.amazon.com/sagemaker-pipeline-arn',
+      },
+    );
+    await renderSection(<ExecutionsSection />, {
+      getExecutions: jest.fn().mockRejectedValue(error),
+    });
+    expect(
+      await screen.findByText(/is not a SageMaker ARN/),
+    ).toBeInTheDocument();
+  });
+});

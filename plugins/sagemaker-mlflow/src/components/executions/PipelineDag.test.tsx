@@ -1,0 +1,42 @@
+import { layerOf } from './PipelineDag';
+import { parseParameters } from './StartExecutionDialog';
+
+describe('layerOf', () => {
+  it('puts each step one column after its latest dependency', () => {
+    const layers = layerOf([
+      { name: 'Register', type: 'RegisterModel', dependsOn: ['Gate'] },
+      { name: 'Preprocess', type: 'Processing', dependsOn: [] },
+      { name: 'Train', type: 'Training', dependsOn: ['Preprocess'] },
+      { name: 'Evaluate', type: 'Processing', dependsOn: ['Train'] },
+      {
+        name: 'Gate',
+        type: 'Condition',
+        dependsOn: ['Evaluate', 'Preprocess'],
+      },
+    ]);
+    expect(Object.fromEntries(layers)).toEqual({
+      Preprocess: 0,
+      Train: 1,
+      Evaluate: 2,
+      Gate: 3,
+      Register: 4,
+    });
+  });
+
+  it('survives a cycle instead of looping', () => {
+    const layers = layerOf([
+      { name: 'A', type: 'x', dependsOn: ['B'] },
+      { name: 'B', type: 'x', dependsOn: ['A'] },
+    ]);
+    expect(layers.size).toBe(2);
+  });
+});
+
+describe('parseParameters', () => {
+  it('reads Name=Value lines and reports the others', () => {
+    expect(parseParameters('A=1\n\n B = two words \nbroken\n=x')).toEqual({
+      parameters: { A: '1', B: 'two words' },
+      invalid: ['broken', '=x'],
+    });
+  });
+});
