@@ -1,5 +1,6 @@
 import { Readable } from 'stream';
-import type { AuthService } from '@backstage/backend-plugin-api';
+import { ListModelPackagesCommand } from '@aws-sdk/client-sagemaker';
+import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import {
   DEFAULT_NAMESPACE,
@@ -13,22 +14,57 @@ import type {
   IndexableDocument,
 } from '@backstage/plugin-search-common';
 import { ANNOTATION_REGISTERED_MODEL_NAME } from '@model-factory/plugin-sagemaker-mlflow-common';
+import {
+  awsCall,
+  EntityBinding,
+  MlflowClient,
+  MlflowClients,
+  readEntityBinding,
+  SageMakerClients,
+} from '@model-factory/plugin-sagemaker-mlflow-node';
 
-/** A registered model (and, later, each of its versions) as the portal's search indexes it. */
+/** A registered model or one of its versions, as the portal's search indexes it (document type `ml-model`). */
 export interface MlModelDocument extends IndexableDocument {
+  /** `model` for the registered model, `version` for one version. */
+  docKind: 'model' | 'version';
   modelName: string;
-  entityRef: string;
+  /** Empty for the model document. */
+  version: string;
+  /** Space-separated aliases, e.g. `champion`. */
+  aliases: string;
+  /** SageMaker approval of the version's model package, when linked. */
+  approvalStatus: string;
+  /** `key=value` pairs, space-separated (search engines index flat text). */
+  tags: string;
+  metrics: string;
   owner: string;
+  entityRef: string;
 }
 
-/** Indexes the registered model of every catalog entity annotated with one; documents of type `ml-model`. */
+const VERSIONS_PAGE = 200;
+const MODEL_PACKAGE_TAG = 'sagemaker.model_package_arn';
+const KEY_METRICS = ['accuracy', 'f1', 'roc_auc', 'rmse', 'auc'];
+const quote = (value: string) => `'${value.replace(/'/g, "\\'")}'`;
+const pairs = (entries: Array<[string, string | number]>) =>
+  entries.map(([k, v]) => `${k}=${v}`).join(' ');
+
+/**
+ * Indexes, for every catalog entity that names an MLflow registered model, the model and each of its versions.
+ * Documents stream out one page of versions at a time, so memory does not grow with the number of versions.
+ */
 export class MlModelCollatorFactory implements DocumentCollatorFactory {
   readonly type = 'ml-model';
   // Search filters results by this permission on each document's entity, so visibility follows the catalog.
   readonly visibilityPermission = catalogEntityReadPermission;
 
   constructor(
-    private readonly deps: { catalog: CatalogService; auth: AuthService },
+    private readonly deps: {
+      catalog: CatalogService;
+      auth: AuthService;
+      logger: LoggerService;
+      mlflow: MlflowClients;
+      sagemaker?: SageMakerClients;
+    },
   ) {}
 
   async getCollator(): Promise<Readable> {
@@ -48,26 +84,166 @@ export class MlModelCollatorFactory implements DocumentCollatorFactory {
     );
     for await (const page of pages) {
       for (const entity of page) {
-        const modelName =
-          entity.metadata.annotations?.[ANNOTATION_REGISTERED_MODEL_NAME];
-        if (modelName) yield toDocument(entity, modelName);
+        const binding = readEntityBinding(entity);
+        if (binding.registeredModelName.state !== 'bound') continue;
+        try {
+          yield* this.modelDocuments(
+            entity,
+            binding,
+            binding.registeredModelName.value,
+          );
+        } catch (error) {
+          // One unreachable or misconfigured model must not keep the others out of search.
+          this.deps.logger.warn(
+            `Not indexing ${
+              binding.registeredModelName.value
+            } of ${stringifyEntityRef(entity)}: ${error}`,
+          );
+        }
       }
     }
   }
+
+  private async *modelDocuments(
+    entity: Entity,
+    binding: EntityBinding,
+    modelName: string,
+  ): AsyncGenerator<MlModelDocument> {
+    const client = this.deps.mlflow.forServer(binding.trackingServer);
+    const [model, approvals, experimentId] = await Promise.all([
+      client.getRegisteredModel(modelName),
+      this.approvals(binding),
+      binding.experimentName.state === 'bound'
+        ? client.getExperimentByName(binding.experimentName.value).then(
+            e => e.experiment_id,
+            () => undefined,
+          )
+        : undefined,
+    ]);
+    const aliases = new Map<string, string[]>();
+    for (const { alias, version } of model.aliases ?? [])
+      aliases.set(version, [...(aliases.get(version) ?? []), alias]);
+    const base = baseFields(entity, modelName);
+    yield {
+      ...base,
+      docKind: 'model',
+      title: modelName,
+      text: model.description ?? entity.metadata.description ?? '',
+      location: tabUrl(entity),
+      version: '',
+      aliases: (model.aliases ?? []).map(a => a.alias).join(' '),
+      approvalStatus: '',
+      tags: pairs((model.tags ?? []).map(t => [t.key, t.value])),
+      metrics: '',
+    };
+
+    let pageToken: string | undefined;
+    do {
+      const page = await client.searchModelVersions({
+        filter: `name=${quote(modelName)}`,
+        maxResults: VERSIONS_PAGE,
+        pageToken,
+      });
+      const metrics = experimentId
+        ? await runMetrics(
+            client,
+            experimentId,
+            page.items.map(v => v.run_id),
+          )
+        : new Map();
+      for (const v of page.items) {
+        const tags = (v.tags ?? []).filter(t => t.key !== MODEL_PACKAGE_TAG);
+        const packageArn = v.tags?.find(
+          t => t.key === MODEL_PACKAGE_TAG,
+        )?.value;
+        const versionAliases = aliases.get(v.version) ?? [];
+        yield {
+          ...base,
+          docKind: 'version',
+          title: `${modelName} v${v.version}`,
+          text: [v.description, versionAliases.map(a => `@${a}`).join(' ')]
+            .filter(Boolean)
+            .join(' '),
+          location: `${tabUrl(entity)}#model-version-${v.version}`,
+          version: v.version,
+          aliases: versionAliases.join(' '),
+          approvalStatus: (packageArn && approvals.get(packageArn)) || '',
+          tags: pairs(tags.map(t => [t.key, t.value])),
+          metrics: pairs(Object.entries(metrics.get(v.run_id ?? '') ?? {})),
+        };
+      }
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+  }
+
+  /** Approval status by model package ARN for the entity's group (one model's packages, page by page). */
+  private async approvals(
+    binding: EntityBinding,
+  ): Promise<Map<string, string>> {
+    const approvals = new Map<string, string>();
+    if (!this.deps.sagemaker || binding.modelPackageGroup.state !== 'bound')
+      return approvals;
+    const group = binding.modelPackageGroup.value;
+    const sm = await this.deps.sagemaker.sagemaker(group);
+    let nextToken: string | undefined;
+    do {
+      const request = new ListModelPackagesCommand({
+        ModelPackageGroupName: group.resourceName,
+        MaxResults: 100,
+        NextToken: nextToken,
+      });
+      const res = await awsCall('SageMaker ListModelPackages', () =>
+        sm.send(request),
+      );
+      for (const p of res.ModelPackageSummaryList ?? [])
+        approvals.set(p.ModelPackageArn!, p.ModelApprovalStatus ?? '');
+      nextToken = res.NextToken;
+    } while (nextToken);
+    return approvals;
+  }
 }
 
-function toDocument(entity: Entity, modelName: string): MlModelDocument {
+/** Key metrics of a page of versions' runs, with one filtered search. */
+async function runMetrics(
+  client: MlflowClient,
+  experimentId: string,
+  runIds: Array<string | undefined>,
+) {
+  const ids = [...new Set(runIds.filter((id): id is string => Boolean(id)))];
+  const byRun = new Map<string, Record<string, number>>();
+  if (ids.length === 0) return byRun;
+  const runs = await client.searchRuns({
+    experimentIds: [experimentId],
+    filter: `attributes.run_id IN (${ids.map(quote).join(', ')})`,
+    maxResults: ids.length,
+  });
+  for (const run of runs.items) {
+    const metrics = (run.data.metrics ?? []).filter(m =>
+      KEY_METRICS.includes(m.key),
+    );
+    byRun.set(
+      run.info.run_id,
+      Object.fromEntries(
+        metrics.map(m => [m.key, Math.round(m.value * 10000) / 10000]),
+      ),
+    );
+  }
+  return byRun;
+}
+
+function tabUrl(entity: Entity): string {
   const namespace = entity.metadata.namespace ?? DEFAULT_NAMESPACE;
+  return `/catalog/${namespace}/${entity.kind.toLocaleLowerCase('en-US')}/${
+    entity.metadata.name
+  }/sagemaker-mlflow`;
+}
+
+function baseFields(entity: Entity, modelName: string) {
   const entityRef = stringifyEntityRef(entity);
   return {
-    title: modelName,
-    text: entity.metadata.description ?? '',
-    location: `/catalog/${namespace}/${entity.kind.toLocaleLowerCase(
-      'en-US',
-    )}/${entity.metadata.name}/sagemaker-mlflow`,
     modelName,
-    entityRef,
     owner: String(entity.spec?.owner ?? ''),
+    entityRef,
     authorization: { resourceRef: entityRef },
   };
 }

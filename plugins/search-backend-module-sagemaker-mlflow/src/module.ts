@@ -3,8 +3,14 @@ import {
   createBackendModule,
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
 } from '@backstage/backend-plugin-api';
+import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { searchIndexRegistryExtensionPoint } from '@backstage/plugin-search-backend-node/alpha';
+import {
+  MlflowClients,
+  readSageMakerMlflowConfig,
+  SageMakerClients,
+} from '@model-factory/plugin-sagemaker-mlflow-node';
 import { MlModelCollatorFactory } from './MlModelCollatorFactory';
 
 const DEFAULT_SCHEDULE = {
@@ -13,7 +19,7 @@ const DEFAULT_SCHEDULE = {
   initialDelay: { seconds: 3 },
 };
 
-/** Adds registered models (document type `ml-model`) to the portal's search. */
+/** Adds registered models and their versions (document type `ml-model`) to the portal's search. */
 export const searchModuleSagemakerMlflow = createBackendModule({
   pluginId: 'search',
   moduleId: 'sagemaker-mlflow',
@@ -22,19 +28,34 @@ export const searchModuleSagemakerMlflow = createBackendModule({
       deps: {
         config: coreServices.rootConfig,
         auth: coreServices.auth,
+        logger: coreServices.logger,
         scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
         indexRegistry: searchIndexRegistryExtensionPoint,
       },
-      async init({ config, auth, scheduler, catalog, indexRegistry }) {
+      async init({ config, auth, logger, scheduler, catalog, indexRegistry }) {
         const schedule = config.has('search.collators.sagemakerMlflow.schedule')
           ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
               config.getConfig('search.collators.sagemakerMlflow.schedule'),
             )
           : DEFAULT_SCHEDULE;
+        const settings = readSageMakerMlflowConfig(config);
+        const credentialsManager =
+          DefaultAwsCredentialsManager.fromConfig(config);
         indexRegistry.addCollator({
           schedule: scheduler.createScheduledTaskRunner(schedule),
-          factory: new MlModelCollatorFactory({ catalog, auth }),
+          factory: new MlModelCollatorFactory({
+            catalog,
+            auth,
+            logger,
+            mlflow: new MlflowClients(settings, credentialsManager),
+            sagemaker: new SageMakerClients({
+              credentialsManager,
+              endpoint: settings.sagemakerEndpoint,
+              timeoutMs: settings.upstreamTimeoutMs,
+              invokeTimeoutMs: settings.invoke.timeoutMs,
+            }),
+          }),
         });
       },
     });

@@ -10,24 +10,13 @@ import {
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
 import {
-  coreServices,
-  createBackendModule,
-} from '@backstage/backend-plugin-api';
-import {
   mockCredentials,
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
-import {
-  catalogConditions,
-  createCatalogConditionalDecision,
-} from '@backstage/plugin-catalog-backend/alpha';
-import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import permissionPlugin from '@backstage/plugin-permission-backend';
-import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import sagemakerMlflowPlugin from '@model-factory/plugin-sagemaker-mlflow-backend';
-import { ModelFactoryPermissionPolicy } from '../permissionPolicy';
 import { expectMatchesSpec } from '../__testUtils__/openapi';
 import {
   ARN,
@@ -38,13 +27,14 @@ import {
 import {
   authWithActorsFactory,
   httpAuthServiceFactory,
+  OUTSIDER,
+  testPolicyModule,
   userInfoFromOrgFactory,
 } from '../__testUtils__/testServices';
 
 const stack = testStack();
 const GUEST = 'user:default/guest'; // member of ml-platform, which owns demo-model
 const VIEWER = 'user:default/viewer'; // reads, owns nothing
-const OUTSIDER = 'user:default/outsider'; // may not even read demo-model
 const as = (user: string) => mockCredentials.user.header(user);
 const base = '/api/sagemaker-mlflow/v1/entities/default/component';
 
@@ -121,34 +111,6 @@ function writeCatalog(dir: string) {
   fs.writeFileSync(file, entities.map(e => JSON.stringify(e)).join('\n---\n'));
   return file;
 }
-
-/** The shipped policy, plus: the outsider may read only what they own (nothing), to prove reads follow the catalog. */
-const testPolicyModule = createBackendModule({
-  pluginId: 'permission',
-  moduleId: 'test-policy',
-  register(reg) {
-    reg.registerInit({
-      deps: { policy: policyExtensionPoint, userInfo: coreServices.userInfo },
-      async init({ policy, userInfo }) {
-        const shipped = new ModelFactoryPermissionPolicy(userInfo);
-        policy.setPolicy({
-          async handle(req, user) {
-            if (
-              req.permission.name === catalogEntityReadPermission.name &&
-              user?.info.userEntityRef === OUTSIDER
-            ) {
-              return createCatalogConditionalDecision(
-                catalogEntityReadPermission,
-                catalogConditions.isEntityOwner({ claims: [OUTSIDER] }),
-              );
-            }
-            return shipped.handle(req, user);
-          },
-        });
-      },
-    });
-  },
-});
 
 describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageMaker emulator', () => {
   let server: any;

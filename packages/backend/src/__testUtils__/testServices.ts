@@ -2,7 +2,15 @@ import {
   coreServices,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
+import { createBackendModule } from '@backstage/backend-plugin-api';
 import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
+import {
+  catalogConditions,
+  createCatalogConditionalDecision,
+} from '@backstage/plugin-catalog-backend/alpha';
+import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
+import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
+import { ModelFactoryPermissionPolicy } from '../permissionPolicy';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 
 /**
@@ -61,3 +69,34 @@ export const userInfoFromOrgFactory = (groups: Record<string, string[]>) =>
       };
     },
   });
+
+/** A user who may read only the entities they own (none): proves reads follow the catalog. */
+export const OUTSIDER = 'user:default/outsider';
+
+/** The shipped policy, plus: the outsider may read only what they own (nothing), to prove reads follow the catalog. */
+export const testPolicyModule = createBackendModule({
+  pluginId: 'permission',
+  moduleId: 'test-policy',
+  register(reg) {
+    reg.registerInit({
+      deps: { policy: policyExtensionPoint, userInfo: coreServices.userInfo },
+      async init({ policy, userInfo }) {
+        const shipped = new ModelFactoryPermissionPolicy(userInfo);
+        policy.setPolicy({
+          async handle(req, user) {
+            if (
+              req.permission.name === catalogEntityReadPermission.name &&
+              user?.info.userEntityRef === OUTSIDER
+            ) {
+              return createCatalogConditionalDecision(
+                catalogEntityReadPermission,
+                catalogConditions.isEntityOwner({ claims: [OUTSIDER] }),
+              );
+            }
+            return shipped.handle(req, user);
+          },
+        });
+      },
+    });
+  },
+});
