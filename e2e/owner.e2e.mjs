@@ -95,6 +95,21 @@ test('loads the plugin lazily: its code is not in the entry bundle', async () =>
   }
 });
 
+test('finds the demo model in the portal search and opens its tab', async () => {
+  // The collator indexes shortly after start-up; search again until the documents are there.
+  let found = false;
+  for (let i = 0; i < 12 && !found; i++) {
+    await page.goto(`${BASE_URL}/search?query=demo-model`);
+    found = await page.getByTestId('ml-model-result').first().waitFor({ timeout: 5_000 }).then(() => true, () => false);
+  }
+  assert.ok(found, 'no ml-model result for "demo-model"');
+  assert.ok(await page.getByText('ML models').first().isVisible());
+  await screenshot(page, 'search');
+  await page.getByTestId('ml-model-result').getByRole('link', { name: 'demo-model v1' }).click();
+  await page.waitForURL(/\/catalog\/default\/component\/demo-model\/sagemaker-mlflow#model-version-1$/);
+  await page.getByText('@champion').waitFor({ timeout: 30_000 });
+});
+
 test('the overview card summarises the model and links to the tab', async () => {
   await page.goto(`${BASE_URL}/catalog/default/component/demo-model`);
   const card = page.getByTestId('model-factory-card');

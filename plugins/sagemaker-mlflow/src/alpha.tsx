@@ -7,7 +7,12 @@ import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
+import {
+  SearchFilterResultTypeBlueprint,
+  SearchResultListItemBlueprint,
+} from '@backstage/plugin-search-react/alpha';
 import { isSageMakerMlflowAvailable } from '@model-factory/plugin-sagemaker-mlflow-common';
+import ModelIcon from '@material-ui/icons/Functions';
 import {
   SageMakerMlflowClient,
   sagemakerMlflowApiRef,
@@ -46,6 +51,22 @@ export const sagemakerMlflowEntityCard = EntityCardBlueprint.make({
   },
 });
 
+/** Registered models and model versions in the portal's search results. */
+export const mlModelSearchResultListItem = SearchResultListItemBlueprint.make({
+  params: {
+    predicate: result => result.type === 'ml-model',
+    component: () =>
+      import('./components/search/MlModelSearchResultListItem').then(
+        m => m.MlModelSearchResultListItem as any,
+      ),
+  },
+});
+
+/** The search page's "ML models" result type. */
+export const mlModelSearchResultType = SearchFilterResultTypeBlueprint.make({
+  params: { value: 'ml-model', name: 'ML models', icon: <ModelIcon /> },
+});
+
 /** The Model Factory plugin for the New Frontend System. */
 export default createFrontendPlugin({
   pluginId: 'sagemaker-mlflow',
@@ -54,5 +75,7 @@ export default createFrontendPlugin({
     sagemakerMlflowApi,
     sagemakerMlflowEntityContent,
     sagemakerMlflowEntityCard,
+    mlModelSearchResultListItem,
+    mlModelSearchResultType,
   ],
 });

@@ -8,6 +8,7 @@ export {
   sagemakerMlflowPlugin,
   EntitySageMakerMlflowContent,
   EntitySageMakerMlflowCard,
+  MlModelSearchResultListItem,
 } from './plugin';
 export { isSageMakerMlflowAvailable } from '@model-factory/plugin-sagemaker-mlflow-common';
 export * from './api/SageMakerMlflowApi';

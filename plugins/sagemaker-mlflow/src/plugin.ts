@@ -1,3 +1,4 @@
+import { createSearchResultListItemExtension } from '@backstage/plugin-search-react';
 import {
   createApiFactory,
   createComponentExtension,
@@ -49,5 +50,17 @@ export const EntitySageMakerMlflowCard = sagemakerMlflowPlugin.provide(
           m => m.EntitySageMakerMlflowCard,
         ),
     },
+  }),
+);
+
+/** Search result item for `ml-model` documents (registered models and their versions). */
+export const MlModelSearchResultListItem = sagemakerMlflowPlugin.provide(
+  createSearchResultListItemExtension({
+    name: 'MlModelSearchResultListItem',
+    component: () =>
+      import('./components/search/MlModelSearchResultListItem').then(
+        m => m.MlModelSearchResultListItem,
+      ),
+    predicate: result => result.type === 'ml-model',
   }),
 );

@@ -6,3 +6,5 @@
  */
 
 export { searchModuleSagemakerMlflow as default } from './module';
+export { MlModelCollatorFactory } from './MlModelCollatorFactory';
+export type { MlModelDocument } from './MlModelCollatorFactory';

@@ -192,9 +192,9 @@ describe('backend benchmark', () => {
     ];
     // eslint-disable-next-line no-console
     console.log(`\n${lines.join('\n')}\n`);
-    if (process.env.MODEL_FACTORY_BENCH_OUT) {
+    if (process.env.MODEL_FACTORY_BENCH_DIR) {
       fs.writeFileSync(
-        process.env.MODEL_FACTORY_BENCH_OUT,
+        `${process.env.MODEL_FACTORY_BENCH_DIR}/bench-backend.txt`,
         `${lines.join('\n')}\n`,
       );
     }

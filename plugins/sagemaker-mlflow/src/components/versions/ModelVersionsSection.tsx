@@ -75,7 +75,12 @@ export function ModelVersionsSection() {
   };
 
   const columns: TableColumn<ModelVersion>[] = [
-    { title: 'Version', render: v => <strong>v{v.version}</strong> },
+    {
+      title: 'Version',
+      render: v => (
+        <strong id={`model-version-${v.version}`}>v{v.version}</strong>
+      ),
+    },
     {
       title: 'Aliases',
       render: v =>

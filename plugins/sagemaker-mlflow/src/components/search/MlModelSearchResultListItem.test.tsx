@@ -1,0 +1,35 @@
+import { screen } from '@testing-library/react';
+import { renderInTestApp } from '@backstage/test-utils';
+import { MlModelSearchResultListItem } from './MlModelSearchResultListItem';
+
+describe('MlModelSearchResultListItem', () => {
+  it('shows model, version, aliases, approval and owner, linking to the version in the tab', async () => {
+    await renderInTestApp(
+      <MlModelSearchResultListItem
+        result={
+          {
+            title: 'demo-model v1',
+            text: 'accuracy=0.9860',
+            location:
+              '/catalog/default/component/demo-model/sagemaker-mlflow#model-version-1',
+            docKind: 'version',
+            modelName: 'demo-model',
+            version: '1',
+            aliases: 'champion',
+            approvalStatus: 'Approved',
+            owner: 'group:default/ml-platform',
+          } as any
+        }
+      />,
+    );
+    expect(screen.getByText('demo-model v1')).toHaveAttribute(
+      'href',
+      '/catalog/default/component/demo-model/sagemaker-mlflow#model-version-1',
+    );
+    expect(screen.getByText('@champion')).toBeInTheDocument();
+    expect(screen.getByText('Approved')).toBeInTheDocument();
+    expect(
+      screen.getByText(/owner group:default\/ml-platform/),
+    ).toBeInTheDocument();
+  });
+});
