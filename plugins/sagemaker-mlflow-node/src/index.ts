@@ -14,3 +14,4 @@ export * from './mlflow/types';
 export * from './sagemaker/awsErrors';
 export * from './sagemaker/EndpointInvoker';
 export * from './sagemaker/SageMakerClients';
+export * from './sagemaker/modelPackages';

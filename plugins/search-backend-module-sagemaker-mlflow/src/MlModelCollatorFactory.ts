@@ -1,5 +1,4 @@
 import { Readable } from 'stream';
-import { ListModelPackagesCommand } from '@aws-sdk/client-sagemaker';
 import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import {
@@ -15,7 +14,7 @@ import type {
 } from '@backstage/plugin-search-common';
 import { ANNOTATION_REGISTERED_MODEL_NAME } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
-  awsCall,
+  listModelPackages,
   EntityBinding,
   MlflowClient,
   MlflowClients,
@@ -184,21 +183,12 @@ export class MlModelCollatorFactory implements DocumentCollatorFactory {
     if (!this.deps.sagemaker || binding.modelPackageGroup.state !== 'bound')
       return approvals;
     const group = binding.modelPackageGroup.value;
-    const sm = await this.deps.sagemaker.sagemaker(group);
-    let nextToken: string | undefined;
-    do {
-      const request = new ListModelPackagesCommand({
-        ModelPackageGroupName: group.resourceName,
-        MaxResults: 100,
-        NextToken: nextToken,
-      });
-      const res = await awsCall('SageMaker ListModelPackages', () =>
-        sm.send(request),
-      );
-      for (const p of res.ModelPackageSummaryList ?? [])
-        approvals.set(p.ModelPackageArn!, p.ModelApprovalStatus ?? '');
-      nextToken = res.NextToken;
-    } while (nextToken);
+    const packages = await listModelPackages(
+      await this.deps.sagemaker.sagemaker(group),
+      group,
+    );
+    for (const [arn, p] of packages)
+      approvals.set(arn, p.ModelApprovalStatus ?? '');
     return approvals;
   }
 }

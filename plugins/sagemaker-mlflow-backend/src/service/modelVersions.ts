@@ -1,5 +1,4 @@
 import {
-  ListModelPackagesCommand,
   ModelPackageSummary,
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
@@ -16,6 +15,7 @@ import {
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
   awsCall,
+  listModelPackages,
   MlflowClient,
   MlflowModelVersion,
   SageMakerArn,
@@ -190,23 +190,7 @@ export class ModelVersions {
       ctx.binding.modelPackageGroup,
       ANNOTATION_MODEL_PACKAGE_GROUP_ARN,
     );
-    const sm = await this.deps.sagemaker.sagemaker(group);
-    const packages = new Map<string, ModelPackageSummary>();
-    let nextToken: string | undefined;
-    do {
-      const request = new ListModelPackagesCommand({
-        ModelPackageGroupName: group.resourceName,
-        MaxResults: 100,
-        NextToken: nextToken,
-      });
-      const res = await awsCall('SageMaker ListModelPackages', () =>
-        sm.send(request),
-      );
-      for (const p of res.ModelPackageSummaryList ?? [])
-        packages.set(p.ModelPackageArn!, p);
-      nextToken = res.NextToken;
-    } while (nextToken);
-    return packages;
+    return listModelPackages(await this.deps.sagemaker.sagemaker(group), group);
   }
 
   private toVersion(

@@ -23,6 +23,7 @@ import {
   StatusChip,
   useEntityRefs,
 } from '../common';
+import { PageButtons, usePageTokens } from '../PageButtons';
 import { ExecutionDetailPanel } from './ExecutionDetailPanel';
 import { StartExecutionDialog } from './StartExecutionDialog';
 
@@ -38,10 +39,10 @@ export function ExecutionsSection() {
     resourceRef: entityRef,
   });
   const [pageSize, setPageSize] = useState(DEFAULT_PAGE_SIZE);
-  const [tokens, setTokens] = useState<Array<string | undefined>>([undefined]);
+  const pages = usePageTokens();
   const [selected, setSelected] = useState<string>();
   const [starting, setStarting] = useState(false);
-  const pageToken = tokens[tokens.length - 1];
+  const { pageToken } = pages;
   const page = useAsyncRetry(
     () =>
       api.getExecutions(compoundRef, {
@@ -159,13 +160,7 @@ export function ExecutionsSection() {
           emptyContent={<Box p={2}>This pipeline has no executions yet.</Box>}
         />
       </div>
-      <Box
-        display="flex"
-        justifyContent="flex-end"
-        alignItems="center"
-        gridGap={8}
-        mt={1}
-      >
+      <PageButtons pages={pages} nextPageToken={page.value?.nextPageToken}>
         <TextField
           select
           size="small"
@@ -173,7 +168,7 @@ export function ExecutionsSection() {
           value={pageSize}
           onChange={e => {
             setPageSize(Number(e.target.value));
-            setTokens([undefined]);
+            pages.reset();
           }}
           inputProps={{ 'data-testid': 'executions-page-size' }}
         >
@@ -183,21 +178,7 @@ export function ExecutionsSection() {
             </MenuItem>
           ))}
         </TextField>
-        <Button
-          size="small"
-          disabled={tokens.length <= 1}
-          onClick={() => setTokens(t => t.slice(0, -1))}
-        >
-          Newer
-        </Button>
-        <Button
-          size="small"
-          disabled={!page.value?.nextPageToken}
-          onClick={() => setTokens(t => [...t, page.value?.nextPageToken])}
-        >
-          Older
-        </Button>
-      </Box>
+      </PageButtons>
       {selected && (
         <Box mt={2}>
           <ExecutionDetailPanel executionId={selected} />
@@ -220,7 +201,7 @@ export function ExecutionsSection() {
                 display: 'transient',
               });
               setStarting(false);
-              setTokens([undefined]);
+              pages.reset();
               page.retry();
             } catch (e) {
               alertApi.post({

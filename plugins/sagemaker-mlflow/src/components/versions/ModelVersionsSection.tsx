@@ -21,6 +21,7 @@ import {
   StatusChip,
   useEntityRefs,
 } from '../common';
+import { PageButtons, usePageTokens } from '../PageButtons';
 import { ApprovalDialog } from './ApprovalDialog';
 import { MetricByVersionChart } from './MetricByVersionChart';
 
@@ -36,12 +37,12 @@ export function ModelVersionsSection() {
     permission: modelApprovePermission,
     resourceRef: entityRef,
   });
-  const [tokens, setTokens] = useState<Array<string | undefined>>([undefined]);
+  const pages = usePageTokens();
   const [pending, setPending] = useState<{
     version: string;
     status: 'Approved' | 'Rejected';
   }>();
-  const pageToken = tokens[tokens.length - 1];
+  const { pageToken } = pages;
   const page = useAsyncRetry(
     () =>
       api.getModelVersions(compoundRef, {
@@ -163,22 +164,7 @@ export function ModelVersionsSection() {
           }
         />
       </div>
-      <Box display="flex" justifyContent="flex-end" gridGap={8} mt={1}>
-        <Button
-          size="small"
-          disabled={tokens.length <= 1}
-          onClick={() => setTokens(t => t.slice(0, -1))}
-        >
-          Newer
-        </Button>
-        <Button
-          size="small"
-          disabled={!page.value?.nextPageToken}
-          onClick={() => setTokens(t => [...t, page.value?.nextPageToken])}
-        >
-          Older
-        </Button>
-      </Box>
+      <PageButtons pages={pages} nextPageToken={page.value?.nextPageToken} />
       {page.value && page.value.items.length > 0 && (
         <MetricByVersionChart versions={page.value.items} />
       )}
