@@ -1,6 +1,20 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import {
+  MlflowClients,
+  readSageMakerMlflowConfig,
+  SageMakerClients,
+} from '@model-factory/plugin-sagemaker-mlflow-node';
 import { createCatalogAnnotationsAction } from './actions/catalogAnnotations';
+import {
+  createMlflowExperimentAction,
+  createMlflowRegisteredModelAction,
+} from './actions/mlflowActions';
+import { createModelPackageGroupAction } from './actions/modelPackageGroupAction';
 
 /** Registers the Model Factory provisioning actions with the scaffolder. */
 export const scaffolderModule = createBackendModule({
@@ -8,9 +22,27 @@ export const scaffolderModule = createBackendModule({
   moduleId: 'sagemaker-mlflow',
   register({ registerInit }) {
     registerInit({
-      deps: { scaffolderActions: scaffolderActionsExtensionPoint },
-      async init({ scaffolderActions }) {
-        scaffolderActions.addActions(createCatalogAnnotationsAction());
+      deps: {
+        scaffolderActions: scaffolderActionsExtensionPoint,
+        config: coreServices.rootConfig,
+      },
+      async init({ scaffolderActions, config }) {
+        const settings = readSageMakerMlflowConfig(config);
+        const credentialsManager =
+          DefaultAwsCredentialsManager.fromConfig(config);
+        const mlflow = new MlflowClients(settings, credentialsManager);
+        const sagemaker = new SageMakerClients({
+          credentialsManager,
+          endpoint: settings.sagemakerEndpoint,
+          timeoutMs: settings.upstreamTimeoutMs,
+          invokeTimeoutMs: settings.invoke.timeoutMs,
+        });
+        scaffolderActions.addActions(
+          createCatalogAnnotationsAction(),
+          createMlflowExperimentAction(mlflow),
+          createMlflowRegisteredModelAction(mlflow),
+          createModelPackageGroupAction(sagemaker),
+        );
       },
     });
   },

@@ -1,0 +1,180 @@
+import { ConflictError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import type { MlflowClients } from '@model-factory/plugin-sagemaker-mlflow-node';
+
+const SERVER = (z: any) =>
+  z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9-]{0,62}$/,
+      'trackingServer must be a server name from sagemakerMlflow.mlflow.servers',
+    )
+    .default('default')
+    .describe('Tracking server name from config (never a URL)');
+const MLFLOW_NAME = (z: any, what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^\P{Cc}+$/u, `${what} must not contain control characters`);
+
+const notFound = (error: Error) => error.name === 'NotFoundError';
+
+/** Creates an MLflow experiment, or reuses the active one of that name. */
+export function createMlflowExperimentAction(mlflow: MlflowClients) {
+  return createTemplateAction({
+    id: 'mlflow:experiment:create',
+    description:
+      'Creates an MLflow experiment (re-running with the same name reuses it).',
+    supportsDryRun: true,
+    examples: [
+      {
+        description: 'The experiment of a new model project',
+        example: [
+          'steps:',
+          '  - id: experiment',
+          '    action: mlflow:experiment:create',
+          '    input:',
+          '      name: churn-model',
+        ].join('\n'),
+      },
+    ],
+    schema: {
+      input: {
+        name: z => MLFLOW_NAME(z, 'name').describe('Experiment name'),
+        trackingServer: SERVER,
+        tags: z =>
+          z
+            .record(z.string(), z.string())
+            .default({})
+            .describe('Tags for a new experiment'),
+      },
+      output: {
+        experimentId: z => z.string(),
+        created: z => z.boolean(),
+      },
+    },
+    async handler(ctx) {
+      const client = mlflow.forServer(ctx.input.trackingServer);
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Would create or reuse MLflow experiment ${ctx.input.name}`,
+        );
+        ctx.output('experimentId', 'dry-run');
+        ctx.output('created', false);
+        return;
+      }
+      const existing = await client
+        .getExperimentByName(ctx.input.name)
+        .catch(error => {
+          if (notFound(error)) return undefined;
+          throw error;
+        });
+      if (existing?.lifecycle_stage === 'deleted') {
+        throw new ConflictError(
+          `MLflow experiment '${ctx.input.name}' exists but is deleted: restore it or choose another name`,
+        );
+      }
+      if (existing) {
+        ctx.logger.info(
+          `Reusing MLflow experiment ${ctx.input.name} (${existing.experiment_id})`,
+        );
+        ctx.output('experimentId', existing.experiment_id);
+        ctx.output('created', false);
+        return;
+      }
+      const experimentId = await client.createExperiment(
+        ctx.input.name,
+        ctx.input.tags,
+      );
+      ctx.logger.info(
+        `Created MLflow experiment ${ctx.input.name} (${experimentId})`,
+      );
+      ctx.output('experimentId', experimentId);
+      ctx.output('created', true);
+    },
+  });
+}
+
+/** Creates an MLflow registered model, or reuses one of that name with the same description. */
+export function createMlflowRegisteredModelAction(mlflow: MlflowClients) {
+  return createTemplateAction({
+    id: 'mlflow:registered-model:create',
+    description:
+      'Creates an MLflow registered model (re-running with the same input reuses it).',
+    supportsDryRun: true,
+    examples: [
+      {
+        description: 'The registered model of a new model project',
+        example: [
+          'steps:',
+          '  - id: model',
+          '    action: mlflow:registered-model:create',
+          '    input:',
+          '      name: churn-model',
+          '      description: Predicts churn',
+        ].join('\n'),
+      },
+    ],
+    schema: {
+      input: {
+        name: z => MLFLOW_NAME(z, 'name').describe('Registered model name'),
+        description: z =>
+          z.string().max(5000).optional().describe('Model description'),
+        trackingServer: SERVER,
+        tags: z =>
+          z
+            .record(z.string(), z.string())
+            .default({})
+            .describe('Tags for a new model'),
+      },
+      output: {
+        name: z => z.string(),
+        created: z => z.boolean(),
+      },
+    },
+    async handler(ctx) {
+      const client = mlflow.forServer(ctx.input.trackingServer);
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Would create or reuse MLflow registered model ${ctx.input.name}`,
+        );
+        ctx.output('name', ctx.input.name);
+        ctx.output('created', false);
+        return;
+      }
+      const existing = await client
+        .getRegisteredModel(ctx.input.name)
+        .catch(error => {
+          if (notFound(error)) return undefined;
+          throw error;
+        });
+      if (existing) {
+        if (
+          ctx.input.description !== undefined &&
+          (existing.description ?? '') !== ctx.input.description
+        ) {
+          throw new ConflictError(
+            `MLflow registered model '${
+              ctx.input.name
+            }' already exists with another description ('${
+              existing.description ?? ''
+            }')`,
+          );
+        }
+        ctx.logger.info(`Reusing MLflow registered model ${ctx.input.name}`);
+        ctx.output('name', existing.name);
+        ctx.output('created', false);
+        return;
+      }
+      await client.createRegisteredModel(
+        ctx.input.name,
+        ctx.input.description,
+        ctx.input.tags,
+      );
+      ctx.logger.info(`Created MLflow registered model ${ctx.input.name}`);
+      ctx.output('name', ctx.input.name);
+      ctx.output('created', true);
+    },
+  });
+}

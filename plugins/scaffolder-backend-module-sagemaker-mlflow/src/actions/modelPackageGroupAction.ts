@@ -1,0 +1,117 @@
+import {
+  CreateModelPackageGroupCommand,
+  DescribeModelPackageGroupCommand,
+} from '@aws-sdk/client-sagemaker';
+import { ConflictError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  awsCall,
+  parseSageMakerArn,
+  SageMakerClients,
+} from '@model-factory/plugin-sagemaker-mlflow-node';
+
+/** Creates a SageMaker model package group, or reuses one of that name with the same description. */
+export function createModelPackageGroupAction(sagemaker: SageMakerClients) {
+  return createTemplateAction({
+    id: 'sagemaker:model-package-group:create',
+    description:
+      'Creates a SageMaker model package group (re-running with the same input reuses it).',
+    supportsDryRun: true,
+    examples: [
+      {
+        description: 'The model package group of a new model project',
+        example: [
+          'steps:',
+          '  - id: group',
+          '    action: sagemaker:model-package-group:create',
+          '    input:',
+          "      accountId: '123456789012'",
+          '      region: eu-west-1',
+          '      name: churn-model',
+        ].join('\n'),
+      },
+    ],
+    schema: {
+      input: {
+        accountId: z =>
+          z
+            .string()
+            .regex(/^\d{12}$/, 'accountId must be a 12-digit AWS account id'),
+        region: z =>
+          z
+            .string()
+            .regex(
+              /^[a-z]{2}(-[a-z]+)+-\d$/,
+              'region must look like eu-west-1',
+            ),
+        name: z =>
+          z
+            .string()
+            .regex(
+              /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/,
+              'name must be a SageMaker name (letters, digits, hyphens)',
+            ),
+        description: z => z.string().max(1024).optional(),
+      },
+      output: {
+        arn: z => z.string(),
+        created: z => z.boolean(),
+      },
+    },
+    async handler(ctx) {
+      const arn = parseSageMakerArn(
+        `arn:aws:sagemaker:${ctx.input.region}:${ctx.input.accountId}:model-package-group/${ctx.input.name}`,
+        'model-package-group',
+      );
+      if (ctx.isDryRun) {
+        ctx.logger.info(`Would create or reuse ${arn.arn}`);
+        ctx.output('arn', arn.arn);
+        ctx.output('created', false);
+        return;
+      }
+      const client = await sagemaker.sagemaker(arn);
+      const existing = await awsCall(
+        'SageMaker DescribeModelPackageGroup',
+        () =>
+          client.send(
+            new DescribeModelPackageGroupCommand({
+              ModelPackageGroupName: ctx.input.name,
+            }),
+          ),
+      ).catch(error => {
+        if (error.name === 'NotFoundError') return undefined;
+        throw error;
+      });
+      if (existing) {
+        if (
+          ctx.input.description !== undefined &&
+          (existing.ModelPackageGroupDescription ?? '') !==
+            ctx.input.description
+        ) {
+          throw new ConflictError(
+            `Model package group '${
+              ctx.input.name
+            }' already exists with another description ('${
+              existing.ModelPackageGroupDescription ?? ''
+            }')`,
+          );
+        }
+        ctx.logger.info(`Reusing ${existing.ModelPackageGroupArn}`);
+        ctx.output('arn', existing.ModelPackageGroupArn ?? arn.arn);
+        ctx.output('created', false);
+        return;
+      }
+      const created = await awsCall('SageMaker CreateModelPackageGroup', () =>
+        client.send(
+          new CreateModelPackageGroupCommand({
+            ModelPackageGroupName: ctx.input.name,
+            ModelPackageGroupDescription: ctx.input.description,
+          }),
+        ),
+      );
+      ctx.logger.info(`Created ${created.ModelPackageGroupArn}`);
+      ctx.output('arn', created.ModelPackageGroupArn ?? arn.arn);
+      ctx.output('created', true);
+    },
+  });
+}
