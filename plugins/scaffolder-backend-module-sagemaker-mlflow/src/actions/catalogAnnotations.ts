@@ -1,5 +1,12 @@
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
+  accountIdField,
+  mlflowNameField,
+  regionField,
+  sagemakerNameField,
+  trackingServerField,
+} from './inputFields';
+import {
   ANNOTATION_ENDPOINT_ARNS,
   ANNOTATION_EXPERIMENT_NAME,
   ANNOTATION_MODEL_PACKAGE_GROUP_ARN,
@@ -7,9 +14,6 @@ import {
   ANNOTATION_REGISTERED_MODEL_NAME,
   ANNOTATION_TRACKING_SERVER,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
-
-// SageMaker resource names: letters, digits and hyphens, starting alphanumeric, at most 63 characters.
-const SAGEMAKER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 /**
  * Computes the catalog annotations (DESIGN §4) that bind a new model project to its SageMaker and MLflow
@@ -42,52 +46,16 @@ export function createCatalogAnnotationsAction() {
     ],
     schema: {
       input: {
-        accountId: z =>
-          z
-            .string()
-            .regex(/^\d{12}$/, 'accountId must be a 12-digit AWS account id'),
-        region: z =>
-          z
-            .string()
-            .regex(
-              /^[a-z]{2}(-[a-z]+)+-\d$/,
-              'region must look like eu-west-1',
-            ),
-        pipelineName: z =>
-          z
-            .string()
-            .regex(
-              SAGEMAKER_NAME,
-              'pipelineName must be a SageMaker name (letters, digits, hyphens)',
-            ),
+        accountId: z => accountIdField(z),
+        region: z => regionField(z),
+        pipelineName: z => sagemakerNameField(z, 'pipelineName'),
         modelPackageGroupName: z =>
-          z
-            .string()
-            .regex(
-              SAGEMAKER_NAME,
-              'modelPackageGroupName must be a SageMaker name (letters, digits, hyphens)',
-            ),
+          sagemakerNameField(z, 'modelPackageGroupName'),
         endpointNames: z =>
-          z
-            .array(
-              z
-                .string()
-                .regex(
-                  SAGEMAKER_NAME,
-                  'each endpoint name must be a SageMaker name',
-                ),
-            )
-            .default([]),
-        registeredModelName: z => z.string().min(1).max(256),
-        experimentName: z => z.string().min(1).max(256),
-        trackingServer: z =>
-          z
-            .string()
-            .regex(
-              /^[a-z0-9][a-z0-9-]{0,62}$/,
-              'trackingServer must be a server name from config, not a URL',
-            )
-            .default('default'),
+          z.array(sagemakerNameField(z, 'each endpoint name')).default([]),
+        registeredModelName: z => mlflowNameField(z, 'registeredModelName'),
+        experimentName: z => mlflowNameField(z, 'experimentName'),
+        trackingServer: z => trackingServerField(z),
       },
       output: {
         annotations: z => z.record(z.string(), z.string()),

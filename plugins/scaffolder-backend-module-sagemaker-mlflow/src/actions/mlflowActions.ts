@@ -1,22 +1,7 @@
 import { ConflictError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { MlflowClients } from '@model-factory/plugin-sagemaker-mlflow-node';
-
-const SERVER = (z: any) =>
-  z
-    .string()
-    .regex(
-      /^[a-z0-9][a-z0-9-]{0,62}$/,
-      'trackingServer must be a server name from sagemakerMlflow.mlflow.servers',
-    )
-    .default('default')
-    .describe('Tracking server name from config (never a URL)');
-const MLFLOW_NAME = (z: any, what: string) =>
-  z
-    .string()
-    .min(1)
-    .max(256)
-    .regex(/^\P{Cc}+$/u, `${what} must not contain control characters`);
+import { mlflowNameField, trackingServerField } from './inputFields';
 
 const notFound = (error: Error) => error.name === 'NotFoundError';
 
@@ -41,8 +26,8 @@ export function createMlflowExperimentAction(mlflow: MlflowClients) {
     ],
     schema: {
       input: {
-        name: z => MLFLOW_NAME(z, 'name').describe('Experiment name'),
-        trackingServer: SERVER,
+        name: z => mlflowNameField(z, 'name').describe('Experiment name'),
+        trackingServer: z => trackingServerField(z),
         tags: z =>
           z
             .record(z.string(), z.string())
@@ -118,10 +103,10 @@ export function createMlflowRegisteredModelAction(mlflow: MlflowClients) {
     ],
     schema: {
       input: {
-        name: z => MLFLOW_NAME(z, 'name').describe('Registered model name'),
+        name: z => mlflowNameField(z, 'name').describe('Registered model name'),
         description: z =>
           z.string().max(5000).optional().describe('Model description'),
-        trackingServer: SERVER,
+        trackingServer: z => trackingServerField(z),
         tags: z =>
           z
             .record(z.string(), z.string())

@@ -4,6 +4,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { ConflictError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { accountIdField, regionField, sagemakerNameField } from './inputFields';
 import {
   awsCall,
   parseSageMakerArn,
@@ -33,24 +34,9 @@ export function createModelPackageGroupAction(sagemaker: SageMakerClients) {
     ],
     schema: {
       input: {
-        accountId: z =>
-          z
-            .string()
-            .regex(/^\d{12}$/, 'accountId must be a 12-digit AWS account id'),
-        region: z =>
-          z
-            .string()
-            .regex(
-              /^[a-z]{2}(-[a-z]+)+-\d$/,
-              'region must look like eu-west-1',
-            ),
-        name: z =>
-          z
-            .string()
-            .regex(
-              /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/,
-              'name must be a SageMaker name (letters, digits, hyphens)',
-            ),
+        accountId: z => accountIdField(z),
+        region: z => regionField(z),
+        name: z => sagemakerNameField(z, 'name'),
         description: z => z.string().max(1024).optional(),
       },
       output: {
