@@ -1,0 +1,69 @@
+"""Renders templates/create-model-project/skeleton into a directory, as the scaffolder's fetch:template would.
+
+The local stack seeds its demo data by running the generated project's own code; this renders that project
+without a running Backstage. The skeleton uses only `${{ values.* }}` and `{% raw %}`, which Jinja2 reads exactly
+as the scaffolder's Nunjucks does; the real scaffolder renders it in the template's own test.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import jinja2
+
+SKELETON = Path(__file__).resolve().parents[2] / "templates" / "create-model-project" / "skeleton"
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        variable_start_string="${{", variable_end_string="}}", keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def render(values: dict, target: Path) -> Path:
+    env = _environment()
+    if target.exists():
+        shutil.rmtree(target)
+    for source in SKELETON.rglob("*"):
+        if source.is_dir() or "__pycache__" in source.parts:
+            continue
+        relative = env.from_string(str(source.relative_to(SKELETON))).render(values=values)
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_text(env.from_string(source.read_text()).render(values=values))
+        shutil.copymode(source, destination)
+    return target
+
+
+def demo_values(name: str, account: str, region: str, tracking_uri: str) -> dict:
+    """The values the template computes from its parameters, for the demo model project."""
+    return {
+        "name": name,
+        "description": "Breast cancer classifier of the demo model project",
+        "owner": "group:default/ml-platform",
+        "system": "",
+        "packageName": name.replace("-", "_"),
+        "pipelineName": f"{name}-pipeline",
+        "modelPackageGroupName": name,
+        "endpointName": f"{name}-staging",
+        "experimentName": name,
+        "registeredModelName": name,
+        "trackingServer": "default",
+        "trackingUri": tracking_uri,
+        "accountId": account,
+        "region": region,
+        "roleArn": f"arn:aws:iam::{account}:role/{name}-pipeline",
+        "artifactBucket": f"{name}-artifacts-{account}",
+        "gateMetric": "accuracy",
+        "gateThreshold": 0.93,
+        "ciSystem": "codebuild",
+        "annotations": {},
+    }
+
+
+if __name__ == "__main__":
+    import sys
+    out = render(demo_values(sys.argv[1], "123456789012", "us-east-1", os.environ.get("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000")), Path(sys.argv[2]))
+    print(out)

@@ -1,0 +1,97 @@
+"""Register: a version in the MLflow registry and a SageMaker model package (PendingManualApproval), linked.
+
+The MLflow version carries the package ARN as a tag and the package carries the MLflow name, version and run in
+its customer metadata, so the portal shows them as one thing. Approving the package is a human's decision.
+"""
+import io
+import os
+import tarfile
+import tempfile
+from dataclasses import dataclass
+
+import boto3
+import mlflow
+from mlflow import MlflowClient
+
+from . import settings
+from .train import TrainedModel
+
+
+@dataclass
+class RegisteredVersion:
+    version: str
+    model_package_arn: str
+
+
+def register(trained: TrainedModel, metrics: dict[str, float]) -> RegisteredVersion:
+    version = register_in_mlflow(trained, metrics)
+    package_arn = create_model_package(version, trained.run_id, trained.model_uri)
+    MlflowClient(settings.MLFLOW_TRACKING_URI).set_model_version_tag(
+        settings.MLFLOW_REGISTERED_MODEL_NAME, version, settings.TAG_MODEL_PACKAGE_ARN, package_arn
+    )
+    return RegisteredVersion(version=version, model_package_arn=package_arn)
+
+
+def register_in_mlflow(trained: TrainedModel, metrics: dict[str, float]) -> str:
+    client = MlflowClient(settings.MLFLOW_TRACKING_URI)
+    name = settings.MLFLOW_REGISTERED_MODEL_NAME
+    for existing in client.search_model_versions(f"name = '{name}' and run_id = '{trained.run_id}'"):
+        return existing.version  # this run is registered already: re-running the step changes nothing
+    if not client.search_registered_models(filter_string=f"name = '{name}'"):
+        client.create_registered_model(name)  # normally created by the template; kept so a fork runs anywhere
+    version = client.create_model_version(
+        name,
+        source=trained.model_uri,
+        run_id=trained.run_id,
+        model_id=trained.model_id,
+        tags={"gate_metric": settings.GATE_METRIC, "gate_threshold": str(settings.GATE_THRESHOLD)},
+        description=f"{settings.GATE_METRIC}={metrics[settings.GATE_METRIC]:.4f}",
+        await_creation_for=0,
+    )
+    return version.version
+
+
+def create_model_package(version: str, run_id: str, model_uri: str) -> str:
+    """Uploads the model's files to the artifact bucket and creates the package of this MLflow version."""
+    sagemaker = boto3.client("sagemaker", region_name=settings.AWS_REGION)
+    group = settings.MODEL_PACKAGE_GROUP_NAME
+    for summary in _packages(sagemaker, group):
+        described = sagemaker.describe_model_package(ModelPackageName=summary["ModelPackageArn"])
+        metadata = described.get("CustomerMetadataProperties", {})
+        if metadata.get(settings.META_MODEL_VERSION) == str(version) and metadata.get(settings.META_RUN_ID) == run_id:
+            return summary["ModelPackageArn"]
+    model_data_url = _upload_model(model_uri, f"{settings.MODEL_NAME}/model-packages/v{version}/model.tar.gz")
+    created = sagemaker.create_model_package(
+        ModelPackageGroupName=group,
+        ModelPackageDescription=f"MLflow {settings.MLFLOW_REGISTERED_MODEL_NAME} v{version} (run {run_id})",
+        ModelApprovalStatus="PendingManualApproval",
+        InferenceSpecification={
+            "Containers": [{"Image": settings.INFERENCE_IMAGE_URI, "ModelDataUrl": model_data_url}],
+            "SupportedContentTypes": ["application/json", "text/csv"],
+            "SupportedResponseMIMETypes": ["application/json"],
+        },
+        CustomerMetadataProperties={
+            settings.META_REGISTERED_MODEL_NAME: settings.MLFLOW_REGISTERED_MODEL_NAME,
+            settings.META_MODEL_VERSION: str(version),
+            settings.META_RUN_ID: run_id,
+        },
+    )
+    return created["ModelPackageArn"]
+
+
+def _packages(sagemaker, group: str):
+    for page in sagemaker.get_paginator("list_model_packages").paginate(ModelPackageGroupName=group):
+        yield from page["ModelPackageSummaryList"]
+
+
+def _upload_model(model_uri: str, key: str) -> str:
+    with tempfile.TemporaryDirectory() as workdir:
+        local = mlflow.artifacts.download_artifacts(artifact_uri=model_uri, dst_path=workdir,
+                                                    tracking_uri=settings.MLFLOW_TRACKING_URI)
+        archive = io.BytesIO()
+        with tarfile.open(fileobj=archive, mode="w:gz") as tar:
+            for entry in sorted(os.listdir(local)):
+                tar.add(os.path.join(local, entry), arcname=entry)
+        archive.seek(0)
+        boto3.client("s3", region_name=settings.AWS_REGION).upload_fileobj(archive, settings.ARTIFACT_BUCKET, key)
+    return f"s3://{settings.ARTIFACT_BUCKET}/{key}"

@@ -1,0 +1,112 @@
+"""Real parts for the tests: an MLflow tracking server and the SageMaker/S3 emulator (moto).
+
+Point MLFLOW_TRACKING_URI / AWS_ENDPOINT_URL at running ones, or the session starts its own on free ports.
+Never run these tests against a real AWS account: the fixtures create and change resources.
+"""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import pytest
+
+# The emulator accepts any credentials; set them before boto3 or the project's settings are imported.
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"] = os.environ.get("AWS_REGION", "us-east-1")
+os.environ.pop("AWS_PROFILE", None)
+os.environ.setdefault("SAGEMAKER_TELEMETRY_OPT_OUT", "true")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(url: str, process: subprocess.Popen, seconds: int = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+@pytest.fixture(scope="session")
+def mlflow_uri():
+    if os.environ.get("TEST_MLFLOW_TRACKING_URI"):
+        yield os.environ["TEST_MLFLOW_TRACKING_URI"]
+        return
+    store = tempfile.mkdtemp(prefix="mlflow-test-")
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
+         "--backend-store-uri", f"sqlite:///{store}/mlflow.db", "--artifacts-destination", f"{store}/artifacts"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/health", process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        shutil.rmtree(store, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def emulator_url():
+    if os.environ.get("TEST_AWS_ENDPOINT_URL"):
+        yield os.environ["TEST_AWS_ENDPOINT_URL"]
+        return
+    # Its own process: moto's in-process mock (the offline definition test) would reset a server in this one.
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/moto-api/", process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def stack(mlflow_uri, emulator_url):
+    """Points the project at the real parts and provisions what the template's actions create in AWS."""
+    os.environ["MLFLOW_TRACKING_URI"] = mlflow_uri
+    os.environ["AWS_ENDPOINT_URL"] = emulator_url
+    from pipelines.${{ values.packageName }} import settings
+
+    settings.MLFLOW_TRACKING_URI = mlflow_uri
+    import boto3
+
+    iam = boto3.client("iam")
+    role = settings.PIPELINE_ROLE_ARN.rsplit("/", 1)[-1]
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    allow_all = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    try:
+        iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))
+        iam.put_role_policy(RoleName=role, PolicyName="pipeline", PolicyDocument=json.dumps(allow_all))
+    except iam.exceptions.EntityAlreadyExistsException:
+        pass
+    s3 = boto3.client("s3")
+    try:
+        s3.create_bucket(Bucket=settings.ARTIFACT_BUCKET)
+    except (s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
+        pass
+    sagemaker = boto3.client("sagemaker")
+    groups = sagemaker.list_model_package_groups(NameContains=settings.MODEL_PACKAGE_GROUP_NAME)
+    if not any(g["ModelPackageGroupName"] == settings.MODEL_PACKAGE_GROUP_NAME for g in groups["ModelPackageGroupSummaryList"]):
+        sagemaker.create_model_package_group(ModelPackageGroupName=settings.MODEL_PACKAGE_GROUP_NAME)
+    return {"mlflow": mlflow_uri, "emulator": emulator_url, "settings": settings}

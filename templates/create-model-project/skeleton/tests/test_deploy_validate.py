@@ -1,0 +1,79 @@
+"""deploy puts an approved version on the endpoint; validate-endpoint replays the logged sample through it."""
+import json
+
+import boto3
+import pytest
+import requests
+from mlflow import MlflowClient
+
+from pipelines import deploy as deploy_module
+from pipelines.deploy import DeploymentError, deploy
+from pipelines.run_local import run_local
+from pipelines.validate_endpoint import validate_endpoint
+
+
+@pytest.fixture(scope="module")
+def registered(stack):
+    result = run_local(regularization=1.0, gate_threshold=0.5)
+    return result["registered"]
+
+
+def set_approval(arn, status):
+    boto3.client("sagemaker").update_model_package(ModelPackageArn=arn, ModelApprovalStatus=status)
+
+
+def endpoint_answers(stack, predictions):
+    """The emulator's InvokeEndpoint returns what it is told to (it runs no model): queue this answer."""
+    requests.post(f"{stack['emulator']}/moto-api/static/sagemaker/endpoint-results",
+                  json={"results": [{"Body": json.dumps({"predictions": predictions}), "ContentType": "application/json"}]},
+                  timeout=10).raise_for_status()
+
+
+def test_refuses_a_version_that_is_not_approved(stack, registered):
+    set_approval(registered["model_package_arn"], "PendingManualApproval")
+    with pytest.raises(DeploymentError, match="PendingManualApproval"):
+        deploy(version=registered["version"])
+
+
+def test_refuses_an_alias_no_version_holds(stack, registered):
+    assert deploy_module.main(["--alias", "no-such-alias"]) == 2
+
+
+def test_deploys_the_champion_and_tags_the_endpoint_with_it(stack, registered):
+    settings = stack["settings"]
+    set_approval(registered["model_package_arn"], "Approved")
+    MlflowClient(stack["mlflow"]).set_registered_model_alias(settings.MLFLOW_REGISTERED_MODEL_NAME, "champion", registered["version"])
+
+    result = deploy(alias="champion")
+
+    sagemaker = boto3.client("sagemaker")
+    endpoint = sagemaker.describe_endpoint(EndpointName=settings.ENDPOINT_NAME)
+    assert endpoint["EndpointArn"] == result["endpoint_arn"]
+    assert endpoint["EndpointConfigName"] == f"{settings.ENDPOINT_NAME}-v{registered['version']}"
+    tags = {t["Key"]: t["Value"] for t in sagemaker.list_tags(ResourceArn=endpoint["EndpointArn"])["Tags"]}
+    assert tags[settings.META_MODEL_VERSION] == registered["version"]
+    assert tags[settings.META_REGISTERED_MODEL_NAME] == settings.MLFLOW_REGISTERED_MODEL_NAME
+
+
+def labels_of(stack, version):
+    import mlflow
+
+    settings = stack["settings"]
+    run_id = MlflowClient(stack["mlflow"]).get_model_version(settings.MLFLOW_REGISTERED_MODEL_NAME, version).run_id
+    mlflow.set_tracking_uri(stack["mlflow"])
+    return mlflow.artifacts.load_dict(f"runs:/{run_id}/{settings.VALIDATION_SAMPLE_ARTIFACT}")["labels"]
+
+
+def test_validate_endpoint_passes_when_predictions_match_the_labels(stack, registered):
+    labels = labels_of(stack, registered["version"])
+    endpoint_answers(stack, labels)
+    result = validate_endpoint(min_accuracy=0.9)
+    assert result == {"endpoint": stack["settings"].ENDPOINT_NAME, "version": registered["version"],
+                      "rows": len(labels), "accuracy": 1.0, "passed": True}
+
+
+def test_validate_endpoint_fails_when_predictions_are_wrong(stack, registered):
+    labels = labels_of(stack, registered["version"])
+    endpoint_answers(stack, [1 - label for label in labels])
+    result = validate_endpoint(min_accuracy=0.9)
+    assert result["accuracy"] == 0.0 and not result["passed"]
