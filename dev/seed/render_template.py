@@ -6,6 +6,7 @@ as the scaffolder's Nunjucks does; the real scaffolder renders it in the templat
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -16,20 +17,26 @@ SKELETON = Path(__file__).resolve().parents[2] / "templates" / "create-model-pro
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         variable_start_string="${{", variable_end_string="}}", keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
+    env.filters["dump"] = json.dumps  # Nunjucks' dump
+    return env
 
 
 def render(values: dict, target: Path) -> Path:
     env = _environment()
+    # Nunjucks iterates an object's pairs with `for key, value in obj`; Jinja2 does so over a list of pairs.
+    values = {**values, "annotations": list(values["annotations"].items())}
     if target.exists():
         shutil.rmtree(target)
     for source in SKELETON.rglob("*"):
         if source.is_dir() or "__pycache__" in source.parts:
             continue
         relative = env.from_string(str(source.relative_to(SKELETON))).render(values=values)
+        if relative == "" or relative.startswith("/") or "//" in relative:
+            continue  # a conditional file or directory whose name rendered empty, as fetch:template skips it
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_text(env.from_string(source.read_text()).render(values=values))

@@ -1,4 +1,5 @@
 import { createBackend } from '@backstage/backend-defaults';
+import { localRepositoryUrlReader } from '@model-factory/plugin-scaffolder-backend-module-sagemaker-mlflow';
 import { modelFactoryPermissionPolicyModule } from './permissionPolicy';
 
 const backend = createBackend();
@@ -33,6 +34,8 @@ backend.add(import('@model-factory/plugin-sagemaker-mlflow-backend'));
 backend.add(
   import('@model-factory/plugin-scaffolder-backend-module-sagemaker-mlflow'),
 );
+// The template's local publish target: the catalog reads its repositories through file:// URLs.
+backend.add(localRepositoryUrlReader);
 backend.add(
   import('@model-factory/plugin-search-backend-module-sagemaker-mlflow'),
 );

@@ -6,3 +6,4 @@
  */
 
 export { scaffolderModule as default } from './module';
+export { localRepositoryUrlReader } from './localRepositories/localRepositoryUrlReaderService';

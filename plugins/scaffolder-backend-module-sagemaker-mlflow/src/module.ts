@@ -15,6 +15,8 @@ import {
   createMlflowRegisteredModelAction,
 } from './actions/mlflowActions';
 import { createModelPackageGroupAction } from './actions/modelPackageGroupAction';
+import { createPublishLocalAction } from './localRepositories/publishLocalAction';
+import { readLocalRepositoryRoot } from './localRepositories/localRepositoryRoot';
 
 /** Registers the Model Factory provisioning actions with the scaffolder. */
 export const scaffolderModule = createBackendModule({
@@ -42,6 +44,7 @@ export const scaffolderModule = createBackendModule({
           createMlflowExperimentAction(mlflow),
           createMlflowRegisteredModelAction(mlflow),
           createModelPackageGroupAction(sagemaker),
+          createPublishLocalAction(readLocalRepositoryRoot(config)),
         );
       },
     });

@@ -7,11 +7,20 @@ import { createRequestSigner } from './requestSigner';
 /** The configured tracking servers by name; an entity names a server, never a URL. */
 export class MlflowClients {
   private readonly clients: Map<string, MlflowClient>;
+  private readonly trackingUris: Map<string, string>;
 
   constructor(
     config: SageMakerMlflowConfig,
     credentialsManager?: AwsCredentialsManager,
   ) {
+    this.trackingUris = new Map(
+      config.mlflowServers.map(server => [
+        server.name,
+        server.auth.type === 'aws-sigv4'
+          ? server.auth.trackingServerArn
+          : server.baseUrl,
+      ]),
+    );
     this.clients = new Map(
       config.mlflowServers.map(server => [
         server.name,
@@ -34,5 +43,14 @@ export class MlflowClients {
       );
     }
     return client;
+  }
+
+  /**
+   * What MLflow's own clients use as MLFLOW_TRACKING_URI for a server: the tracking server's ARN for managed
+   * SageMaker MLflow (with the sagemaker-mlflow plugin), else its URL. Never holds a credential.
+   */
+  trackingUriOf(name: string): string {
+    this.forServer(name);
+    return this.trackingUris.get(name)!;
   }
 }

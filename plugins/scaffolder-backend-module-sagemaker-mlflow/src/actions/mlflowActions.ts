@@ -37,10 +37,17 @@ export function createMlflowExperimentAction(mlflow: MlflowClients) {
       output: {
         experimentId: z => z.string(),
         created: z => z.boolean(),
+        trackingUri: z =>
+          z
+            .string()
+            .describe(
+              "MLFLOW_TRACKING_URI for the project's code: the server's URL, or its ARN for managed MLflow",
+            ),
       },
     },
     async handler(ctx) {
       const client = mlflow.forServer(ctx.input.trackingServer);
+      ctx.output('trackingUri', mlflow.trackingUriOf(ctx.input.trackingServer));
       if (ctx.isDryRun) {
         ctx.logger.info(
           `Would create or reuse MLflow experiment ${ctx.input.name}`,

@@ -1,4 +1,5 @@
 """The model-build pipeline of ${{ values.name }}: steps, pipeline definition and the entry points around it."""
+
 import os
 
 from .${{ values.packageName }} import settings

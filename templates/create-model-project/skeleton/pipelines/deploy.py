@@ -5,6 +5,7 @@
 The version must be Approved in its SageMaker model package (approve it in the portal's model versions tab).
 The endpoint is tagged with the MLflow model and version it serves, which the portal shows.
 """
+
 import argparse
 import json
 import sys
@@ -31,17 +32,24 @@ def resolve_version(client: MlflowClient, alias: str | None, version: str | None
         raise DeploymentError(f"{name} has no {wanted} in MLflow: {error.message}") from error
 
 
-def deploy(endpoint_name: str = settings.ENDPOINT_NAME, alias: str | None = "champion", version: str | None = None,
-           wait: bool = False) -> dict:
+def deploy(
+    endpoint_name: str = settings.ENDPOINT_NAME,
+    alias: str | None = "champion",
+    version: str | None = None,
+    wait: bool = False,
+) -> dict:
     model_version = resolve_version(MlflowClient(settings.MLFLOW_TRACKING_URI), alias, version)
     package_arn = model_version.tags.get(settings.TAG_MODEL_PACKAGE_ARN)
     if not package_arn:
-        raise DeploymentError(f"version {model_version.version} has no SageMaker model package (tag {settings.TAG_MODEL_PACKAGE_ARN})")
+        raise DeploymentError(
+            f"version {model_version.version} has no SageMaker model package (tag {settings.TAG_MODEL_PACKAGE_ARN})"
+        )
     sagemaker = boto3.client("sagemaker", region_name=settings.AWS_REGION)
     package = sagemaker.describe_model_package(ModelPackageName=package_arn)
     if package["ModelApprovalStatus"] != "Approved":
         raise DeploymentError(
-            f"version {model_version.version} is {package['ModelApprovalStatus']} in SageMaker: approve it before deploying"
+            f"version {model_version.version} is {package['ModelApprovalStatus']} in SageMaker: "
+            "approve it before deploying"
         )
     container = package["InferenceSpecification"]["Containers"][0]
     suffix = f"v{model_version.version}"
@@ -61,12 +69,14 @@ def deploy(endpoint_name: str = settings.ENDPOINT_NAME, alias: str | None = "cha
     if not _exists(lambda: sagemaker.describe_endpoint_config(EndpointConfigName=config_name)):
         sagemaker.create_endpoint_config(
             EndpointConfigName=config_name,
-            ProductionVariants=[{
-                "VariantName": "AllTraffic",
-                "ModelName": model_name,
-                "InitialInstanceCount": 1,
-                "InstanceType": settings.ENDPOINT_INSTANCE_TYPE,
-            }],
+            ProductionVariants=[
+                {
+                    "VariantName": "AllTraffic",
+                    "ModelName": model_name,
+                    "InitialInstanceCount": 1,
+                    "InstanceType": settings.ENDPOINT_INSTANCE_TYPE,
+                }
+            ],
             Tags=tags,
         )
     if _exists(lambda: sagemaker.describe_endpoint(EndpointName=endpoint_name)):
@@ -74,7 +84,9 @@ def deploy(endpoint_name: str = settings.ENDPOINT_NAME, alias: str | None = "cha
         endpoint_arn = sagemaker.describe_endpoint(EndpointName=endpoint_name)["EndpointArn"]
         sagemaker.add_tags(ResourceArn=endpoint_arn, Tags=tags)
     else:
-        endpoint_arn = sagemaker.create_endpoint(EndpointName=endpoint_name, EndpointConfigName=config_name, Tags=tags)["EndpointArn"]
+        endpoint_arn = sagemaker.create_endpoint(EndpointName=endpoint_name, EndpointConfigName=config_name, Tags=tags)[
+            "EndpointArn"
+        ]
     if wait:
         sagemaker.get_waiter("endpoint_in_service").wait(EndpointName=endpoint_name)
     return {"endpoint_arn": endpoint_arn, "version": str(model_version.version), "model_package_arn": package_arn}

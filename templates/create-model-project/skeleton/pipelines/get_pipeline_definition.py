@@ -1,7 +1,8 @@
 """Prints the pipeline definition JSON (or writes it to a file) without creating anything in SageMaker.
 
-    python -m pipelines.get_pipeline_definition [--file-name pipeline.json]
+python -m pipelines.get_pipeline_definition [--file-name pipeline.json]
 """
+
 import argparse
 import json
 import sys

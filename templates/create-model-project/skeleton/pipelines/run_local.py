@@ -4,6 +4,7 @@
 
 Prints one JSON line: the run, its metrics, whether it passed the gate and what was registered.
 """
+
 import argparse
 import json
 import sys
@@ -15,8 +16,15 @@ from .${{ values.packageName }}.preprocess import preprocess
 from .${{ values.packageName }}.train import train
 
 
-def run_local(regularization: float = 1.0, max_iter: int = 1000, test_size: float = 0.2,
-              gate_threshold: float = settings.GATE_THRESHOLD, execution_arn: str = "", register: bool = True) -> dict:
+def run_local(
+    *,
+    regularization: float = 1.0,
+    max_iter: int = 1000,
+    test_size: float = 0.2,
+    gate_threshold: float = settings.GATE_THRESHOLD,
+    execution_arn: str = "",
+    register: bool = True,
+) -> dict:
     splits = preprocess(test_size=test_size)
     trained = train(splits, regularization=regularization, max_iter=max_iter, execution_arn=execution_arn)
     metrics = evaluate_step.evaluate(splits, trained)
@@ -37,8 +45,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--execution-arn", default="", help="tag the MLflow run with this pipeline execution")
     parser.add_argument("--no-register", action="store_true", help="stop after the gate")
     args = parser.parse_args(argv)
-    result = run_local(args.regularization, args.max_iter, args.test_size, args.gate_threshold,
-                       args.execution_arn, not args.no_register)
+    result = run_local(
+        regularization=args.regularization,
+        max_iter=args.max_iter,
+        test_size=args.test_size,
+        gate_threshold=args.gate_threshold,
+        execution_arn=args.execution_arn,
+        register=not args.no_register,
+    )
     print(json.dumps(result))
     return 0
 

@@ -4,6 +4,7 @@
 
 Prints one JSON line with the pipeline ARN and the started execution's ARN.
 """
+
 import argparse
 import json
 import sys
@@ -12,7 +13,7 @@ from .${{ values.packageName }} import settings
 from .${{ values.packageName }}.pipeline import get_pipeline
 
 
-def run_pipeline(parameters: dict | None = None, start: bool = True, description: str = "") -> dict:
+def run_pipeline(parameters: dict | None = None, *, start: bool = True, description: str = "") -> dict:
     pipeline = get_pipeline()
     upserted = pipeline.upsert(
         role_arn=settings.PIPELINE_ROLE_ARN,
@@ -32,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--description", default="")
     parser.add_argument("--no-start", action="store_true", help="only create or update the pipeline")
     args = parser.parse_args(argv)
-    print(json.dumps(run_pipeline(args.parameters, not args.no_start, args.description)))
+    print(json.dumps(run_pipeline(args.parameters, start=not args.no_start, description=args.description)))
     return 0
 
 

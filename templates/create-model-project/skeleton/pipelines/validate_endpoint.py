@@ -4,6 +4,7 @@
 
 Prints one JSON line (version, rows, accuracy) and exits 1 when the accuracy is below the minimum.
 """
+
 import argparse
 import json
 import sys
@@ -21,7 +22,9 @@ def deployed_version(endpoint_name: str) -> str:
     arn = sagemaker.describe_endpoint(EndpointName=endpoint_name)["EndpointArn"]
     tags = {tag["Key"]: tag["Value"] for tag in sagemaker.list_tags(ResourceArn=arn)["Tags"]}
     if settings.META_MODEL_VERSION not in tags:
-        raise SystemExit(f"endpoint {endpoint_name} has no {settings.META_MODEL_VERSION} tag: deploy it with pipelines.deploy")
+        raise SystemExit(
+            f"endpoint {endpoint_name} has no {settings.META_MODEL_VERSION} tag: deploy it with pipelines.deploy"
+        )
     return tags[settings.META_MODEL_VERSION]
 
 
@@ -36,7 +39,11 @@ def predictions_of(body: bytes) -> list:
 
 def validate_endpoint(endpoint_name: str = settings.ENDPOINT_NAME, min_accuracy: float = 0.9) -> dict:
     version = deployed_version(endpoint_name)
-    run_id = MlflowClient(settings.MLFLOW_TRACKING_URI).get_model_version(settings.MLFLOW_REGISTERED_MODEL_NAME, version).run_id
+    run_id = (
+        MlflowClient(settings.MLFLOW_TRACKING_URI)
+        .get_model_version(settings.MLFLOW_REGISTERED_MODEL_NAME, version)
+        .run_id
+    )
     mlflow.set_tracking_uri(settings.MLFLOW_TRACKING_URI)
     sample = mlflow.artifacts.load_dict(f"runs:/{run_id}/{settings.VALIDATION_SAMPLE_ARTIFACT}")
     response = boto3.client("sagemaker-runtime", region_name=settings.AWS_REGION).invoke_endpoint(
@@ -50,10 +57,15 @@ def validate_endpoint(endpoint_name: str = settings.ENDPOINT_NAME, min_accuracy:
     predicted = predictions_of(response["Body"].read())
     if len(predicted) != len(sample["labels"]):
         raise SystemExit(f"the endpoint returned {len(predicted)} predictions for {len(sample['labels'])} rows")
-    correct = sum(int(p) == int(label) for p, label in zip(predicted, sample["labels"]))
+    correct = sum(int(p) == int(label) for p, label in zip(predicted, sample["labels"], strict=True))
     accuracy = correct / len(sample["labels"])
-    return {"endpoint": endpoint_name, "version": version, "rows": len(predicted), "accuracy": accuracy,
-            "passed": accuracy >= min_accuracy}
+    return {
+        "endpoint": endpoint_name,
+        "version": version,
+        "rows": len(predicted),
+        "accuracy": accuracy,
+        "passed": accuracy >= min_accuracy,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

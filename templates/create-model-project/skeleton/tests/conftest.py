@@ -3,6 +3,7 @@
 Point MLFLOW_TRACKING_URI / AWS_ENDPOINT_URL at running ones, or the session starts its own on free ports.
 Never run these tests against a real AWS account: the fixtures create and change resources.
 """
+
 import json
 import os
 import shutil
@@ -50,9 +51,22 @@ def mlflow_uri():
     store = tempfile.mkdtemp(prefix="mlflow-test-")
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
-         "--backend-store-uri", f"sqlite:///{store}/mlflow.db", "--artifacts-destination", f"{store}/artifacts"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--backend-store-uri",
+            f"sqlite:///{store}/mlflow.db",
+            "--artifacts-destination",
+            f"{store}/artifacts",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         _wait_for(f"http://127.0.0.1:{port}/health", process)
@@ -70,8 +84,11 @@ def emulator_url():
         return
     # Its own process: moto's in-process mock (the offline definition test) would reset a server in this one.
     port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         _wait_for(f"http://127.0.0.1:{port}/moto-api/", process)
         yield f"http://127.0.0.1:{port}"
@@ -92,8 +109,12 @@ def stack(mlflow_uri, emulator_url):
 
     iam = boto3.client("iam")
     role = settings.PIPELINE_ROLE_ARN.rsplit("/", 1)[-1]
-    trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
     allow_all = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
     try:
         iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))
@@ -107,6 +128,8 @@ def stack(mlflow_uri, emulator_url):
         pass
     sagemaker = boto3.client("sagemaker")
     groups = sagemaker.list_model_package_groups(NameContains=settings.MODEL_PACKAGE_GROUP_NAME)
-    if not any(g["ModelPackageGroupName"] == settings.MODEL_PACKAGE_GROUP_NAME for g in groups["ModelPackageGroupSummaryList"]):
+    if not any(
+        g["ModelPackageGroupName"] == settings.MODEL_PACKAGE_GROUP_NAME for g in groups["ModelPackageGroupSummaryList"]
+    ):
         sagemaker.create_model_package_group(ModelPackageGroupName=settings.MODEL_PACKAGE_GROUP_NAME)
     return {"mlflow": mlflow_uri, "emulator": emulator_url, "settings": settings}

@@ -1,4 +1,5 @@
 """deploy puts an approved version on the endpoint; validate-endpoint replays the logged sample through it."""
+
 import json
 
 import boto3
@@ -24,9 +25,11 @@ def set_approval(arn, status):
 
 def endpoint_answers(stack, predictions):
     """The emulator's InvokeEndpoint returns what it is told to (it runs no model): queue this answer."""
-    requests.post(f"{stack['emulator']}/moto-api/static/sagemaker/endpoint-results",
-                  json={"results": [{"Body": json.dumps({"predictions": predictions}), "ContentType": "application/json"}]},
-                  timeout=10).raise_for_status()
+    requests.post(
+        f"{stack['emulator']}/moto-api/static/sagemaker/endpoint-results",
+        json={"results": [{"Body": json.dumps({"predictions": predictions}), "ContentType": "application/json"}]},
+        timeout=10,
+    ).raise_for_status()
 
 
 def test_refuses_a_version_that_is_not_approved(stack, registered):
@@ -42,7 +45,9 @@ def test_refuses_an_alias_no_version_holds(stack, registered):
 def test_deploys_the_champion_and_tags_the_endpoint_with_it(stack, registered):
     settings = stack["settings"]
     set_approval(registered["model_package_arn"], "Approved")
-    MlflowClient(stack["mlflow"]).set_registered_model_alias(settings.MLFLOW_REGISTERED_MODEL_NAME, "champion", registered["version"])
+    MlflowClient(stack["mlflow"]).set_registered_model_alias(
+        settings.MLFLOW_REGISTERED_MODEL_NAME, "champion", registered["version"]
+    )
 
     result = deploy(alias="champion")
 
@@ -68,8 +73,13 @@ def test_validate_endpoint_passes_when_predictions_match_the_labels(stack, regis
     labels = labels_of(stack, registered["version"])
     endpoint_answers(stack, labels)
     result = validate_endpoint(min_accuracy=0.9)
-    assert result == {"endpoint": stack["settings"].ENDPOINT_NAME, "version": registered["version"],
-                      "rows": len(labels), "accuracy": 1.0, "passed": True}
+    assert result == {
+        "endpoint": stack["settings"].ENDPOINT_NAME,
+        "version": registered["version"],
+        "rows": len(labels),
+        "accuracy": 1.0,
+        "passed": True,
+    }
 
 
 def test_validate_endpoint_fails_when_predictions_are_wrong(stack, registered):

@@ -1,4 +1,5 @@
 """The pipeline definition builds without AWS (moto's in-process mock stands in for S3) and has the right shape."""
+
 import json
 
 import pytest

@@ -1,4 +1,5 @@
 """The pipeline upserts and starts against the SageMaker emulator; the steps' code goes to the emulator's S3."""
+
 import json
 
 import boto3

@@ -1,4 +1,5 @@
 """The steps, run in this process on scikit-learn's bundled data, against a real MLflow server and the emulator."""
+
 import boto3
 import mlflow
 from mlflow import MlflowClient
@@ -46,12 +47,16 @@ def test_a_run_below_the_gate_is_logged_but_not_registered(stack):
     settings = stack["settings"]
     client = MlflowClient(stack["mlflow"])
     before = len(versions(client, settings.MLFLOW_REGISTERED_MODEL_NAME))
-    packages_before = boto3.client("sagemaker").list_model_packages(ModelPackageGroupName=settings.MODEL_PACKAGE_GROUP_NAME)
+    packages_before = boto3.client("sagemaker").list_model_packages(
+        ModelPackageGroupName=settings.MODEL_PACKAGE_GROUP_NAME
+    )
 
     result = run_local(regularization=1.0, gate_threshold=1.01)
 
     assert not result["passed_gate"] and result["registered"] is None
     assert client.get_run(result["run_id"]).data.metrics["accuracy"] < 1.01
     assert len(versions(client, settings.MLFLOW_REGISTERED_MODEL_NAME)) == before
-    packages_after = boto3.client("sagemaker").list_model_packages(ModelPackageGroupName=settings.MODEL_PACKAGE_GROUP_NAME)
+    packages_after = boto3.client("sagemaker").list_model_packages(
+        ModelPackageGroupName=settings.MODEL_PACKAGE_GROUP_NAME
+    )
     assert len(packages_after["ModelPackageSummaryList"]) == len(packages_before["ModelPackageSummaryList"])

@@ -1,4 +1,5 @@
 """Evaluate: score the trained model on the held-out split, log the metrics and the labelled validation sample."""
+
 import mlflow
 from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 
@@ -31,7 +32,9 @@ def evaluate(splits: Splits, trained: TrainedModel) -> dict[str, float]:
     return metrics
 
 
-def passes_gate(metrics: dict[str, float], metric: str = settings.GATE_METRIC, threshold: float = settings.GATE_THRESHOLD) -> bool:
+def passes_gate(
+    metrics: dict[str, float], metric: str = settings.GATE_METRIC, threshold: float = settings.GATE_THRESHOLD
+) -> bool:
     """The registration gate, the same in the pipeline's condition step and in the local runner."""
     if metric not in metrics:
         raise ValueError(f"gate metric {metric!r} is not one of the evaluated metrics {sorted(metrics)}")

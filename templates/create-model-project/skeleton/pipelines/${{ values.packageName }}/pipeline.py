@@ -3,6 +3,7 @@
 Each step is one of this package's plain functions run as a SageMaker @step (SageMaker Python SDK v3), so the
 local runner and the tests run exactly the code the pipeline runs.
 """
+
 from sagemaker.core.helper.session_helper import Session
 from sagemaker.core.shapes.shapes import MlflowConfig
 from sagemaker.core.workflow.conditions import ConditionGreaterThanOrEqualTo
@@ -23,8 +24,16 @@ STEP_NAMES = ("Preprocess", "Train", "Evaluate", "Register")
 
 
 def _step_environment() -> dict[str, str]:
-    names = ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_REGISTERED_MODEL_NAME", "ARTIFACT_BUCKET",
-             "MODEL_PACKAGE_GROUP_NAME", "INFERENCE_IMAGE_URI", "GATE_METRIC", "GATE_THRESHOLD")
+    names = (
+        "MLFLOW_TRACKING_URI",
+        "MLFLOW_EXPERIMENT_NAME",
+        "MLFLOW_REGISTERED_MODEL_NAME",
+        "ARTIFACT_BUCKET",
+        "MODEL_PACKAGE_GROUP_NAME",
+        "INFERENCE_IMAGE_URI",
+        "GATE_METRIC",
+        "GATE_THRESHOLD",
+    )
     return {name: str(getattr(settings, name)) for name in names}
 
 
@@ -47,7 +56,10 @@ def get_pipeline(session: Session | None = None, role_arn: str = settings.PIPELI
 
     splits = as_step(preprocess, "Preprocess")(test_size=test_size)
     trained = as_step(train, "Train")(
-        splits, regularization=regularization, max_iter=max_iter, execution_arn=ExecutionVariables.PIPELINE_EXECUTION_ARN
+        splits,
+        regularization=regularization,
+        max_iter=max_iter,
+        execution_arn=ExecutionVariables.PIPELINE_EXECUTION_ARN,
     )
     metrics = as_step(evaluate, "Evaluate")(splits, trained)
     registered = as_step(register, "Register")(trained, metrics)
@@ -55,9 +67,7 @@ def get_pipeline(session: Session | None = None, role_arn: str = settings.PIPELI
         name="MetricGate",
         conditions=[ConditionGreaterThanOrEqualTo(left=metrics[settings.GATE_METRIC], right=gate_threshold)],
         if_steps=[registered],
-        else_steps=[
-            FailStep(name="BelowGate", error_message=f"{settings.GATE_METRIC} is below the registration gate")
-        ],
+        else_steps=[FailStep(name="BelowGate", error_message=f"{settings.GATE_METRIC} is below the registration gate")],
     )
     managed_mlflow = settings.MLFLOW_TRACKING_URI.startswith("arn:aws:sagemaker:")
     return Pipeline(
@@ -66,7 +76,9 @@ def get_pipeline(session: Session | None = None, role_arn: str = settings.PIPELI
         steps=[gate],
         mlflow_config=MlflowConfig(
             mlflow_resource_arn=settings.MLFLOW_TRACKING_URI, mlflow_experiment_name=settings.MLFLOW_EXPERIMENT_NAME
-        ) if managed_mlflow else None,
+        )
+        if managed_mlflow
+        else None,
         # The artifact bucket holds the steps' code and results (an explicit bucket: no account lookup).
         sagemaker_session=session or Session(default_bucket=settings.ARTIFACT_BUCKET),
     )

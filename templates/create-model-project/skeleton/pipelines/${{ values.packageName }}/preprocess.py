@@ -3,6 +3,7 @@
 The template starts from scikit-learn's breast cancer data (it ships with the package, so the pipeline runs
 anywhere); replace `load_dataset` with your own source and keep the return shape.
 """
+
 from dataclasses import dataclass
 
 import pandas as pd

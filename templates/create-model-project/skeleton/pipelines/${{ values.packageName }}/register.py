@@ -3,6 +3,7 @@
 The MLflow version carries the package ARN as a tag and the package carries the MLflow name, version and run in
 its customer metadata, so the portal shows them as one thing. Approving the package is a human's decision.
 """
+
 import io
 import os
 import tarfile
@@ -86,8 +87,9 @@ def _packages(sagemaker, group: str):
 
 def _upload_model(model_uri: str, key: str) -> str:
     with tempfile.TemporaryDirectory() as workdir:
-        local = mlflow.artifacts.download_artifacts(artifact_uri=model_uri, dst_path=workdir,
-                                                    tracking_uri=settings.MLFLOW_TRACKING_URI)
+        local = mlflow.artifacts.download_artifacts(
+            artifact_uri=model_uri, dst_path=workdir, tracking_uri=settings.MLFLOW_TRACKING_URI
+        )
         archive = io.BytesIO()
         with tarfile.open(fileobj=archive, mode="w:gz") as tar:
             for entry in sorted(os.listdir(local)):

@@ -3,6 +3,7 @@
 Every value can be overridden by the environment variable of the same name, so CI, tests and a laptop can point
 the same code at another account, tracking server or emulator without editing it.
 """
+
 import os
 
 
@@ -26,7 +27,7 @@ MLFLOW_REGISTERED_MODEL_NAME = _env("MLFLOW_REGISTERED_MODEL_NAME", "${{ values.
 GATE_METRIC = _env("GATE_METRIC", "${{ values.gateMetric }}")
 GATE_THRESHOLD = float(_env("GATE_THRESHOLD", "${{ values.gateThreshold }}"))
 
-# Serving image for model packages (an MLflow pyfunc image, e.g. built with `mlflow sagemaker build-and-push-container`).
+# Serving image for model packages: an MLflow pyfunc image, e.g. from `mlflow sagemaker build-and-push-container`.
 INFERENCE_IMAGE_URI = _env(
     "INFERENCE_IMAGE_URI",
     "${{ values.accountId }}.dkr.ecr.${{ values.region }}.amazonaws.com/mlflow-pyfunc:latest",

@@ -1,4 +1,5 @@
 """Train: fit the model and log its parameters and the model itself to an MLflow run of this execution."""
+
 from dataclasses import dataclass
 
 import mlflow

@@ -1,0 +1,120 @@
+import type {
+  UrlReaderService,
+  UrlReaderServiceReadTreeResponse,
+  UrlReaderServiceReadUrlOptions,
+  UrlReaderServiceReadUrlResponse,
+  UrlReaderServiceSearchResponse,
+} from '@backstage/backend-plugin-api';
+import {
+  ReadUrlResponseFactory,
+  type ReaderFactory,
+} from '@backstage/backend-defaults/urlReader';
+import {
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+  NotModifiedError,
+} from '@backstage/errors';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isInside, readLocalRepositoryRoot } from './localRepositoryRoot';
+
+type TreeResponseFactory = Parameters<ReaderFactory>[0]['treeResponseFactory'];
+
+/**
+ * Reads file:// URLs inside the local repositories directory, so the catalog can register and refresh what the
+ * local publish target wrote. Nothing outside that directory can be read through it.
+ */
+export class LocalRepositoryUrlReader implements UrlReaderService {
+  static factory: ReaderFactory = ({ config, treeResponseFactory }) => {
+    const root = readLocalRepositoryRoot(config);
+    if (!root) return [];
+    const reader = new LocalRepositoryUrlReader(root, treeResponseFactory);
+    return [{ reader, predicate: url => url.protocol === 'file:' }];
+  };
+
+  constructor(
+    private readonly root: string,
+    private readonly treeResponseFactory: TreeResponseFactory,
+  ) {}
+
+  async readUrl(
+    url: string,
+    options?: UrlReaderServiceReadUrlOptions,
+  ): Promise<UrlReaderServiceReadUrlResponse> {
+    const file = this.pathOf(url);
+    const stat = await this.stat(file, url);
+    if (!stat.isFile()) throw new InputError(`${url} is not a file`);
+    const etag = `${stat.size}-${stat.mtimeMs}`;
+    if (options?.etag === etag) throw new NotModifiedError();
+    return ReadUrlResponseFactory.fromReadable(fs.createReadStream(file), {
+      etag,
+      lastModifiedAt: stat.mtime,
+    });
+  }
+
+  async readTree(url: string): Promise<UrlReaderServiceReadTreeResponse> {
+    const directory = this.pathOf(url);
+    if (!(await this.stat(directory, url)).isDirectory()) {
+      throw new InputError(`${url} is not a directory`);
+    }
+    const files = (
+      await fs.promises.readdir(directory, {
+        recursive: true,
+        withFileTypes: true,
+      })
+    ).filter(
+      entry =>
+        entry.isFile() && !entry.parentPath.split(path.sep).includes('.git'),
+    );
+    return this.treeResponseFactory.fromReadableArray(
+      files.map(entry => {
+        const absolute = path.join(entry.parentPath, entry.name);
+        return {
+          data: fs.createReadStream(absolute),
+          path: path.relative(directory, absolute).split(path.sep).join('/'),
+        };
+      }),
+    );
+  }
+
+  async search(url: string): Promise<UrlReaderServiceSearchResponse> {
+    if (/[*?[\]{}]/.test(url)) {
+      throw new InputError(
+        `${url}: local repositories are read by exact path, not by pattern`,
+      );
+    }
+    const file = await this.readUrl(url);
+    return {
+      files: [
+        {
+          url,
+          content: () => file.buffer(),
+          lastModifiedAt: file.lastModifiedAt,
+        },
+      ],
+      etag: file.etag ?? '',
+    };
+  }
+
+  toString() {
+    return `local-repositories{root=${this.root}}`;
+  }
+
+  private pathOf(url: string): string {
+    const target = fileURLToPath(url);
+    if (!isInside(this.root, target)) {
+      throw new NotAllowedError(
+        `${url} is outside the local repositories directory`,
+      );
+    }
+    return target;
+  }
+
+  private async stat(target: string, url: string) {
+    return fs.promises.stat(target).catch(() => {
+      throw new NotFoundError(`${url} does not exist`);
+    });
+  }
+}

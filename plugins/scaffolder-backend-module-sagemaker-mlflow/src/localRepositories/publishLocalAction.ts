@@ -1,0 +1,129 @@
+import { ConflictError, InputError } from '@backstage/errors';
+import {
+  createTemplateAction,
+  executeShellCommand,
+} from '@backstage/plugin-scaffolder-node';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  fileUrlOf,
+  isInside,
+  LOCAL_REPOSITORIES_CONFIG_KEY,
+} from './localRepositoryRoot';
+
+const GIT_AUTHOR = [
+  '-c',
+  'user.name=Model Factory',
+  '-c',
+  'user.email=scaffolder@model-factory.local',
+];
+
+/**
+ * The local publish target: makes the workspace a git repository under the configured local repositories
+ * directory, for machines without a git host. Its catalogInfoUrl is a file:// URL that catalog:register reads
+ * through the local repository URL reader.
+ */
+export function createPublishLocalAction(root: string | undefined) {
+  return createTemplateAction({
+    id: 'sagemaker-mlflow:publish:local',
+    description: `Publishes the workspace as a new git repository in the local repositories directory (${LOCAL_REPOSITORIES_CONFIG_KEY}); for a portal without a git host.`,
+    supportsDryRun: true,
+    examples: [
+      {
+        description: 'Publish the new model project and register it',
+        example: [
+          'steps:',
+          '  - id: publish',
+          '    action: sagemaker-mlflow:publish:local',
+          '    input:',
+          '      repoName: churn-model',
+          '  - id: register',
+          '    action: catalog:register',
+          '    input:',
+          '      catalogInfoUrl: ${{ steps.publish.output.catalogInfoUrl }}',
+        ].join('\n'),
+      },
+    ],
+    schema: {
+      input: {
+        repoName: z =>
+          z
+            .string()
+            .regex(
+              /^[a-z0-9][a-z0-9._-]{0,99}$/,
+              'repoName must be lowercase letters, digits, dots, underscores or hyphens',
+            )
+            .describe('Directory name of the new repository'),
+        sourcePath: z =>
+          z
+            .string()
+            .optional()
+            .describe('Subdirectory of the workspace to publish'),
+        defaultBranch: z =>
+          z
+            .string()
+            .regex(/^[\w./-]+$/)
+            .default('main'),
+        gitCommitMessage: z => z.string().min(1).default('Initial commit'),
+      },
+      output: {
+        remoteUrl: z => z.string(),
+        repoContentsUrl: z => z.string(),
+        catalogInfoUrl: z => z.string(),
+      },
+    },
+    async handler(ctx) {
+      if (!root) {
+        throw new InputError(
+          `The local publish target is off: set ${LOCAL_REPOSITORIES_CONFIG_KEY} in app-config, or use a git host's publish action`,
+        );
+      }
+      const source = path.resolve(
+        ctx.workspacePath,
+        ctx.input.sourcePath ?? '.',
+      );
+      if (!isInside(ctx.workspacePath, source)) {
+        throw new InputError('sourcePath must stay inside the workspace');
+      }
+      const target = path.join(root, ctx.input.repoName);
+      const repoContentsUrl = fileUrlOf(target, true);
+      ctx.output('remoteUrl', repoContentsUrl);
+      ctx.output('repoContentsUrl', repoContentsUrl);
+      ctx.output('catalogInfoUrl', `${repoContentsUrl}catalog-info.yaml`);
+      if (fs.existsSync(target)) {
+        // Never overwrite: the repository may hold someone's work since it was created.
+        throw new ConflictError(
+          `A repository named '${ctx.input.repoName}' already exists in the local repositories directory: choose another name`,
+        );
+      }
+      if (ctx.isDryRun) {
+        ctx.logger.info(`Would publish ${source} to ${target}`);
+        return;
+      }
+      await fs.promises.mkdir(root, { recursive: true });
+      await fs.promises.cp(source, target, { recursive: true });
+      const git = (...args: string[]) =>
+        executeShellCommand({
+          command: 'git',
+          args,
+          options: { cwd: target },
+          logger: ctx.logger,
+        });
+      try {
+        await git('init', '--quiet', '-b', ctx.input.defaultBranch);
+        await git('add', '--all');
+        await git(
+          ...GIT_AUTHOR,
+          'commit',
+          '--quiet',
+          '-m',
+          ctx.input.gitCommitMessage,
+        );
+      } catch (error) {
+        await fs.promises.rm(target, { recursive: true, force: true }); // a re-run starts clean
+        throw error;
+      }
+      ctx.logger.info(`Published ${ctx.input.repoName} to ${target}`);
+    },
+  });
+}
