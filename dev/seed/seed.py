@@ -1,91 +1,155 @@
-"""Seeds the local stack with the demo model project: MLflow runs and versions, SageMaker objects, linked.
+"""Seeds the local stack with the demo model project by running the template's own generated code.
 
-Usage: python dev/seed/seed.py --mlflow-url URL --sagemaker-endpoint URL
-Re-runnable: MLflow is trained once per store; the emulator (in memory) is filled on every start and the
-MLflow runs and versions are re-tagged with the new SageMaker identifiers.
+Usage: python dev/seed/seed.py --mlflow-url URL --sagemaker-endpoint URL --project-dir DIR
+
+Renders templates/create-model-project for `demo-model` into DIR, provisions what the template's actions and a
+platform team would (role, bucket, model package group, MLflow model), then uses the project's entry points:
+run_pipeline upserts the pipeline and starts one execution per setting, run_local trains, evaluates, gates and
+registers (MLflow version + SageMaker model package), deploy puts the champion on the staging endpoint.
+Re-runnable: MLflow keeps its store between starts and is trained once; the emulator (in memory) is refilled on
+every start, and the runs and versions are re-linked to this start's SageMaker objects.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
+from pathlib import Path
 
 import boto3
 from mlflow import MlflowClient
-import mlflow
 
 sys.path.insert(0, os.path.dirname(__file__))
-import seed_sagemaker  # noqa: E402
-import train_demo_model  # noqa: E402
+import render_template  # noqa: E402
 
 MODEL_NAME = "demo-model"
-PIPELINE_NAME = "demo-model-pipeline"
-ENDPOINT_NAME = "demo-model-staging"
-GATE_METRIC, GATE_THRESHOLD = "accuracy", 0.93
 REGION, ACCOUNT = "us-east-1", "123456789012"
+GATE_THRESHOLD = 0.93
+# One weak setting on purpose: its accuracy stays under the gate, so it is logged but never registered.
+REGULARIZATION_GRID = (0.0001, 1.0, 0.1, 0.01)
 
 
-def sagemaker_client(endpoint_url: str):
-    return boto3.client(
-        "sagemaker",
-        endpoint_url=endpoint_url,
-        region_name=REGION,
-        aws_access_key_id="model-factory-local",
-        aws_secret_access_key="model-factory-local",
-    )
+def point_project_at_stack(mlflow_url: str, sagemaker_endpoint: str) -> None:
+    """The project reads its targets from the environment (see its settings.py); the emulator takes any keys."""
+    os.environ.update({
+        "MLFLOW_TRACKING_URI": mlflow_url,
+        "AWS_ENDPOINT_URL": sagemaker_endpoint,
+        "AWS_ACCESS_KEY_ID": "model-factory-local",
+        "AWS_SECRET_ACCESS_KEY": "model-factory-local",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "SAGEMAKER_TELEMETRY_OPT_OUT": "true",
+    })
 
 
-def existing_versions(client: MlflowClient) -> list[dict]:
-    found = client.search_model_versions(f"name = '{MODEL_NAME}'")
+def provision(settings, client: MlflowClient) -> None:
+    """What the template's provisioning actions and the platform team create before the project's first run."""
+    iam = boto3.client("iam")
+    role = settings.PIPELINE_ROLE_ARN.rsplit("/", 1)[-1]
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    allow_all = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    try:
+        iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))
+        iam.put_role_policy(RoleName=role, PolicyName="pipeline", PolicyDocument=json.dumps(allow_all))
+    except iam.exceptions.EntityAlreadyExistsException:
+        pass
+    s3 = boto3.client("s3")
+    try:
+        s3.create_bucket(Bucket=settings.ARTIFACT_BUCKET)
+    except s3.exceptions.BucketAlreadyOwnedByYou:
+        pass
+    sagemaker = boto3.client("sagemaker")
+    groups = sagemaker.list_model_package_groups(NameContains=settings.MODEL_PACKAGE_GROUP_NAME)["ModelPackageGroupSummaryList"]
+    if not any(g["ModelPackageGroupName"] == settings.MODEL_PACKAGE_GROUP_NAME for g in groups):
+        sagemaker.create_model_package_group(
+            ModelPackageGroupName=settings.MODEL_PACKAGE_GROUP_NAME,
+            ModelPackageGroupDescription="Approved versions of the demo model",
+        )
+    if not client.search_registered_models(filter_string=f"name = '{MODEL_NAME}'"):
+        client.create_registered_model(MODEL_NAME, description="Breast cancer classifier of the demo model project")
+
+
+def start_executions(run_pipeline) -> list[str]:
     return [
-        {"version": v.version, "run_id": v.run_id, "metrics": client.get_run(v.run_id).data.metrics}
-        for v in found
+        run_pipeline({"RegularizationC": c}, display_name=f"train-C{c}".replace(".", "-"),
+                     description="Preprocess, train, evaluate, gate and register the demo model")["execution_arn"]
+        for c in REGULARIZATION_GRID
     ]
 
 
+def train_and_register(run_local, execution_arns: list[str]) -> None:
+    for c, arn in zip(REGULARIZATION_GRID, execution_arns, strict=True):
+        run_local(regularization=c, gate_threshold=GATE_THRESHOLD, execution_arn=arn)
+
+
+def relink(client: MlflowClient, register, settings, execution_arns: list[str]) -> None:
+    """The emulator forgot the old executions and packages: point the runs and versions at new ones."""
+    experiment = client.get_experiment_by_name(MODEL_NAME)
+    runs = sorted(client.search_runs([experiment.experiment_id]), key=lambda r: r.info.start_time)
+    for run, arn in zip(runs, execution_arns, strict=False):
+        client.set_tag(run.info.run_id, settings.TAG_PIPELINE_EXECUTION_ARN, arn)
+    for version in sorted(client.search_model_versions(f"name = '{MODEL_NAME}'"), key=lambda v: int(v.version)):
+        arn = register.create_model_package(version.version, version.run_id, version.source)
+        client.set_model_version_tag(MODEL_NAME, version.version, settings.TAG_MODEL_PACKAGE_ARN, arn)
+
+
+def review(client: MlflowClient, settings) -> str:
+    """A reviewer's decisions: the best version is champion and Approved, the newest Pending, the rest Rejected."""
+    versions = client.search_model_versions(f"name = '{MODEL_NAME}'")
+    if len(versions) < 2:
+        raise RuntimeError(f"expected at least two runs to pass the {settings.GATE_METRIC} >= {GATE_THRESHOLD} gate")
+    metric = {v.version: client.get_run(v.run_id).data.metrics[settings.GATE_METRIC] for v in versions}
+    champion = max(metric, key=lambda v: (metric[v], int(v)))
+    newest = max(metric, key=int)
+    client.set_registered_model_alias(MODEL_NAME, "champion", champion)
+    sagemaker = boto3.client("sagemaker")
+    for v in versions:
+        status = "Approved" if v.version == champion else "PendingManualApproval" if v.version == newest else "Rejected"
+        arn = v.tags[settings.TAG_MODEL_PACKAGE_ARN]
+        metadata = sagemaker.describe_model_package(ModelPackageName=arn)["CustomerMetadataProperties"]
+        # Repeats the metadata: moto 5.2.1 clears what an update does not name (AWS keeps it).
+        sagemaker.update_model_package(ModelPackageArn=arn, ModelApprovalStatus=status, CustomerMetadataProperties=metadata)
+    return champion
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mlflow-url", required=True)
     parser.add_argument("--sagemaker-endpoint", required=True)
+    parser.add_argument("--project-dir", required=True, type=Path, help="where to render the demo model project")
     args = parser.parse_args()
 
-    mlflow.set_tracking_uri(args.mlflow_url)
+    values = render_template.demo_values(MODEL_NAME, ACCOUNT, REGION, args.mlflow_url)
+    values["gateThreshold"] = GATE_THRESHOLD
+    project = render_template.render(values, args.project_dir)
+    point_project_at_stack(args.mlflow_url, args.sagemaker_endpoint)
+    sys.path.insert(0, str(project))
+    package = f"pipelines.{values['packageName']}"
+    settings = importlib.import_module(f"{package}.settings")
+    register = importlib.import_module(f"{package}.register")
+    run_pipeline = importlib.import_module("pipelines.run_pipeline").run_pipeline
+    run_local = importlib.import_module("pipelines.run_local").run_local
+    deploy = importlib.import_module("pipelines.deploy").deploy
+
     client = MlflowClient(args.mlflow_url)
-    sm = sagemaker_client(args.sagemaker_endpoint)
-
-    execution_arns = seed_sagemaker.create_pipeline_with_executions(sm, PIPELINE_NAME, list(train_demo_model.REGULARIZATION_GRID))
-    versions = existing_versions(client)
-    if len(versions) < 2:
-        versions = train_demo_model.train_and_register(
-            client,
-            MODEL_NAME,
-            GATE_METRIC,
-            GATE_THRESHOLD,
-            [{"sagemaker.pipeline_execution_arn": arn} for arn in execution_arns],
-        )
+    provision(settings, client)
+    execution_arns = start_executions(run_pipeline)
+    if len(client.search_model_versions(f"name = '{MODEL_NAME}'")) < 2:
+        train_and_register(run_local, execution_arns)
     else:
-        # The emulator forgot the old executions: point the runs at this start's executions.
-        runs = sorted(client.search_runs([client.get_experiment_by_name(MODEL_NAME).experiment_id]), key=lambda r: r.info.start_time)
-        for run, arn in zip(runs, execution_arns):
-            client.set_tag(run.info.run_id, "sagemaker.pipeline_execution_arn", arn)
-
-    champion = client.get_model_version_by_alias(MODEL_NAME, "champion").version
-    package_arns = seed_sagemaker.create_model_packages(
-        sm, MODEL_NAME, versions, MODEL_NAME, champion
-    )
-    for version, arn in package_arns.items():
-        client.set_model_version_tag(MODEL_NAME, version, "sagemaker.model_package_arn", arn)
-    champion_version = next(v for v in versions if v["version"] == champion)
-    endpoint_arn = seed_sagemaker.create_endpoint(sm, ENDPOINT_NAME, MODEL_NAME, champion_version, package_arns[champion])
+        relink(client, register, settings, execution_arns)
+    champion = review(client, settings)
+    deployed = deploy(alias="champion")
 
     print(json.dumps({
+        "project": str(project),
         "registered_model": MODEL_NAME,
-        "versions": [v["version"] for v in versions],
         "champion": champion,
-        "pipeline_executions": len(execution_arns),
-        "model_packages": list(package_arns.values()),
-        "endpoint": endpoint_arn,
+        "pipeline_executions": execution_arns,
+        "endpoint": deployed["endpoint_arn"],
     }, indent=2))
     return 0
 

@@ -70,8 +70,9 @@ start_model_server() { # PORT MLFLOW_URL MODEL_URI LOG_DIR
 }
 
 seed_demo_data() { # MLFLOW_URL SAGEMAKER_ENDPOINT LOG_DIR
-  log "seeding demo data (MLflow runs and versions, SageMaker pipeline, packages, endpoint)"
-  python -W ignore "$ROOT/dev/seed/seed.py" --mlflow-url "$1" --sagemaker-endpoint "$2" >"$3/seed.log" 2>&1 ||
+  log "seeding demo data: the template's demo-model project trains, registers and deploys (MLflow, emulator)"
+  python -W ignore "$ROOT/dev/seed/seed.py" --mlflow-url "$1" --sagemaker-endpoint "$2" \
+    --project-dir "$3/demo-model-project" >"$3/seed.log" 2>&1 ||
     { tail -n 30 "$3/seed.log" >&2; die "seeding failed (log: $3/seed.log)"; }
 }
 

@@ -20,7 +20,7 @@ def run_local(
     *,
     regularization: float = 1.0,
     max_iter: int = 1000,
-    test_size: float = 0.2,
+    test_size: float = 0.25,
     gate_threshold: float = settings.GATE_THRESHOLD,
     execution_arn: str = "",
     register: bool = True,
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--regularization", type=float, default=1.0, help="inverse regularization strength C")
     parser.add_argument("--max-iter", type=int, default=1000)
-    parser.add_argument("--test-size", type=float, default=0.2)
+    parser.add_argument("--test-size", type=float, default=0.25)
     parser.add_argument("--gate-threshold", type=float, default=settings.GATE_THRESHOLD)
     parser.add_argument("--execution-arn", default="", help="tag the MLflow run with this pipeline execution")
     parser.add_argument("--no-register", action="store_true", help="stop after the gate")

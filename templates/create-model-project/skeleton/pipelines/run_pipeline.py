@@ -1,6 +1,6 @@
 """Upserts the SageMaker pipeline and starts an execution (what CI runs after the tests pass).
 
-    python -m pipelines.run_pipeline [--parameters '{"Regularization": 0.1}'] [--no-start]
+    python -m pipelines.run_pipeline [--parameters '{"RegularizationC": 0.1}'] [--display-name NAME] [--no-start]
 
 Prints one JSON line with the pipeline ARN and the started execution's ARN.
 """
@@ -13,7 +13,9 @@ from .${{ values.packageName }} import settings
 from .${{ values.packageName }}.pipeline import get_pipeline
 
 
-def run_pipeline(parameters: dict | None = None, *, start: bool = True, description: str = "") -> dict:
+def run_pipeline(
+    parameters: dict | None = None, *, start: bool = True, description: str = "", display_name: str | None = None
+) -> dict:
     pipeline = get_pipeline()
     upserted = pipeline.upsert(
         role_arn=settings.PIPELINE_ROLE_ARN,
@@ -22,7 +24,7 @@ def run_pipeline(parameters: dict | None = None, *, start: bool = True, descript
     )
     result = {"pipeline_arn": upserted["PipelineArn"], "execution_arn": None}
     if start:
-        execution = pipeline.start(parameters=parameters or {})
+        execution = pipeline.start(parameters=parameters or {}, execution_display_name=display_name)
         result["execution_arn"] = execution.arn
     return result
 
@@ -31,9 +33,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parameters", type=json.loads, default={}, help="pipeline parameters as a JSON object")
     parser.add_argument("--description", default="")
+    parser.add_argument("--display-name", help="display name of the started execution")
     parser.add_argument("--no-start", action="store_true", help="only create or update the pipeline")
     args = parser.parse_args(argv)
-    print(json.dumps(run_pipeline(args.parameters, start=not args.no_start, description=args.description)))
+    result = run_pipeline(
+        args.parameters, start=not args.no_start, description=args.description, display_name=args.display_name
+    )
+    print(json.dumps(result))
     return 0
 
 

@@ -30,7 +30,7 @@ def steps_by_name(steps, found=None):
 
 def test_has_the_parameters_with_their_defaults(definition):
     parameters = {p["Name"]: p for p in definition["Parameters"]}
-    assert set(parameters) == {"TestSize", "Regularization", "MaxIter", "GateThreshold"}
+    assert set(parameters) == {"TestSize", "RegularizationC", "MaxIter", "GateThreshold"}
     assert parameters["GateThreshold"]["DefaultValue"] == settings.GATE_THRESHOLD
 
 

@@ -9,7 +9,7 @@ from pipelines.run_pipeline import run_pipeline
 
 def test_upserts_the_pipeline_and_starts_an_execution(stack):
     settings = stack["settings"]
-    result = run_pipeline({"Regularization": 0.5})
+    result = run_pipeline({"RegularizationC": 0.5}, display_name="retrain-C0-5")
 
     sagemaker = boto3.client("sagemaker")
     described = sagemaker.describe_pipeline(PipelineName=settings.PIPELINE_NAME)
@@ -18,7 +18,8 @@ def test_upserts_the_pipeline_and_starts_an_execution(stack):
     step_names = {s["Name"] for s in json.loads(described["PipelineDefinition"])["Steps"]}
     assert "MetricGate" in step_names
     executions = sagemaker.list_pipeline_executions(PipelineName=settings.PIPELINE_NAME)["PipelineExecutionSummaries"]
-    assert result["execution_arn"] in [e["PipelineExecutionArn"] for e in executions]
+    started = next(e for e in executions if e["PipelineExecutionArn"] == result["execution_arn"])
+    assert started["PipelineExecutionDisplayName"] == "retrain-C0-5"
     uploaded = boto3.client("s3").list_objects_v2(Bucket=settings.ARTIFACT_BUCKET, Prefix=settings.PIPELINE_NAME)
     assert any(o["Key"].endswith("payload.pkl") for o in uploaded.get("Contents", []))
 

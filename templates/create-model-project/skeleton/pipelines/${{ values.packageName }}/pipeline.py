@@ -38,8 +38,8 @@ def _step_environment() -> dict[str, str]:
 
 
 def get_pipeline(session: Session | None = None, role_arn: str = settings.PIPELINE_ROLE_ARN) -> Pipeline:
-    test_size = ParameterFloat(name="TestSize", default_value=0.2)
-    regularization = ParameterFloat(name="Regularization", default_value=1.0)
+    test_size = ParameterFloat(name="TestSize", default_value=0.25)
+    regularization = ParameterFloat(name="RegularizationC", default_value=1.0)
     max_iter = ParameterInteger(name="MaxIter", default_value=1000)
     gate_threshold = ParameterFloat(name="GateThreshold", default_value=settings.GATE_THRESHOLD)
 

@@ -25,7 +25,7 @@ def load_dataset() -> pd.DataFrame:
     return load_breast_cancer(as_frame=True).frame
 
 
-def preprocess(test_size: float = 0.2, sample_size: int = 20, random_state: int = 42) -> Splits:
+def preprocess(test_size: float = 0.25, sample_size: int = 20, random_state: int = 42) -> Splits:
     data = load_dataset()
     train, test = train_test_split(data, test_size=test_size, random_state=random_state, stratify=data[LABEL])
     sample = test.sample(n=min(sample_size, len(test)), random_state=random_state)

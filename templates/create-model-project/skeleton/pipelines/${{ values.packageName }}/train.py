@@ -27,7 +27,9 @@ def train(splits: Splits, regularization: float = 1.0, max_iter: int = 1000, exe
     model = make_pipeline(StandardScaler(), LogisticRegression(C=regularization, max_iter=max_iter))
     tags = {settings.TAG_PIPELINE_EXECUTION_ARN: execution_arn} if execution_arn else {}
     with mlflow.start_run(run_name=f"train-C{regularization:g}", tags=tags) as run:
-        mlflow.log_params({"C": regularization, "max_iter": max_iter, "train_rows": len(features)})
+        mlflow.log_params(
+            {"model": "logistic_regression", "C": regularization, "max_iter": max_iter, "train_rows": len(features)}
+        )
         model.fit(features, labels)
         info = mlflow.sklearn.log_model(
             model,
