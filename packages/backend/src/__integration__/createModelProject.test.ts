@@ -132,10 +132,15 @@ describe('template create-model-project', () => {
         sagemakerMlflowPlugin,
       ],
     }));
-    expect(
-      (await waitForEntity(server, 'template/default/create-model-project'))
-        .status,
-    ).toBe(200);
+    const template = await waitForEntity(
+      server,
+      'template/default/create-model-project',
+    );
+    if (template.status !== 200) {
+      throw new Error(
+        `the catalog did not ingest the template: ${template.status}`,
+      );
+    }
   }, 120_000);
 
   it('provisions MLflow and SageMaker, publishes a git repository and registers the component', async () => {

@@ -1,0 +1,69 @@
+// As the demo model's owner: create a model project with the create-model-project template in the portal, run
+// the generated repository's own code once (as its CI would), and see that run on the new component's tab.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { BASE_URL, openBrowser, screenshot, signedInPage } from './browser.mjs';
+
+const NAME = 'fraud-model';
+let browser;
+let page;
+let errors;
+
+before(async () => {
+  browser = await openBrowser();
+  ({ page, errors } = await signedInPage(browser, '/create/templates/default/create-model-project'));
+});
+after(() => browser?.close());
+
+test('fills in the template, runs it and registers the new component', async () => {
+  await page.locator('#root_name').fill(NAME, { timeout: 60_000 });
+  await page.locator('#root_description').fill('Flags fraudulent card payments');
+  await page.locator('#root_owner').click();
+  await page.locator('#root_owner').fill('ml-platform');
+  await page.getByRole('option', { name: /ml-platform/ }).first().click();
+  await screenshot(page, 'template-form');
+  for (let step = 0; step < 3; step++) await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+  const open = page.getByRole('link', { name: 'Open the component' });
+  await open.waitFor({ timeout: 120_000 });
+  await screenshot(page, 'template-run');
+  await open.click();
+  await page.waitForURL(new RegExp(`/catalog/default/component/${NAME}`));
+});
+
+test("the generated project's first run shows on its tab: an execution and a version pending approval", () => {
+  const repo = path.join(process.env.E2E_REPOSITORIES, NAME);
+  const env = {
+    ...process.env,
+    MLFLOW_TRACKING_URI: process.env.MODEL_FACTORY_TEST_MLFLOW_URL,
+    AWS_ENDPOINT_URL: process.env.MODEL_FACTORY_TEST_SAGEMAKER_ENDPOINT,
+    AWS_ACCESS_KEY_ID: 'model-factory-local',
+    AWS_SECRET_ACCESS_KEY: 'model-factory-local',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    SAGEMAKER_TELEMETRY_OPT_OUT: 'true',
+  };
+  // What the platform provisions outside the template (role, bucket), then what the repository's CI runs.
+  execFileSync('python', ['-W', 'ignore', '-c', [
+    'import boto3, json',
+    "trust = {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Principal': {'Service': 'sagemaker.amazonaws.com'}, 'Action': 'sts:AssumeRole'}]}",
+    "allow = {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': '*', 'Resource': '*'}]}",
+    "boto3.client('iam').create_role(RoleName='model-factory-pipeline', AssumeRolePolicyDocument=json.dumps(trust))",
+    "boto3.client('iam').put_role_policy(RoleName='model-factory-pipeline', PolicyName='pipeline', PolicyDocument=json.dumps(allow))",
+    "boto3.client('s3').create_bucket(Bucket='model-factory-artifacts')",
+  ].join('\n')], { cwd: repo, env, stdio: 'pipe' });
+  const started = JSON.parse(execFileSync('python', ['-W', 'ignore', '-m', 'pipelines.run_pipeline', '--display-name', 'first-run'], { cwd: repo, env }).toString());
+  execFileSync('python', ['-W', 'ignore', '-m', 'pipelines.run_local', '--execution-arn', started.execution_arn], { cwd: repo, env });
+});
+
+test('the tab of the new component', async () => {
+  await page.goto(`${BASE_URL}/catalog/default/component/${NAME}/sagemaker-mlflow`);
+  const executions = page.getByTestId('executions-table');
+  await executions.getByText('first-run').waitFor({ timeout: 60_000 });
+  const versions = page.getByTestId('versions-table');
+  await versions.getByText('Pending approval').waitFor({ timeout: 30_000 });
+  await screenshot(page, 'new-project-tab');
+  assert.deepEqual(errors, []);
+});
