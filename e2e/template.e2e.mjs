@@ -34,6 +34,13 @@ test('fills in the template, runs it and registers the new component', async () 
   await page.waitForURL(new RegExp(`/catalog/default/component/${NAME}`));
 });
 
+test('before its first CI run, the tab says what will create the pipeline and the endpoint', async () => {
+  await page.goto(`${BASE_URL}/catalog/default/component/${NAME}/sagemaker-mlflow`);
+  await page.getByText('Pipeline executions: no pipeline yet').waitFor({ timeout: 60_000 });
+  await page.getByText('Not deployed yet').waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByTestId('versions-table').count(), 1);
+});
+
 test("the generated project's first run shows on its tab: an execution and a version pending approval", () => {
   const repo = path.join(process.env.E2E_REPOSITORIES, NAME);
   const env = {

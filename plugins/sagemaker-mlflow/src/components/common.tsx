@@ -51,6 +51,30 @@ export function SectionError({
   );
 }
 
+/**
+ * Whether an error says the upstream resource does not exist (yet): a section error named NotFoundError, or a
+ * 404 response carrying one. A new project's pipeline and endpoint exist only after its first CI run and deploy.
+ */
+export function isNotFound(error: SectionErrorData | Error): boolean {
+  const cause = (error as Error & { cause?: { name?: string } }).cause;
+  return error.name === 'NotFoundError' || cause?.name === 'NotFoundError';
+}
+
+/** What a section shows for a resource the project has not created yet: what will create it. */
+export function NotCreatedYet({
+  title,
+  children,
+}: {
+  title: string;
+  children: ReactNode;
+}) {
+  return (
+    <WarningPanel severity="info" title={title}>
+      {children}
+    </WarningPanel>
+  );
+}
+
 /** The current entity as the API addresses it. */
 export function useEntityRefs() {
   const { entity } = useEntity();

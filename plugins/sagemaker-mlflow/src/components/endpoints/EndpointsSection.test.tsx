@@ -35,6 +35,30 @@ const example = {
 };
 
 describe('EndpointsSection', () => {
+  it('says how to deploy an endpoint that does not exist yet, without a console', async () => {
+    const getEndpointExample = jest.fn();
+    await renderSection(<EndpointsSection />, {
+      getEndpoints: jest.fn().mockResolvedValue({
+        items: [
+          {
+            name: 'fraud-model-staging',
+            arn: 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/fraud-model-staging',
+            error: {
+              name: 'NotFoundError',
+              message: 'Could not find endpoint',
+            },
+          },
+        ],
+      }),
+      getEndpointExample,
+    });
+    expect(await screen.findByText(/Not deployed yet/)).toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Invoke' }),
+    ).not.toBeInTheDocument();
+    expect(getEndpointExample).not.toHaveBeenCalled();
+  });
+
   it('shows status, variants and deployed version, and prefills the console with the example', async () => {
     await renderSection(<EndpointsSection />, {
       getEndpoints: jest.fn().mockResolvedValue(endpoints),

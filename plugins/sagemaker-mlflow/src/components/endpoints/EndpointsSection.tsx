@@ -8,6 +8,8 @@ import { sagemakerMlflowApiRef } from '../../api/SageMakerMlflowApi';
 import {
   ExternalLink,
   formatTime,
+  isNotFound,
+  NotCreatedYet,
   SectionError,
   StatusChip,
   useEntityRefs,
@@ -41,7 +43,13 @@ export function EndpointsSection() {
                 : undefined
             }
           >
-            {item.error && (
+            {item.error && isNotFound(item.error) && (
+              <NotCreatedYet title="Not deployed yet">
+                Approve a model version, then put it on this endpoint with the
+                project's <code>deploy</code> entry point.
+              </NotCreatedYet>
+            )}
+            {item.error && !isNotFound(item.error) && (
               <SectionError title={item.name} error={item.error} />
             )}
             {item.endpoint && (
@@ -69,9 +77,11 @@ export function EndpointsSection() {
                 options={{ titleFormat: (label: string) => label }}
               />
             )}
-            <Box>
-              <EndpointTestConsole endpointName={item.name} />
-            </Box>
+            {!(item.error && isNotFound(item.error)) && (
+              <Box>
+                <EndpointTestConsole endpointName={item.name} />
+              </Box>
+            )}
           </InfoCard>
         </Grid>
       ))}

@@ -136,6 +136,26 @@ describe('ExecutionsSection', () => {
     expect(screen.getByText('0.9860')).toBeInTheDocument();
   });
 
+  it('says what creates the pipeline when it does not exist yet (a new project before its first CI run)', async () => {
+    // What the API client throws for the backend's 404: a ResponseError caused by a NotFoundError.
+    const error = Object.assign(
+      new Error('Request failed with 404 Not Found'),
+      {
+        name: 'ResponseError',
+        cause: Object.assign(new Error('Could not find pipeline'), {
+          name: 'NotFoundError',
+        }),
+      },
+    );
+    await renderSection(<ExecutionsSection />, {
+      getExecutions: jest.fn().mockRejectedValue(error),
+    });
+    expect(
+      await screen.findByText(/Pipeline executions: no pipeline yet/),
+    ).toBeInTheDocument();
+    expect(screen.queryByText(/Request failed/)).not.toBeInTheDocument();
+  });
+
   it('names the annotation to fix when the section fails', async () => {
     const error = Object.assign(
       new Error(

@@ -18,7 +18,9 @@ import {
   formatDuration,
   formatMetric,
   formatTime,
+  isNotFound,
   isRunning,
+  NotCreatedYet,
   SectionError,
   StatusChip,
   useEntityRefs,
@@ -128,6 +130,13 @@ export function ExecutionsSection() {
     </Tooltip>
   );
 
+  if (page.error && isNotFound(page.error))
+    return (
+      <NotCreatedYet title="Pipeline executions: no pipeline yet">
+        The pipeline this component names does not exist yet. The project's CI
+        creates it and starts it on its first run (<code>run-pipeline</code>).
+      </NotCreatedYet>
+    );
   if (page.error)
     return <SectionError title="Pipeline executions" error={page.error} />;
   return (
