@@ -24,7 +24,11 @@ test('fills in the template, runs it and registers the new component', async () 
   await page.locator('#root_owner').fill('ml-platform');
   await page.getByRole('option', { name: /ml-platform/ }).first().click();
   await screenshot(page, 'template-form');
-  for (let step = 0; step < 3; step++) await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByRole('button', { name: 'Next' }).click();
+  // The tracking server picker lists the configured servers and shows the chosen one's UI address.
+  await page.getByText(process.env.MODEL_FACTORY_TEST_MLFLOW_URL, { exact: true }).waitFor({ timeout: 30_000 });
+  await screenshot(page, 'template-form-training');
+  for (let step = 0; step < 2; step++) await page.getByRole('button', { name: 'Next' }).click();
   await page.getByRole('button', { name: 'Review' }).click();
   await page.getByRole('button', { name: 'Create' }).click();
   const open = page.getByRole('link', { name: 'Open the component' });

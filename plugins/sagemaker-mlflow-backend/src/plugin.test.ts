@@ -44,12 +44,22 @@ async function startBackend() {
           },
           sagemakerMlflow: {
             mlflow: {
-              servers: [{ name: 'default', baseUrl: 'http://127.0.0.1:9' }],
+              servers: [
+                { name: 'default', baseUrl: 'http://127.0.0.1:9' },
+                {
+                  name: 'research',
+                  baseUrl: 'http://127.0.0.1:10',
+                  uiUrl: 'https://mlflow.research.example.com',
+                  auth: { type: 'bearer', token: 'research-secret-token' },
+                },
+              ],
             },
           },
         },
       }),
       mockServices.permissions.factory({ result: AuthorizeResult.ALLOW }),
+      // A request without a token is anonymous (the test default would sign it in).
+      mockServices.httpAuth.factory({ defaultCredentials: mockCredentials.none() }),
       catalogServiceMock.factory({
         entities: [
           {
@@ -80,11 +90,29 @@ describe('sagemakerMlflowPlugin', () => {
       .expect(200, { status: 'ok' });
   });
 
+  it('lists the configured tracking servers by name and UI link, never their credentials', async () => {
+    const server = await startBackend();
+    await request(server)
+      .get('/api/sagemaker-mlflow/v1/mlflow-servers')
+      .expect(401);
+    const res = await request(server)
+      .get('/api/sagemaker-mlflow/v1/mlflow-servers')
+      .set('Authorization', mockCredentials.user.header())
+      .expect(200);
+    expect(res.body).toEqual({
+      items: [
+        { name: 'default', uiUrl: 'http://127.0.0.1:9' },
+        { name: 'research', uiUrl: 'https://mlflow.research.example.com' },
+      ],
+    });
+    expect(JSON.stringify(res.body)).not.toContain('research-secret-token');
+  });
+
   it('registers the write permissions so policies and the UI can use them', async () => {
     const server = await startBackend();
-    const res = await request(server).get(
-      '/api/sagemaker-mlflow/.well-known/backstage/permissions/metadata',
-    );
+    const res = await request(server)
+      .get('/api/sagemaker-mlflow/.well-known/backstage/permissions/metadata')
+      .set('Authorization', mockCredentials.service.header());
     expect(res.body.permissions.map((p: { name: string }) => p.name)).toEqual(
       expect.arrayContaining([
         'sagemaker-mlflow.pipeline.execute',

@@ -82,6 +82,7 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
             versions,
             endpoints,
             maxPayloadBytes: config.invoke.maxPayloadBytes,
+            mlflowServers: config.mlflowServers,
           }),
         );
         deps.httpRouter.addAuthPolicy({

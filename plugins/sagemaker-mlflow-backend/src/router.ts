@@ -35,6 +35,8 @@ export interface RouterOptions {
   versions: ModelVersions;
   endpoints: Endpoints;
   maxPayloadBytes: number;
+  /** The configured tracking servers, for the template's server picker. */
+  mlflowServers: Array<{ name: string; uiUrl: string }>;
 }
 
 const pageQuery = z.object({
@@ -91,6 +93,13 @@ export async function createRouter(
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+
+  router.get('/v1/mlflow-servers', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    res.json({
+      items: options.mlflowServers.map(({ name, uiUrl }) => ({ name, uiUrl })),
+    });
   });
 
   const entityPath = '/v1/entities/:namespace/:kind/:name';

@@ -199,3 +199,8 @@ export interface ValidationResult {
   accuracy: number;
   latencyMs: number;
 }
+
+/** The MLflow tracking servers the portal is configured with (names only: never a credential). */
+export interface MlflowServersResponse {
+  items: Array<{ name: string; uiUrl: string }>;
+}

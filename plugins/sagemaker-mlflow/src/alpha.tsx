@@ -11,6 +11,7 @@ import {
   SearchFilterResultTypeBlueprint,
   SearchResultListItemBlueprint,
 } from '@backstage/plugin-search-react/alpha';
+import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import { isSageMakerMlflowAvailable } from '@model-factory/plugin-sagemaker-mlflow-common';
 import ModelIcon from '@material-ui/icons/Functions';
 import {
@@ -67,6 +68,17 @@ export const mlModelSearchResultType = SearchFilterResultTypeBlueprint.make({
   params: { value: 'ml-model', name: 'ML models', icon: <ModelIcon /> },
 });
 
+/** The template form's MLflow tracking server picker (`ui:field: MlflowTrackingServerPicker`). */
+export const mlflowTrackingServerPickerField = FormFieldBlueprint.make({
+  name: 'mlflow-tracking-server-picker',
+  params: {
+    field: () =>
+      import('./components/scaffolder/formField').then(
+        m => m.mlflowTrackingServerPickerFormField,
+      ),
+  },
+});
+
 /** The Model Factory plugin for the New Frontend System. */
 export default createFrontendPlugin({
   pluginId: 'sagemaker-mlflow',
@@ -77,5 +89,6 @@ export default createFrontendPlugin({
     sagemakerMlflowEntityCard,
     mlModelSearchResultListItem,
     mlModelSearchResultType,
+    mlflowTrackingServerPickerField,
   ],
 });

@@ -9,6 +9,7 @@ export {
   EntitySageMakerMlflowContent,
   EntitySageMakerMlflowCard,
   MlModelSearchResultListItem,
+  MlflowTrackingServerPickerFieldExtension,
 } from './plugin';
 export { isSageMakerMlflowAvailable } from '@model-factory/plugin-sagemaker-mlflow-common';
 export * from './api/SageMakerMlflowApi';

@@ -1,3 +1,4 @@
+import { createScaffolderFieldExtension } from '@backstage/plugin-scaffolder-react';
 import { createSearchResultListItemExtension } from '@backstage/plugin-search-react';
 import {
   createApiFactory,
@@ -12,6 +13,7 @@ import {
   SageMakerMlflowClient,
   sagemakerMlflowApiRef,
 } from './api/SageMakerMlflowApi';
+import { MlflowTrackingServerPicker } from './components/scaffolder/MlflowTrackingServerPicker';
 
 export const rootRouteRef = createRouteRef({ id: 'sagemaker-mlflow' });
 
@@ -52,6 +54,15 @@ export const EntitySageMakerMlflowCard = sagemakerMlflowPlugin.provide(
     },
   }),
 );
+
+/** Template form field `MlflowTrackingServerPicker`: a tracking server from the portal's config. */
+export const MlflowTrackingServerPickerFieldExtension =
+  sagemakerMlflowPlugin.provide(
+    createScaffolderFieldExtension({
+      name: 'MlflowTrackingServerPicker',
+      component: MlflowTrackingServerPicker,
+    }),
+  );
 
 /** Search result item for `ml-model` documents (registered models and their versions). */
 export const MlModelSearchResultListItem = sagemakerMlflowPlugin.provide(

@@ -13,6 +13,7 @@ import type {
   ExecutionDetail,
   ExecutionsPage,
   InvocationResult,
+  MlflowServersResponse,
   ModelVersionsPage,
   StartExecutionRequest,
   Summary,
@@ -59,6 +60,8 @@ export interface SageMakerMlflowApi {
     entity: CompoundEntityRef,
     endpointName: string,
   ): Promise<ValidationResult>;
+  /** The tracking servers the portal is configured with (not entity-scoped). */
+  getMlflowServers(): Promise<MlflowServersResponse>;
 }
 
 export const sagemakerMlflowApiRef = createApiRef<SageMakerMlflowApi>({
@@ -102,6 +105,13 @@ export class SageMakerMlflowClient implements SageMakerMlflowApi {
     });
     if (!res.ok) throw await ResponseError.fromResponse(res);
     return (await res.json()) as T;
+  }
+
+  async getMlflowServers() {
+    const base = await this.deps.discoveryApi.getBaseUrl('sagemaker-mlflow');
+    const res = await this.deps.fetchApi.fetch(`${base}/v1/mlflow-servers`);
+    if (!res.ok) throw await ResponseError.fromResponse(res);
+    return (await res.json()) as MlflowServersResponse;
   }
 
   getSummary(entity: CompoundEntityRef) {
