@@ -70,11 +70,15 @@ test("the generated project's first run shows on its tab: an execution and a ver
 });
 
 test('the tab of the new component', async () => {
-  await page.goto(`${BASE_URL}/catalog/default/component/${NAME}/sagemaker-mlflow`);
-  const executions = page.getByTestId('executions-table');
-  await executions.getByText('first-run').waitFor({ timeout: 60_000 });
-  const versions = page.getByTestId('versions-table');
-  await versions.getByText('Pending approval').waitFor({ timeout: 30_000 });
+  // The tab was read before the run: the backend may answer from its cache (30 s TTL) for a while.
+  let shown = false;
+  for (let i = 0; i < 12 && !shown; i++) {
+    await page.goto(`${BASE_URL}/catalog/default/component/${NAME}/sagemaker-mlflow`);
+    shown = await page.getByTestId('versions-table').getByText('Pending approval')
+      .waitFor({ timeout: 10_000 }).then(() => true, () => false);
+  }
+  assert.ok(shown, 'the registered version did not appear on the tab');
+  await page.getByTestId('executions-table').getByText('first-run').waitFor({ timeout: 30_000 });
   await screenshot(page, 'new-project-tab');
   assert.deepEqual(errors, []);
 });

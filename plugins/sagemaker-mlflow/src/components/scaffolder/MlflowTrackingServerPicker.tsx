@@ -2,7 +2,7 @@ import { useApi } from '@backstage/core-plugin-api';
 import type { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
 import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
-import { useEffect } from 'react';
+import { useEffect, useMemo } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { sagemakerMlflowApiRef } from '../../api/SageMakerMlflowApi';
 
@@ -16,7 +16,10 @@ export function MlflowTrackingServerPicker(
   const { formData, onChange, required, rawErrors, schema, idSchema } = props;
   const api = useApi(sagemakerMlflowApiRef);
   const servers = useAsync(() => api.getMlflowServers(), [api]);
-  const names = servers.value?.items.map(s => s.name) ?? [];
+  const names = useMemo(
+    () => servers.value?.items.map(s => s.name) ?? [],
+    [servers.value],
+  );
 
   // One configured server, or a default that is not configured: pick what exists.
   useEffect(() => {
@@ -47,7 +50,7 @@ export function MlflowTrackingServerPicker(
           ? `Could not list the tracking servers: ${servers.error.message}`
           : uiUrl ?? schema.description
       }
-      inputProps={{ 'data-testid': 'mlflow-tracking-server-picker' }}
+      InputLabelProps={{ shrink: true }}
     >
       {names.map(name => (
         <MenuItem key={name} value={name}>
