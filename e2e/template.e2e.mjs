@@ -38,9 +38,18 @@ test('fills in the template, runs it and registers the new component', async () 
   await page.waitForURL(new RegExp(`/catalog/default/component/${NAME}`));
 });
 
+/** Opens the new component's tab until `ready` shows: the catalog and the backend cache catch up on their own. */
+async function openTabUntil(ready, what) {
+  for (let i = 0; i < 12; i++) {
+    await page.goto(`${BASE_URL}/catalog/default/component/${NAME}/sagemaker-mlflow`);
+    if (await ready().waitFor({ timeout: 10_000 }).then(() => true, () => false)) return;
+  }
+  assert.fail(`${what} did not show on the tab`);
+}
+
 test('before its first CI run, the tab says what will create the pipeline and the endpoint', async () => {
-  await page.goto(`${BASE_URL}/catalog/default/component/${NAME}/sagemaker-mlflow`);
-  await page.getByText('Pipeline executions: no pipeline yet').waitFor({ timeout: 60_000 });
+  // catalog:register returns before the catalog has processed the new entity.
+  await openTabUntil(() => page.getByText('Pipeline executions: no pipeline yet'), 'the missing pipeline');
   await page.getByText('Not deployed yet').waitFor({ timeout: 30_000 });
   assert.equal(await page.getByTestId('versions-table').count(), 1);
 });
@@ -71,13 +80,7 @@ test("the generated project's first run shows on its tab: an execution and a ver
 
 test('the tab of the new component', async () => {
   // The tab was read before the run: the backend may answer from its cache (30 s TTL) for a while.
-  let shown = false;
-  for (let i = 0; i < 12 && !shown; i++) {
-    await page.goto(`${BASE_URL}/catalog/default/component/${NAME}/sagemaker-mlflow`);
-    shown = await page.getByTestId('versions-table').getByText('Pending approval')
-      .waitFor({ timeout: 10_000 }).then(() => true, () => false);
-  }
-  assert.ok(shown, 'the registered version did not appear on the tab');
+  await openTabUntil(() => page.getByTestId('versions-table').getByText('Pending approval'), 'the registered version');
   await page.getByTestId('executions-table').getByText('first-run').waitFor({ timeout: 30_000 });
   await screenshot(page, 'new-project-tab');
   assert.deepEqual(errors, []);
