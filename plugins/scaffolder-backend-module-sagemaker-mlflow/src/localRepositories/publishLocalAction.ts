@@ -62,7 +62,7 @@ export function createPublishLocalAction(root: string | undefined) {
         defaultBranch: z =>
           z
             .string()
-            .regex(/^[\w./-]+$/)
+            .regex(/^\w[\w./-]*$/, 'defaultBranch must be a branch name')
             .default('main'),
         gitCommitMessage: z => z.string().min(1).default('Initial commit'),
       },
