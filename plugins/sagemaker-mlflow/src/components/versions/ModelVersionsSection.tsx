@@ -61,6 +61,7 @@ export function ModelVersionsSection() {
           key={status}
           size="small"
           disabled={!canApprove}
+          style={{ whiteSpace: 'nowrap' }}
           onClick={() => setPending({ version: v.version, status })}
         >
           {status === 'Approved' ? 'Approve' : 'Reject'}
