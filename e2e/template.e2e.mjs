@@ -65,15 +65,7 @@ test("the generated project's first run shows on its tab: an execution and a ver
     AWS_DEFAULT_REGION: 'us-east-1',
     SAGEMAKER_TELEMETRY_OPT_OUT: 'true',
   };
-  // What the platform provisions outside the template (role, bucket), then what the repository's CI runs.
-  execFileSync('python', ['-W', 'ignore', '-c', [
-    'import boto3, json',
-    "trust = {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Principal': {'Service': 'sagemaker.amazonaws.com'}, 'Action': 'sts:AssumeRole'}]}",
-    "allow = {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': '*', 'Resource': '*'}]}",
-    "boto3.client('iam').create_role(RoleName='model-factory-pipeline', AssumeRolePolicyDocument=json.dumps(trust))",
-    "boto3.client('iam').put_role_policy(RoleName='model-factory-pipeline', PolicyName='pipeline', PolicyDocument=json.dumps(allow))",
-    "boto3.client('s3').create_bucket(Bucket='model-factory-artifacts')",
-  ].join('\n')], { cwd: repo, env, stdio: 'pipe' });
+  // The stack's seed provisioned the template's default role and bucket; this is what the repository's CI runs.
   const started = JSON.parse(execFileSync('python', ['-W', 'ignore', '-m', 'pipelines.run_pipeline', '--display-name', 'first-run'], { cwd: repo, env }).toString());
   execFileSync('python', ['-W', 'ignore', '-m', 'pipelines.run_local', '--execution-arn', started.execution_arn], { cwd: repo, env });
 });

@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import jinja2
+import yaml
 
 SKELETON = Path(__file__).resolve().parents[2] / "templates" / "create-model-project" / "skeleton"
 
@@ -42,6 +43,17 @@ def render(values: dict, target: Path) -> Path:
         destination.write_text(env.from_string(source.read_text()).render(values=values))
         shutil.copymode(source, destination)
     return target
+
+
+def template_defaults() -> dict:
+    """The defaults of the template's parameters (the role and bucket a new project starts with)."""
+    template = yaml.safe_load((SKELETON.parent / "template.yaml").read_text())
+    return {
+        name: spec["default"]
+        for page in template["spec"]["parameters"]
+        for name, spec in page["properties"].items()
+        if "default" in spec
+    }
 
 
 def demo_values(name: str, account: str, region: str, tracking_uri: str) -> dict:

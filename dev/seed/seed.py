@@ -44,10 +44,10 @@ def point_project_at_stack(mlflow_url: str, sagemaker_endpoint: str) -> None:
     })
 
 
-def provision(settings, client: MlflowClient) -> None:
-    """What the template's provisioning actions and the platform team create before the project's first run."""
+def provision_aws(role_arn: str, bucket: str) -> None:
+    """What a platform team provides a model project: a pipeline role SageMaker may assume, an artifact bucket."""
     iam = boto3.client("iam")
-    role = settings.PIPELINE_ROLE_ARN.rsplit("/", 1)[-1]
+    role = role_arn.rsplit("/", 1)[-1]
     trust = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
     allow_all = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
@@ -58,9 +58,17 @@ def provision(settings, client: MlflowClient) -> None:
         pass
     s3 = boto3.client("s3")
     try:
-        s3.create_bucket(Bucket=settings.ARTIFACT_BUCKET)
+        s3.create_bucket(Bucket=bucket)
     except s3.exceptions.BucketAlreadyOwnedByYou:
         pass
+
+
+def provision(settings, client: MlflowClient) -> None:
+    """What the template's provisioning actions and the platform team create before the project's first run."""
+    provision_aws(settings.PIPELINE_ROLE_ARN, settings.ARTIFACT_BUCKET)
+    # A project created from the template with its default role and bucket runs on this stack too.
+    defaults = render_template.template_defaults()
+    provision_aws(defaults["roleArn"], defaults["artifactBucket"])
     sagemaker = boto3.client("sagemaker")
     groups = sagemaker.list_model_package_groups(NameContains=settings.MODEL_PACKAGE_GROUP_NAME)["ModelPackageGroupSummaryList"]
     if not any(g["ModelPackageGroupName"] == settings.MODEL_PACKAGE_GROUP_NAME for g in groups):
