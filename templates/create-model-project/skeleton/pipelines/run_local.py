@@ -31,7 +31,7 @@ def run_local(
     passed = evaluate_step.passes_gate(metrics, settings.GATE_METRIC, gate_threshold)
     result = {"run_id": trained.run_id, "metrics": metrics, "passed_gate": passed, "registered": None}
     if passed and register:
-        registered = register_step.register(trained, metrics)
+        registered = register_step.register(trained, metrics, gate_threshold)
         result["registered"] = {"version": registered.version, "model_package_arn": registered.model_package_arn}
     return result
 

@@ -47,8 +47,16 @@ def test_registers_only_when_the_metric_reaches_the_gate(definition):
     assert condition["Type"] == "GreaterThanOrEqualTo"
     assert condition["LeftValue"]["Std:JsonGet"]["Path"] == f"Result['{settings.GATE_METRIC}']"
     assert condition["RightValue"] == {"Get": "Parameters.GateThreshold"}
-    assert [s["Name"] for s in gate["Arguments"]["IfSteps"]] == ["Register"]
+    [register] = gate["Arguments"]["IfSteps"]
+    assert register["Name"] == "Register"
     assert [s["Type"] for s in gate["Arguments"]["ElseSteps"]] == ["Fail"]
+
+
+def test_steps_receive_the_parameters_and_the_execution_they_run_in(definition):
+    steps = steps_by_name(definition["Steps"])
+    train, register = json.dumps(steps["Train"]), json.dumps(steps["Register"])
+    assert "Parameters.RegularizationC" in train and "Execution.PipelineExecutionArn" in train
+    assert "Parameters.GateThreshold" in register  # the version records the gate it passed
 
 
 def test_steps_know_where_mlflow_is(definition):

@@ -30,6 +30,7 @@ def test_a_run_that_passes_the_gate_is_registered_in_mlflow_and_sagemaker(stack)
     registered = result["registered"]
     version = client.get_model_version(settings.MLFLOW_REGISTERED_MODEL_NAME, registered["version"])
     assert version.run_id == result["run_id"]
+    assert version.tags["gate_threshold"] == "0.5"
     assert version.tags[settings.TAG_MODEL_PACKAGE_ARN] == registered["model_package_arn"]
     package = boto3.client("sagemaker").describe_model_package(ModelPackageName=registered["model_package_arn"])
     assert package["ModelApprovalStatus"] == "PendingManualApproval"

@@ -20,8 +20,6 @@ from .preprocess import preprocess
 from .register import register
 from .train import train
 
-STEP_NAMES = ("Preprocess", "Train", "Evaluate", "Register")
-
 
 def _step_environment() -> dict[str, str]:
     names = (
@@ -62,7 +60,7 @@ def get_pipeline(session: Session | None = None, role_arn: str = settings.PIPELI
         execution_arn=ExecutionVariables.PIPELINE_EXECUTION_ARN,
     )
     metrics = as_step(evaluate, "Evaluate")(splits, trained)
-    registered = as_step(register, "Register")(trained, metrics)
+    registered = as_step(register, "Register")(trained, metrics, gate_threshold=gate_threshold)
     gate = ConditionStep(
         name="MetricGate",
         conditions=[ConditionGreaterThanOrEqualTo(left=metrics[settings.GATE_METRIC], right=gate_threshold)],

@@ -24,8 +24,11 @@ class RegisteredVersion:
     model_package_arn: str
 
 
-def register(trained: TrainedModel, metrics: dict[str, float]) -> RegisteredVersion:
-    version = register_in_mlflow(trained, metrics)
+def register(
+    trained: TrainedModel, metrics: dict[str, float], gate_threshold: float = settings.GATE_THRESHOLD
+) -> RegisteredVersion:
+    """Registers a run that passed the gate; the version records the gate it passed."""
+    version = register_in_mlflow(trained, metrics, gate_threshold)
     package_arn = create_model_package(version, trained.run_id, trained.model_uri)
     MlflowClient(settings.MLFLOW_TRACKING_URI).set_model_version_tag(
         settings.MLFLOW_REGISTERED_MODEL_NAME, version, settings.TAG_MODEL_PACKAGE_ARN, package_arn
@@ -33,7 +36,9 @@ def register(trained: TrainedModel, metrics: dict[str, float]) -> RegisteredVers
     return RegisteredVersion(version=version, model_package_arn=package_arn)
 
 
-def register_in_mlflow(trained: TrainedModel, metrics: dict[str, float]) -> str:
+def register_in_mlflow(
+    trained: TrainedModel, metrics: dict[str, float], gate_threshold: float = settings.GATE_THRESHOLD
+) -> str:
     client = MlflowClient(settings.MLFLOW_TRACKING_URI)
     name = settings.MLFLOW_REGISTERED_MODEL_NAME
     for existing in client.search_model_versions(f"name = '{name}' and run_id = '{trained.run_id}'"):
@@ -45,7 +50,7 @@ def register_in_mlflow(trained: TrainedModel, metrics: dict[str, float]) -> str:
         source=trained.model_uri,
         run_id=trained.run_id,
         model_id=trained.model_id,
-        tags={"gate_metric": settings.GATE_METRIC, "gate_threshold": str(settings.GATE_THRESHOLD)},
+        tags={"gate_metric": settings.GATE_METRIC, "gate_threshold": str(gate_threshold)},
         description=f"{settings.GATE_METRIC}={metrics[settings.GATE_METRIC]:.4f}",
         await_creation_for=0,
     )
