@@ -45,7 +45,8 @@ test('invokes the demo endpoint and gets real predictions', async () => {
   const console_ = page.getByTestId('test-console-demo-model-staging');
   await console_.getByRole('button', { name: 'Invoke' }).click();
   const result = console_.getByTestId('invocation-result');
-  await result.waitFor({ timeout: 30_000 });
+  // The answer's code block renders after the status line (the highlighter loads on demand).
+  await result.getByText(/predictions/).first().waitFor({ timeout: 30_000 });
   assert.match(await result.innerText(), /"predictions": \[\s*[01],\s*[01],\s*[01]\s*\]/);
 });
 
