@@ -75,6 +75,17 @@ export function NotCreatedYet({
   );
 }
 
+/** One look for every table of the tab: compact, no toolbar, paging by the section's own buttons. */
+export const COMPACT_TABLE_OPTIONS = {
+  paging: false,
+  search: false,
+  toolbar: false,
+  padding: 'dense',
+} as const;
+
+/** StructuredMetadataTable options that keep labels as written (no title-casing of ARNs, "MLflow"...). */
+export const VERBATIM_LABELS = { titleFormat: (label: string) => label };
+
 /** The current entity as the API addresses it. */
 export function useEntityRefs() {
   const { entity } = useEntity();

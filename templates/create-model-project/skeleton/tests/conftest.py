@@ -4,9 +4,9 @@ Point MLFLOW_TRACKING_URI / AWS_ENDPOINT_URL at running ones, or the session sta
 Never run these tests against a real AWS account: the fixtures create and change resources.
 """
 
+import contextlib
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -30,17 +30,32 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_for(url: str, process: subprocess.Popen, seconds: int = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer within {seconds} s")
+@contextlib.contextmanager
+def _server(module_args: list[str], port_flag: str, health_path: str):
+    """Runs `python -m <module_args> <port_flag> PORT` on a free loopback port for the block; yields its URL."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", *module_args, port_flag, str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{module_args[0]} exited with {process.returncode}")
+            try:
+                urllib.request.urlopen(base + health_path, timeout=1)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{module_args[0]} did not answer within 60 s") from None
+                time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")
@@ -48,33 +63,10 @@ def mlflow_uri():
     if os.environ.get("TEST_MLFLOW_TRACKING_URI"):
         yield os.environ["TEST_MLFLOW_TRACKING_URI"]
         return
-    store = tempfile.mkdtemp(prefix="mlflow-test-")
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mlflow",
-            "server",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--backend-store-uri",
-            f"sqlite:///{store}/mlflow.db",
-            "--artifacts-destination",
-            f"{store}/artifacts",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for(f"http://127.0.0.1:{port}/health", process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        shutil.rmtree(store, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="mlflow-test-") as store:
+        server = ["mlflow", "server", "--host", "127.0.0.1", "--backend-store-uri", f"sqlite:///{store}/mlflow.db"]
+        with _server([*server, "--artifacts-destination", f"{store}/artifacts"], "--port", "/health") as url:
+            yield url
 
 
 @pytest.fixture(scope="session")
@@ -83,18 +75,8 @@ def emulator_url():
         yield os.environ["TEST_AWS_ENDPOINT_URL"]
         return
     # Its own process: moto's in-process mock (the offline definition test) would reset a server in this one.
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for(f"http://127.0.0.1:{port}/moto-api/", process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with _server(["moto.server", "-H", "127.0.0.1"], "-p", "/moto-api/") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ import {
   SectionError,
   StatusChip,
   useEntityRefs,
+  VERBATIM_LABELS,
 } from '../common';
 import { EndpointTestConsole } from './EndpointTestConsole';
 
@@ -74,7 +75,7 @@ export function EndpointsSection() {
                     </ExternalLink>
                   ),
                 }}
-                options={{ titleFormat: (label: string) => label }}
+                options={VERBATIM_LABELS}
               />
             )}
             {!(item.error && isNotFound(item.error)) && (

@@ -15,12 +15,14 @@ import type {
 import useAsync from 'react-use/esm/useAsync';
 import { sagemakerMlflowApiRef } from '../../api/SageMakerMlflowApi';
 import {
+  COMPACT_TABLE_OPTIONS,
   ExternalLink,
   formatMetric,
   formatTime,
   SectionError,
   StatusChip,
   useEntityRefs,
+  VERBATIM_LABELS,
 } from '../common';
 import { PipelineDag } from './PipelineDag';
 
@@ -80,7 +82,7 @@ export function ExecutionDetailPanel({ executionId }: { executionId: string }) {
                 </ExternalLink>
               ),
             }}
-            options={{ titleFormat: (label: string) => label }}
+            options={VERBATIM_LABELS}
           />
         </InfoCard>
       </Grid>
@@ -98,12 +100,7 @@ export function ExecutionDetailPanel({ executionId }: { executionId: string }) {
           )}
           {steps.data ? (
             <Table
-              options={{
-                paging: false,
-                search: false,
-                toolbar: false,
-                padding: 'dense',
-              }}
+              options={COMPACT_TABLE_OPTIONS}
               columns={stepColumns}
               data={steps.data}
             />
@@ -142,7 +139,7 @@ export function ExecutionDetailPanel({ executionId }: { executionId: string }) {
                   Object.entries(run.params).map(([k, v]) => [`param ${k}`, v]),
                 ),
               }}
-              options={{ titleFormat: (label: string) => label }}
+              options={VERBATIM_LABELS}
             />
           ))}
         </InfoCard>

@@ -15,6 +15,7 @@ import { useEffect, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { sagemakerMlflowApiRef } from '../../api/SageMakerMlflowApi';
 import {
+  COMPACT_TABLE_OPTIONS,
   formatDuration,
   formatMetric,
   formatTime,
@@ -158,12 +159,7 @@ export function ExecutionsSection() {
       <div data-testid="executions-table">
         <Table
           isLoading={page.loading && !page.value}
-          options={{
-            paging: false,
-            search: false,
-            toolbar: false,
-            padding: 'dense',
-          }}
+          options={COMPACT_TABLE_OPTIONS}
           columns={columns}
           data={page.value?.items ?? []}
           emptyContent={<Box p={2}>This pipeline has no executions yet.</Box>}

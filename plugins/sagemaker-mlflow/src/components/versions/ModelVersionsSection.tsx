@@ -14,6 +14,7 @@ import { useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { sagemakerMlflowApiRef } from '../../api/SageMakerMlflowApi';
 import {
+  COMPACT_TABLE_OPTIONS,
   ExternalLink,
   formatMetric,
   formatTime,
@@ -152,12 +153,7 @@ export function ModelVersionsSection() {
       <div data-testid="versions-table">
         <Table
           isLoading={page.loading && !page.value}
-          options={{
-            paging: false,
-            search: false,
-            toolbar: false,
-            padding: 'dense',
-          }}
+          options={COMPACT_TABLE_OPTIONS}
           columns={columns}
           data={page.value?.items ?? []}
           emptyContent={
