@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
@@ -164,7 +165,12 @@ describe('template create-model-project', () => {
     );
     expect(group.ModelPackageGroupDescription).toBe(values.description);
 
-    expect(fs.existsSync(path.join(target, '.git'))).toBe(true);
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: target }).toString().trim();
+    expect(git('branch', '--show-current')).toBe('main');
+    expect(git('log', '--format=%s')).toBe(
+      'Create churn-model from the create-model-project template',
+    );
     expect(fs.existsSync(path.join(target, 'codebuild-buildspec.yml'))).toBe(
       true,
     );

@@ -9,7 +9,13 @@ import type { Section } from '@model-factory/plugin-sagemaker-mlflow-common';
 import { ReactNode } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { sagemakerMlflowApiRef } from '../api/SageMakerMlflowApi';
-import { formatTime, SectionError, StatusChip, useEntityRefs } from './common';
+import {
+  formatTime,
+  SectionError,
+  StatusChip,
+  useEntityRefs,
+  VERBATIM_LABELS,
+} from './common';
 
 function row<T>(
   section: Section<T | null>,
@@ -72,7 +78,7 @@ export function EntitySageMakerMlflowCard() {
               ),
               '': <Link to={tab}>Open the Model Factory tab</Link>,
             }}
-            options={{ titleFormat: (label: string) => label }}
+            options={VERBATIM_LABELS}
           />
         )}
       </div>

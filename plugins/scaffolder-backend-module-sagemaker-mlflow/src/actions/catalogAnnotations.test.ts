@@ -29,6 +29,26 @@ describe('sagemaker-mlflow:catalog-annotations', () => {
     });
   });
 
+  it('applies the defaults of the fields a template leaves out', async () => {
+    const { endpointNames, trackingServer, ...required } = input;
+    const ctx = createMockActionContext({ input: required as any });
+    await createCatalogAnnotationsAction().handler(ctx);
+    const [, annotations] = (ctx.output as jest.Mock).mock.calls[0];
+    expect(annotations['mlflow.org/tracking-server']).toBe('default');
+    expect(annotations).not.toHaveProperty(
+      'aws.amazon.com/sagemaker-endpoint-arns',
+    );
+  });
+
+  it("answers bad input with the field's own message", async () => {
+    const ctx = createMockActionContext({
+      input: { ...input, trackingServer: 'http://169.254.169.254' },
+    });
+    await expect(createCatalogAnnotationsAction().handler(ctx)).rejects.toThrow(
+      'trackingServer: trackingServer must be a server name from sagemakerMlflow.mlflow.servers, not a URL',
+    );
+  });
+
   it('declares a schema that rejects a URL as the tracking server', () => {
     const action = createCatalogAnnotationsAction();
     const schema = action.schema?.input as any;

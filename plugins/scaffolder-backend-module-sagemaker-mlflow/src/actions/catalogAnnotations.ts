@@ -1,10 +1,10 @@
-import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   accountIdField,
   mlflowNameField,
   regionField,
   sagemakerNameField,
   trackingServerField,
+  createValidatedTemplateAction,
 } from './inputFields';
 import {
   ANNOTATION_ENDPOINT_ARNS,
@@ -20,7 +20,7 @@ import {
  * resources, so the template's catalog-info.yaml names exactly what the provisioning steps created.
  */
 export function createCatalogAnnotationsAction() {
-  return createTemplateAction({
+  return createValidatedTemplateAction({
     id: 'sagemaker-mlflow:catalog-annotations',
     description:
       'Builds the catalog annotations that bind a component to its SageMaker pipeline, model package group, endpoints and MLflow registered model.',

@@ -1,4 +1,7 @@
 // The zod the scaffolder hands to schema functions (its v3 API).
+import { InputError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { z as zodV3 } from 'zod/v3';
 import type { z as zod } from 'zod/v3';
 
 type Z = typeof zod;
@@ -38,3 +41,38 @@ export const mlflowNameField = (z: Z, field: string) =>
     .min(1)
     .max(256)
     .regex(/^\P{Cc}+$/u, `${field} must not contain control characters`);
+
+/**
+ * createTemplateAction whose handler gets its input parsed by the zod fields it declares. The scaffolder itself
+ * only checks the input against the JSON schema made from them, so without this `.default()`s never apply and a
+ * bad value gets JSON schema's wording instead of the field's own message.
+ */
+export const createValidatedTemplateAction = ((options: any) =>
+  createTemplateAction({
+    ...options,
+    handler: async (ctx: any) =>
+      options.handler({
+        ...ctx,
+        input: parseInput(options.schema?.input ?? {}, ctx.input),
+      }),
+  })) as unknown as typeof createTemplateAction;
+
+function parseInput(
+  fields: Record<string, (z: Z) => zodV3.ZodTypeAny>,
+  input: unknown,
+) {
+  const schema = zodV3.object(
+    Object.fromEntries(
+      Object.entries(fields).map(([name, field]) => [name, field(zodV3)]),
+    ),
+  );
+  const result = schema.safeParse(input ?? {});
+  if (!result.success) {
+    throw new InputError(
+      result.error.issues
+        .map(issue => `${issue.path.join('.') || 'input'}: ${issue.message}`)
+        .join('; '),
+    );
+  }
+  return result.data;
+}

@@ -1,13 +1,16 @@
 import { ConflictError } from '@backstage/errors';
-import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { MlflowClients } from '@model-factory/plugin-sagemaker-mlflow-node';
-import { mlflowNameField, trackingServerField } from './inputFields';
+import {
+  createValidatedTemplateAction,
+  mlflowNameField,
+  trackingServerField,
+} from './inputFields';
 
 const notFound = (error: Error) => error.name === 'NotFoundError';
 
 /** Creates an MLflow experiment, or reuses the active one of that name. */
 export function createMlflowExperimentAction(mlflow: MlflowClients) {
-  return createTemplateAction({
+  return createValidatedTemplateAction({
     id: 'mlflow:experiment:create',
     description:
       'Creates an MLflow experiment (re-running with the same name reuses it).',
@@ -90,7 +93,7 @@ export function createMlflowExperimentAction(mlflow: MlflowClients) {
 
 /** Creates an MLflow registered model, or reuses one of that name with the same description. */
 export function createMlflowRegisteredModelAction(mlflow: MlflowClients) {
-  return createTemplateAction({
+  return createValidatedTemplateAction({
     id: 'mlflow:registered-model:create',
     description:
       'Creates an MLflow registered model (re-running with the same input reuses it).',

@@ -3,8 +3,12 @@ import {
   DescribeModelPackageGroupCommand,
 } from '@aws-sdk/client-sagemaker';
 import { ConflictError } from '@backstage/errors';
-import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { accountIdField, regionField, sagemakerNameField } from './inputFields';
+import {
+  accountIdField,
+  regionField,
+  sagemakerNameField,
+  createValidatedTemplateAction,
+} from './inputFields';
 import {
   awsCall,
   parseSageMakerArn,
@@ -13,7 +17,7 @@ import {
 
 /** Creates a SageMaker model package group, or reuses one of that name with the same description. */
 export function createModelPackageGroupAction(sagemaker: SageMakerClients) {
-  return createTemplateAction({
+  return createValidatedTemplateAction({
     id: 'sagemaker:model-package-group:create',
     description:
       'Creates a SageMaker model package group (re-running with the same input reuses it).',

@@ -55,6 +55,27 @@ describe('sagemaker-mlflow:publish:local', () => {
     );
   });
 
+  it('applies its defaults when the template leaves them out: branch main, an initial commit', async () => {
+    await createPublishLocalAction(root).handler(
+      context({ repoName: 'churn-model' }),
+    );
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: path.join(root, 'churn-model') })
+        .toString()
+        .trim();
+    expect(git('branch', '--show-current')).toBe('main');
+    expect(git('log', '--format=%s')).toBe('Initial commit');
+  });
+
+  it('rejects a bad repository name with its own message, before writing anything', async () => {
+    await expect(
+      createPublishLocalAction(root).handler(context({ repoName: '../etc' })),
+    ).rejects.toThrow(
+      'repoName: repoName must be lowercase letters, digits, dots, underscores or hyphens',
+    );
+    expect(fs.existsSync(root)).toBe(false);
+  });
+
   it('refuses to publish over an existing repository and leaves it as it was', async () => {
     const repo = path.join(root, 'churn-model');
     fs.mkdirSync(repo, { recursive: true });

@@ -1,8 +1,6 @@
+import { createValidatedTemplateAction } from '../actions/inputFields';
 import { ConflictError, InputError } from '@backstage/errors';
-import {
-  createTemplateAction,
-  executeShellCommand,
-} from '@backstage/plugin-scaffolder-node';
+import { executeShellCommand } from '@backstage/plugin-scaffolder-node';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -24,7 +22,7 @@ const GIT_AUTHOR = [
  * through the local repository URL reader.
  */
 export function createPublishLocalAction(root: string | undefined) {
-  return createTemplateAction({
+  return createValidatedTemplateAction({
     id: 'sagemaker-mlflow:publish:local',
     description: `Publishes the workspace as a new git repository in the local repositories directory (${LOCAL_REPOSITORIES_CONFIG_KEY}); for a portal without a git host.`,
     supportsDryRun: true,
@@ -90,18 +88,21 @@ export function createPublishLocalAction(root: string | undefined) {
       ctx.output('remoteUrl', repoContentsUrl);
       ctx.output('repoContentsUrl', repoContentsUrl);
       ctx.output('catalogInfoUrl', `${repoContentsUrl}catalog-info.yaml`);
-      if (fs.existsSync(target)) {
-        // Never overwrite: the repository may hold someone's work since it was created.
-        throw new ConflictError(
+      const exists = () =>
+        new ConflictError(
           `A repository named '${ctx.input.repoName}' already exists in the local repositories directory: choose another name`,
         );
-      }
+      // Never overwrite: the repository may hold someone's work since it was created.
+      if (fs.existsSync(target)) throw exists();
       if (ctx.isDryRun) {
         ctx.logger.info(`Would publish ${source} to ${target}`);
         return;
       }
       await fs.promises.mkdir(root, { recursive: true });
-      await fs.promises.cp(source, target, { recursive: true });
+      // Claiming the directory is atomic: of two tasks publishing the same name, one gets the conflict.
+      await fs.promises.mkdir(target).catch(error => {
+        throw error.code === 'EEXIST' ? exists() : error;
+      });
       const git = (...args: string[]) =>
         executeShellCommand({
           command: 'git',
@@ -110,6 +111,7 @@ export function createPublishLocalAction(root: string | undefined) {
           logger: ctx.logger,
         });
       try {
+        await fs.promises.cp(source, target, { recursive: true }); // into the empty directory claimed above
         await git('init', '--quiet', '-b', ctx.input.defaultBranch);
         await git('add', '--all');
         await git(
@@ -120,7 +122,8 @@ export function createPublishLocalAction(root: string | undefined) {
           ctx.input.gitCommitMessage,
         );
       } catch (error) {
-        await fs.promises.rm(target, { recursive: true, force: true }); // a re-run starts clean
+        // What this task claimed and half wrote goes, so a re-run starts clean.
+        await fs.promises.rm(target, { recursive: true, force: true });
         throw error;
       }
       ctx.logger.info(`Published ${ctx.input.repoName} to ${target}`);

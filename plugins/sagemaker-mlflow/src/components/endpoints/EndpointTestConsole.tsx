@@ -12,7 +12,7 @@ import {
   InvocationResult,
   ValidationResult,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { sagemakerMlflowApiRef } from '../../api/SageMakerMlflowApi';
 import { SectionError, useEntityRefs } from '../common';
@@ -32,7 +32,7 @@ export function EndpointTestConsole({
 }) {
   const api = useApi(sagemakerMlflowApiRef);
   const { compoundRef, entityRef } = useEntityRefs();
-  const { allowed } = usePermission({
+  const { allowed, loading: permissionLoading } = usePermission({
     permission: endpointInvokePermission,
     resourceRef: entityRef,
   });
@@ -41,20 +41,19 @@ export function EndpointTestConsole({
     [endpointName],
   );
   const [format, setFormat] = useState<Format>('json');
-  const [payload, setPayload] = useState('');
+  // What the user typed, per format; until they type, the example is shown (so it never overwrites their text).
+  const [drafts, setDrafts] = useState<Partial<Record<Format, string>>>({});
+  const payload = drafts[format] ?? example.value?.[format] ?? '';
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<InvocationResult>();
   const [validation, setValidation] = useState<ValidationResult>();
   const [error, setError] = useState<Error>();
 
-  useEffect(() => {
-    if (example.value)
-      setPayload(format === 'json' ? example.value.json : example.value.csv);
-  }, [example.value, format]);
-
   const run = async (action: () => Promise<void>) => {
     setBusy(true);
     setError(undefined);
+    setResult(undefined); // an earlier answer must not look like this run's
+    setValidation(undefined);
     try {
       await action();
     } catch (e) {
@@ -67,7 +66,7 @@ export function EndpointTestConsole({
   return (
     <Box mt={2} data-testid={`test-console-${endpointName}`}>
       <Typography variant="subtitle1">Test console</Typography>
-      {!allowed && (
+      {!permissionLoading && !allowed && (
         <Typography variant="body2" color="textSecondary">
           Invoking this endpoint needs the sagemaker-mlflow.endpoint.invoke
           permission, which the owners of this component have.
@@ -89,7 +88,7 @@ export function EndpointTestConsole({
         id={`payload-${endpointName}`}
         label={`Request (${CONTENT_TYPE[format]})`}
         value={payload}
-        onChange={e => setPayload(e.target.value)}
+        onChange={e => setDrafts({ ...drafts, [format]: e.target.value })}
         multiline
         minRows={6}
         maxRows={16}

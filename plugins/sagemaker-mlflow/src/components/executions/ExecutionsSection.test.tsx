@@ -67,9 +67,24 @@ describe('ExecutionsSection', () => {
       stopExecution,
     });
     await userEvent.click(await screen.findByRole('button', { name: 'Stop' }));
+    expect(window.confirm).toHaveBeenCalledWith(
+      expect.stringMatching(/^Stop run-bbb222/),
+    );
     await waitFor(() =>
       expect(stopExecution).toHaveBeenCalledWith(expect.anything(), 'bbb222'),
     );
+  });
+
+  it('does not stop when the confirmation is declined', async () => {
+    const stopExecution = jest.fn().mockResolvedValue({});
+    jest.spyOn(window, 'confirm').mockReturnValue(false);
+    await renderSection(<ExecutionsSection />, {
+      getExecutions: jest.fn().mockResolvedValue(page()),
+      stopExecution,
+    });
+    await userEvent.click(await screen.findByRole('button', { name: 'Stop' }));
+    expect(window.confirm).toHaveBeenCalled();
+    expect(stopExecution).not.toHaveBeenCalled();
   });
 
   it('disables start and hides stop for users who may not execute', async () => {
@@ -170,6 +185,11 @@ describe('ExecutionsSection', () => {
     });
     expect(
       await screen.findByText(/is not a SageMaker ARN/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'Check the aws.amazon.com/sagemaker-pipeline-arn annotation of this entity.',
+      ),
     ).toBeInTheDocument();
   });
 });

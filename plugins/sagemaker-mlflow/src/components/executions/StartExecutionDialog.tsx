@@ -8,7 +8,10 @@ import Typography from '@material-ui/core/Typography';
 import type { StartExecutionRequest } from '@model-factory/plugin-sagemaker-mlflow-common';
 import { useState } from 'react';
 
-/** `Name=Value` lines → pipeline parameters; a line without `=` is reported, not dropped. */
+// SageMaker's rule for an execution display name (the backend checks the same).
+const DISPLAY_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,81}$/;
+
+/** `Name=Value` lines → pipeline parameters; a line without `=`, or a name given twice, is reported, not dropped. */
 export function parseParameters(text: string): {
   parameters: Record<string, string>;
   invalid: string[];
@@ -20,8 +23,9 @@ export function parseParameters(text: string): {
     .map(l => l.trim())
     .filter(Boolean)) {
     const at = line.indexOf('=');
-    if (at <= 0) invalid.push(line);
-    else parameters[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+    const name = line.slice(0, at).trim();
+    if (at <= 0 || name in parameters) invalid.push(line);
+    else parameters[name] = line.slice(at + 1).trim();
   }
   return { parameters, invalid };
 }
@@ -37,6 +41,7 @@ export function StartExecutionDialog(props: {
   const [parametersText, setParametersText] = useState('');
   const [busy, setBusy] = useState(false);
   const { parameters, invalid } = parseParameters(parametersText);
+  const badName = displayName !== '' && !DISPLAY_NAME.test(displayName);
   const start = async () => {
     setBusy(true);
     try {
@@ -55,7 +60,12 @@ export function StartExecutionDialog(props: {
         <TextField
           id="start-display-name"
           label="Display name (optional)"
-          helperText="Letters, digits and hyphens"
+          helperText={
+            badName
+              ? 'Use letters, digits and single or repeated hyphens, starting and ending with a letter or digit (at most 82)'
+              : 'Letters, digits and hyphens'
+          }
+          error={badName}
           value={displayName}
           onChange={e => setDisplayName(e.target.value)}
           fullWidth
@@ -67,7 +77,7 @@ export function StartExecutionDialog(props: {
           placeholder={'GateThreshold=0.95\nRegularizationC=0.5'}
           helperText={
             invalid.length
-              ? `Not Name=Value: ${invalid.join(', ')}`
+              ? `Not Name=Value, or a name given twice: ${invalid.join(', ')}`
               : 'One Name=Value per line; others keep their defaults'
           }
           error={invalid.length > 0}
@@ -87,7 +97,7 @@ export function StartExecutionDialog(props: {
         <Button
           color="primary"
           variant="contained"
-          disabled={busy || invalid.length > 0}
+          disabled={busy || badName || invalid.length > 0}
           onClick={start}
         >
           Start execution

@@ -48,7 +48,10 @@ export function MlflowTrackingServerPicker(
       helperText={
         servers.error
           ? `Could not list the tracking servers: ${servers.error.message}`
-          : uiUrl ?? schema.description
+          : rawErrors?.[0] ??
+            (!servers.loading && names.length === 0
+              ? 'No MLflow tracking server is configured (sagemakerMlflow.mlflow.servers)'
+              : uiUrl ?? schema.description)
       }
       InputLabelProps={{ shrink: true }}
     >

@@ -16,9 +16,14 @@ export function MetricByVersionChart({
   const metrics = [
     ...new Set(versions.flatMap(v => Object.keys(v.metrics))),
   ].sort();
-  const [metric, setMetric] = useState(
-    metrics.includes('accuracy') ? 'accuracy' : metrics[0],
-  );
+  const [chosen, setMetric] = useState<string>();
+  // Derived: after paging, a choice that the new page lacks falls back to accuracy or the first metric.
+  const metric =
+    chosen && metrics.includes(chosen)
+      ? chosen
+      : metrics.includes('accuracy')
+      ? 'accuracy'
+      : metrics[0];
   if (!metric) return null;
   const points = [...versions]
     .reverse()

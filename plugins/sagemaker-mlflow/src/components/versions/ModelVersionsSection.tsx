@@ -166,6 +166,8 @@ export function ModelVersionsSection() {
         <MetricByVersionChart versions={page.value.items} />
       )}
       <ApprovalDialog
+        // A fresh dialog per decision: a comment typed for one version never carries over to another.
+        key={pending ? `${pending.version}-${pending.status}` : 'closed'}
         version={pending?.version}
         status={pending?.status}
         onClose={() => setPending(undefined)}
