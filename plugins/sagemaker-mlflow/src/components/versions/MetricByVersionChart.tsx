@@ -18,12 +18,8 @@ export function MetricByVersionChart({
   ].sort();
   const [chosen, setMetric] = useState<string>();
   // Derived: after paging, a choice that the new page lacks falls back to accuracy or the first metric.
-  const metric =
-    chosen && metrics.includes(chosen)
-      ? chosen
-      : metrics.includes('accuracy')
-      ? 'accuracy'
-      : metrics[0];
+  const fallback = metrics.includes('accuracy') ? 'accuracy' : metrics[0];
+  const metric = chosen && metrics.includes(chosen) ? chosen : fallback;
   if (!metric) return null;
   const points = [...versions]
     .reverse()
