@@ -11,10 +11,21 @@ describe('EntitySageMakerMlflowContent', () => {
     await renderSection(<EntitySageMakerMlflowContent />, {
       getExecutions: never,
       getModelVersions: never,
-      getEndpoints: never,
+      getEndpoints: jest.fn().mockResolvedValue({
+        items: [
+          {
+            name: 'demo-model-staging',
+            arn: 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/demo-model-staging',
+            error: { name: 'NotFoundError', message: 'not deployed' },
+          },
+        ],
+      }),
     });
     expect(screen.getByText('Pipeline executions')).toBeInTheDocument();
     expect(screen.getByText('Model versions')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Endpoint demo-model-staging'),
+    ).toBeInTheDocument();
   });
 
   it('explains the missing annotations on an unannotated entity', async () => {
