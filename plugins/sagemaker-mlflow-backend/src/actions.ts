@@ -1,5 +1,7 @@
 import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import { parseEntityRef } from '@backstage/catalog-model';
+import { InputError } from '@backstage/errors';
+import { DEFAULT_PAGE_SIZE } from '@model-factory/plugin-sagemaker-mlflow-common';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { EntityContext, loadEntityContext } from './service/EntityContext';
 import type { ModelVersions } from './service/modelVersions';
@@ -9,6 +11,20 @@ import type { Pipelines } from './service/pipelines';
  * Read-only actions for AI assistants connected to the portal (MCP): the same pages as the tab, for an entity
  * the caller can read.
  */
+/** A ref as people write it (`demo-model` means component:default/demo-model); a bad one is the caller's error. */
+function entityRefOf(ref: string) {
+  try {
+    return parseEntityRef(ref, {
+      defaultKind: 'component',
+      defaultNamespace: 'default',
+    });
+  } catch (error) {
+    throw new InputError(
+      `entityRef '${ref}' is not an entity ref like component:default/demo-model`,
+    );
+  }
+}
+
 export function registerActions(options: {
   actionsRegistry: ActionsRegistryService;
   catalog: CatalogService;
@@ -45,7 +61,7 @@ export function registerActions(options: {
               .int()
               .min(1)
               .max(100)
-              .default(20)
+              .default(DEFAULT_PAGE_SIZE)
               .describe('Items per page'),
             pageToken: z
               .string()
@@ -57,7 +73,7 @@ export function registerActions(options: {
       action: async ({ input, credentials }) => {
         const ctx = await loadEntityContext(
           catalog,
-          parseEntityRef(input.entityRef),
+          entityRefOf(input.entityRef),
           credentials,
         );
         return {

@@ -59,7 +59,9 @@ async function startBackend() {
       }),
       mockServices.permissions.factory({ result: AuthorizeResult.ALLOW }),
       // A request without a token is anonymous (the test default would sign it in).
-      mockServices.httpAuth.factory({ defaultCredentials: mockCredentials.none() }),
+      mockServices.httpAuth.factory({
+        defaultCredentials: mockCredentials.none(),
+      }),
       catalogServiceMock.factory({
         entities: [
           {
@@ -85,9 +87,9 @@ describe('sagemakerMlflowPlugin', () => {
 
   it('serves its health route without a token', async () => {
     const server = await startBackend();
-    await request(server)
-      .get('/api/sagemaker-mlflow/health')
-      .expect(200, { status: 'ok' });
+    const res = await request(server).get('/api/sagemaker-mlflow/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok' });
   });
 
   it('lists the configured tracking servers by name and UI link, never their credentials', async () => {

@@ -66,6 +66,35 @@ const approvalBody = z
 
 const INVOKE_CONTENT_TYPES = ['application/json', 'text/csv'];
 
+/** The request's media type, without parameters, lower case ('' when none). */
+const mediaType = (req: Request<any>) =>
+  (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+
+const unsupportedMediaType = (message: string) =>
+  Object.assign(new Error(message), { name: 'UnsupportedMediaTypeError' });
+
+/**
+ * A JSON write route's body parser that refuses a body of another type (415) instead of reading it as `{}`, which
+ * would, say, start a pipeline with none of the parameters the caller sent.
+ */
+const jsonBody = (limit: string): express.RequestHandler[] => [
+  (req, _res, next) => {
+    const hasBody =
+      Number(req.headers['content-length'] ?? 0) > 0 ||
+      req.headers['transfer-encoding'] !== undefined;
+    next(
+      hasBody && mediaType(req) !== 'application/json'
+        ? unsupportedMediaType(
+            `Content-Type must be application/json; got '${
+              mediaType(req) || 'none'
+            }'`,
+          )
+        : undefined,
+    );
+  },
+  express.json({ limit }),
+];
+
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value ?? {});
   if (!result.success) {
@@ -171,7 +200,7 @@ export async function createRouter(
 
   router.post(
     `${entityPath}/executions`,
-    express.json({ limit: '64kb' }),
+    ...jsonBody('64kb'),
     async (req, res) => {
       const body = parse(startBody, req.body, 'body');
       const result = await write(
@@ -205,7 +234,7 @@ export async function createRouter(
 
   router.post(
     `${entityPath}/model-versions/:version/approval`,
-    express.json({ limit: '16kb' }),
+    ...jsonBody('16kb'),
     async (req, res) => {
       const body = parse(approvalBody, req.body, 'body');
       const version = req.params.version;
@@ -241,32 +270,21 @@ export async function createRouter(
   router.post(
     `${entityPath}/endpoints/:endpointName/invocations`,
     (req, _res, next) => {
-      const type = (req.headers['content-type'] ?? '')
-        .split(';')[0]
-        .trim()
-        .toLowerCase();
-      if (!INVOKE_CONTENT_TYPES.includes(type)) {
-        next(
-          Object.assign(
-            new Error(
+      const type = mediaType(req);
+      next(
+        INVOKE_CONTENT_TYPES.includes(type)
+          ? undefined
+          : unsupportedMediaType(
               `Content-Type must be one of ${INVOKE_CONTENT_TYPES.join(
                 ', ',
               )}; got '${type || 'none'}'`,
             ),
-            { name: 'UnsupportedMediaTypeError' },
-          ),
-        );
-        return;
-      }
-      next();
+      );
     },
     rawBody,
     async (req, res) => {
       const endpointName = req.params.endpointName;
-      const contentType = (req.headers['content-type'] ?? '')
-        .split(';')[0]
-        .trim()
-        .toLowerCase();
+      const contentType = mediaType(req);
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       if (body.length === 0)
         throw new InputError(

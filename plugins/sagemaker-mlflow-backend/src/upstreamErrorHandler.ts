@@ -23,7 +23,12 @@ export const upstreamErrorHandler: ErrorRequestHandler = (
   if (error?.type === 'entity.too.large') {
     status = 413;
     name = 'PayloadTooLargeError';
-    message = `The payload is larger than the ${error.limit} bytes allowed (sagemakerMlflow.invoke.maxPayloadBytes)`;
+    // Only invocations take their limit from config; the JSON write routes have fixed small limits.
+    message = `The payload is larger than the ${error.limit} bytes allowed${
+      req.path.endsWith('/invocations')
+        ? ' (sagemakerMlflow.invoke.maxPayloadBytes)'
+        : ''
+    }`;
   }
   if (!status || res.headersSent) {
     next(error);

@@ -7,6 +7,7 @@ export * from './arn';
 export * from './config';
 export * from './entityBinding';
 export * from './errors';
+export * from './joinKeys';
 export * from './mlflow/MlflowClient';
 export * from './mlflow/MlflowClients';
 export * from './mlflow/requestSigner';

@@ -14,10 +14,12 @@ import type {
 } from '@backstage/plugin-search-common';
 import { ANNOTATION_REGISTERED_MODEL_NAME } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
-  listModelPackages,
   EntityBinding,
+  listModelPackages,
   MlflowClient,
   MlflowClients,
+  mlflowFilterLiteral,
+  MODEL_PACKAGE_TAG,
   readEntityBinding,
   SageMakerClients,
 } from '@model-factory/plugin-sagemaker-mlflow-node';
@@ -41,9 +43,8 @@ export interface MlModelDocument extends IndexableDocument {
 }
 
 const VERSIONS_PAGE = 200;
-const MODEL_PACKAGE_TAG = 'sagemaker.model_package_arn';
 const KEY_METRICS = ['accuracy', 'f1', 'roc_auc', 'rmse', 'auc'];
-const quote = (value: string) => `'${value.replace(/'/g, "\\'")}'`;
+const quote = mlflowFilterLiteral;
 const pairs = (entries: Array<[string, string | number]>) =>
   entries.map(([k, v]) => `${k}=${v}`).join(' ');
 
@@ -111,7 +112,13 @@ export class MlModelCollatorFactory implements DocumentCollatorFactory {
     const client = this.deps.mlflow.forServer(binding.trackingServer);
     const [model, approvals, experimentId] = await Promise.all([
       client.getRegisteredModel(modelName),
-      this.approvals(binding),
+      // Without SageMaker the model and versions are still worth finding; only their approval is unknown.
+      this.approvals(binding).catch(error => {
+        this.deps.logger.warn(
+          `Indexing ${modelName} without approval states: ${error}`,
+        );
+        return new Map<string, string>();
+      }),
       binding.experimentName.state === 'bound'
         ? client.getExperimentByName(binding.experimentName.value).then(
             e => e.experiment_id,

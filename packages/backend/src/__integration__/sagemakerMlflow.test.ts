@@ -429,6 +429,18 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
       );
       expect(res.status).toBe(404);
     });
+
+    it('takes a short entity ref and answers a malformed one with 400', async () => {
+      const short = await invokeAction('get-model-versions', {
+        entityRef: 'demo-model',
+      });
+      expect(short.status).toBe(200);
+      const bad = await invokeAction('get-model-versions', {
+        entityRef: 'component:',
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.message).toContain('is not an entity ref');
+    });
   });
 
   describe('sections fail on their own', () => {
@@ -522,6 +534,35 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
           )
         ).status,
       ).toBe(403);
+      const execution = before.PipelineExecutionSummaries![0];
+      const stop = await post(
+        `demo-model/executions/${execution
+          .PipelineExecutionArn!.split('/')
+          .pop()}/stop`,
+        VIEWER,
+      );
+      expect(stop.status).toBe(403);
+    });
+
+    it('refuses a start whose body is not JSON (415), instead of starting with default parameters', async () => {
+      const before = await stack.sagemaker.send(
+        new ListPipelineExecutionsCommand({
+          PipelineName: 'demo-model-pipeline',
+        }),
+      );
+      const res = await post('demo-model/executions', GUEST)
+        .set('Content-Type', 'text/plain')
+        .send(JSON.stringify({ parameters: { RegularizationC: '0.5' } }));
+      expect(res.status).toBe(415);
+      expect(res.body.error.message).toContain('application/json');
+      const after = await stack.sagemaker.send(
+        new ListPipelineExecutionsCommand({
+          PipelineName: 'demo-model-pipeline',
+        }),
+      );
+      expect(after.PipelineExecutionSummaries).toHaveLength(
+        before.PipelineExecutionSummaries!.length,
+      );
     });
 
     it('lets an owner approve a version: the model package changes in the emulator', async () => {

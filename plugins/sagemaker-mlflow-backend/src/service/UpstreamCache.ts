@@ -29,9 +29,12 @@ export class UpstreamCache {
     if (pending) return pending as Promise<T>;
     const loading = load()
       .then(async value => {
-        await this.cache.set(fullKey, value as unknown as JsonValue, {
-          ttl: this.ttlMs,
-        });
+        // A partial answer (one section failed) is served but not kept: the next load may be whole again.
+        if (!carriesSectionError(value)) {
+          await this.cache.set(fullKey, value as unknown as JsonValue, {
+            ttl: this.ttlMs,
+          });
+        }
         return value;
       })
       .finally(() => this.inFlight.delete(fullKey));
@@ -46,4 +49,19 @@ export class UpstreamCache {
       ttl: 24 * 3600_000,
     });
   }
+}
+
+const ERROR_KEYS = ['error', 'mlflowError', 'sagemakerError'];
+
+/** Whether an answer holds a section error: at its top, in one of its sections, or in one of its items. */
+export function carriesSectionError(value: unknown, depth = 0): boolean {
+  if (depth > 2 || value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) {
+    return value.some(item => carriesSectionError(item, depth + 1));
+  }
+  return Object.entries(value).some(
+    ([key, child]) =>
+      (ERROR_KEYS.includes(key) && Boolean(child)) ||
+      carriesSectionError(child, depth + 1),
+  );
 }

@@ -3,7 +3,7 @@ import {
   DescribeEndpointConfigCommand,
   ListTagsCommand,
 } from '@aws-sdk/client-sagemaker';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { NotFoundError } from '@backstage/errors';
 import type {
   Endpoint,
   EndpointExample,
@@ -234,15 +234,23 @@ export class Endpoints {
   }
 }
 
+/** The run's logged sample; a malformed one is the training code's fault (502), not the caller's. */
 function parseSample(raw: Buffer): ValidationSample {
-  const sample = JSON.parse(raw.toString('utf8'));
+  let sample: any;
+  try {
+    sample = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new UpstreamError('MLflow', `${VALIDATION_SAMPLE_PATH} is not JSON`);
+  }
   if (
+    !sample ||
     !Array.isArray(sample.columns) ||
     !Array.isArray(sample.data) ||
     !Array.isArray(sample.labels) ||
     sample.data.length !== sample.labels.length
   ) {
-    throw new InputError(
+    throw new UpstreamError(
+      'MLflow',
       `${VALIDATION_SAMPLE_PATH} must hold columns, data and one label per row`,
     );
   }
@@ -259,7 +267,7 @@ function parsePredictions(body: Buffer, rows: number): number[] {
       'answered with something other than JSON predictions',
     );
   }
-  const list = Array.isArray(parsed) ? parsed : parsed.predictions;
+  const list = Array.isArray(parsed) ? parsed : parsed?.predictions;
   if (!Array.isArray(list) || list.length !== rows) {
     throw new UpstreamError(
       'endpoint',

@@ -17,7 +17,9 @@ import {
   awsCall,
   listModelPackages,
   MlflowClient,
+  mlflowFilterLiteral,
   MlflowModelVersion,
+  MODEL_PACKAGE_TAG,
   SageMakerArn,
 } from '@model-factory/plugin-sagemaker-mlflow-node';
 import {
@@ -30,12 +32,10 @@ import { experimentIdOf } from './experiments';
 import { settle } from './sections';
 import type { ServiceDeps } from './types';
 
-/** The model version's tag naming its SageMaker model package (written by the generated project). */
-export const MODEL_PACKAGE_TAG = 'sagemaker.model_package_arn';
 const VERSION = /^[1-9]\d{0,9}$/;
 const MAX_PAGE_SIZE = 200;
 
-const quote = (value: string) => `'${value.replace(/'/g, "\\'")}'`;
+const quote = mlflowFilterLiteral;
 
 /** The MLflow versions of one entity's registered model, joined with their SageMaker model packages. */
 export class ModelVersions {

@@ -43,7 +43,7 @@ export class LocalRepositoryUrlReader implements UrlReaderService {
     url: string,
     options?: UrlReaderServiceReadUrlOptions,
   ): Promise<UrlReaderServiceReadUrlResponse> {
-    const file = this.pathOf(url);
+    const file = await this.pathOf(url);
     const stat = await this.stat(file, url);
     if (!stat.isFile()) throw new InputError(`${url} is not a file`);
     const etag = `${stat.size}-${stat.mtimeMs}`;
@@ -55,7 +55,7 @@ export class LocalRepositoryUrlReader implements UrlReaderService {
   }
 
   async readTree(url: string): Promise<UrlReaderServiceReadTreeResponse> {
-    const directory = this.pathOf(url);
+    const directory = await this.pathOf(url);
     if (!(await this.stat(directory, url)).isDirectory()) {
       throw new InputError(`${url} is not a directory`);
     }
@@ -79,13 +79,17 @@ export class LocalRepositoryUrlReader implements UrlReaderService {
     );
   }
 
-  async search(url: string): Promise<UrlReaderServiceSearchResponse> {
+  async search(
+    url: string,
+    options?: UrlReaderServiceReadUrlOptions,
+  ): Promise<UrlReaderServiceSearchResponse> {
     if (/[*?[\]{}]/.test(url)) {
       throw new InputError(
         `${url}: local repositories are read by exact path, not by pattern`,
       );
     }
-    const file = await this.readUrl(url);
+    // The catalog refreshes locations through search with the last etag: unchanged files are not re-read.
+    const file = await this.readUrl(url, { etag: options?.etag });
     return {
       files: [
         {
@@ -102,14 +106,19 @@ export class LocalRepositoryUrlReader implements UrlReaderService {
     return `local-repositories{root=${this.root}}`;
   }
 
-  private pathOf(url: string): string {
+  /** The file a URL names, after following symlinks, and only if that is inside the directory. */
+  private async pathOf(url: string): Promise<string> {
     const target = fileURLToPath(url);
-    if (!isInside(this.root, target)) {
+    const [root, real] = await Promise.all([
+      fs.promises.realpath(this.root).catch(() => this.root),
+      fs.promises.realpath(target).catch(() => target),
+    ]);
+    if (!isInside(this.root, target) || !isInside(root, real)) {
       throw new NotAllowedError(
         `${url} is outside the local repositories directory`,
       );
     }
-    return target;
+    return real;
   }
 
   private async stat(target: string, url: string) {

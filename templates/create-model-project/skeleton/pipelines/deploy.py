@@ -11,6 +11,7 @@ import json
 import sys
 
 import boto3
+import botocore.exceptions
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
@@ -96,8 +97,10 @@ def _exists(describe) -> bool:
     try:
         describe()
         return True
-    except Exception as error:  # botocore raises ValidationException / ResourceNotFound for a missing resource
-        if "Could not find" in str(error) or "does not exist" in str(error) or "not found" in str(error).lower():
+    except botocore.exceptions.ClientError as error:
+        # SageMaker answers a Describe of a missing model, config or endpoint with a ValidationException.
+        details = error.response["Error"]
+        if details["Code"] == "ValidationException" and "Could not find" in details.get("Message", ""):
             return False
         raise
 

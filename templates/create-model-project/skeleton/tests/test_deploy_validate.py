@@ -42,15 +42,19 @@ def test_refuses_an_alias_no_version_holds(stack, registered):
     assert deploy_module.main(["--alias", "no-such-alias"]) == 2
 
 
-def test_deploys_the_champion_and_tags_the_endpoint_with_it(stack, registered):
-    settings = stack["settings"]
+@pytest.fixture(scope="module")
+def deployed(stack, registered):
+    """The registered version approved, made champion and deployed (what a release does)."""
     set_approval(registered["model_package_arn"], "Approved")
     MlflowClient(stack["mlflow"]).set_registered_model_alias(
-        settings.MLFLOW_REGISTERED_MODEL_NAME, "champion", registered["version"]
+        stack["settings"].MLFLOW_REGISTERED_MODEL_NAME, "champion", registered["version"]
     )
+    return deploy(alias="champion")
 
-    result = deploy(alias="champion")
 
+def test_deploys_the_champion_and_tags_the_endpoint_with_it(stack, registered, deployed):
+    settings = stack["settings"]
+    result = deployed
     sagemaker = boto3.client("sagemaker")
     endpoint = sagemaker.describe_endpoint(EndpointName=settings.ENDPOINT_NAME)
     assert endpoint["EndpointArn"] == result["endpoint_arn"]
@@ -69,7 +73,7 @@ def labels_of(stack, version):
     return mlflow.artifacts.load_dict(f"runs:/{run_id}/{settings.VALIDATION_SAMPLE_ARTIFACT}")["labels"]
 
 
-def test_validate_endpoint_passes_when_predictions_match_the_labels(stack, registered):
+def test_validate_endpoint_passes_when_predictions_match_the_labels(stack, registered, deployed):
     labels = labels_of(stack, registered["version"])
     endpoint_answers(stack, labels)
     result = validate_endpoint(min_accuracy=0.9)
@@ -82,7 +86,7 @@ def test_validate_endpoint_passes_when_predictions_match_the_labels(stack, regis
     }
 
 
-def test_validate_endpoint_fails_when_predictions_are_wrong(stack, registered):
+def test_validate_endpoint_fails_when_predictions_are_wrong(stack, registered, deployed):
     labels = labels_of(stack, registered["version"])
     endpoint_answers(stack, [1 - label for label in labels])
     result = validate_endpoint(min_accuracy=0.9)

@@ -4,6 +4,8 @@ import boto3
 import mlflow
 from mlflow import MlflowClient
 
+from pipelines.${{ values.packageName }}.register import register
+from pipelines.${{ values.packageName }}.train import TrainedModel
 from pipelines.run_local import run_local
 
 EXECUTION_ARN = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/p/execution/local-test"
@@ -61,3 +63,21 @@ def test_a_run_below_the_gate_is_logged_but_not_registered(stack):
         ModelPackageGroupName=settings.MODEL_PACKAGE_GROUP_NAME
     )
     assert len(packages_after["ModelPackageSummaryList"]) == len(packages_before["ModelPackageSummaryList"])
+
+
+def test_registering_the_same_run_again_changes_nothing(stack):
+    """A retried Register step must not make a second version or package."""
+    settings = stack["settings"]
+    client = MlflowClient(stack["mlflow"])
+    result = run_local(regularization=1.0, gate_threshold=0.5)
+    version = client.get_model_version(settings.MLFLOW_REGISTERED_MODEL_NAME, result["registered"]["version"])
+    sagemaker = boto3.client("sagemaker")
+    packages = sagemaker.list_model_packages(ModelPackageGroupName=settings.MODEL_PACKAGE_GROUP_NAME)
+
+    again = register(TrainedModel(run_id=result["run_id"], model_uri=version.source, model_id=""), result["metrics"])
+
+    assert again.version == result["registered"]["version"]
+    assert again.model_package_arn == result["registered"]["model_package_arn"]
+    after = sagemaker.list_model_packages(ModelPackageGroupName=settings.MODEL_PACKAGE_GROUP_NAME)
+    assert len(after["ModelPackageSummaryList"]) == len(packages["ModelPackageSummaryList"])
+    assert len(versions(client, settings.MLFLOW_REGISTERED_MODEL_NAME)) == int(again.version)
