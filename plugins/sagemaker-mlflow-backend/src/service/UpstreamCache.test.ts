@@ -42,7 +42,17 @@ describe('UpstreamCache', () => {
     expect(load).toHaveBeenCalledTimes(2);
   });
 
-  it('finds section errors at the top, in sections and in items', () => {
+  it('finds section errors at the top, in sections and in items, but not an annotation that is missing', () => {
+    expect(
+      carriesSectionError({
+        items: [],
+        mlflowError: {
+          name: 'NotFoundError',
+          message: 'This entity has no mlflow.org/experiment-name annotation',
+          annotation: 'mlflow.org/experiment-name',
+        },
+      }),
+    ).toBe(false);
     expect(carriesSectionError({ steps: { error: { message: 'x' } } })).toBe(
       true,
     );

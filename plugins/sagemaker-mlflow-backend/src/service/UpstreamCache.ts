@@ -29,7 +29,7 @@ export class UpstreamCache {
     if (pending) return pending as Promise<T>;
     const loading = load()
       .then(async value => {
-        // A partial answer (one section failed) is served but not kept: the next load may be whole again.
+        // A partial answer (an upstream failed for one section) is served but not kept: the next may be whole.
         if (!carriesSectionError(value)) {
           await this.cache.set(fullKey, value as unknown as JsonValue, {
             ttl: this.ttlMs,
@@ -53,7 +53,10 @@ export class UpstreamCache {
 
 const ERROR_KEYS = ['error', 'mlflowError', 'sagemakerError'];
 
-/** Whether an answer holds a section error: at its top, in one of its sections, or in one of its items. */
+/**
+ * Whether an answer holds a section error that may go away by itself: at its top, in one of its sections, or in
+ * one of its items. An error that names an annotation (missing or malformed) lasts as long as the entity does.
+ */
 export function carriesSectionError(value: unknown, depth = 0): boolean {
   if (depth > 2 || value === null || typeof value !== 'object') return false;
   if (Array.isArray(value)) {
@@ -61,7 +64,9 @@ export function carriesSectionError(value: unknown, depth = 0): boolean {
   }
   return Object.entries(value).some(
     ([key, child]) =>
-      (ERROR_KEYS.includes(key) && Boolean(child)) ||
+      (ERROR_KEYS.includes(key) &&
+        Boolean(child) &&
+        !(child as { annotation?: string }).annotation) ||
       carriesSectionError(child, depth + 1),
   );
 }
