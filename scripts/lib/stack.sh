@@ -48,6 +48,10 @@ wait_for_http() {
   die "$name did not answer at $url within ${seconds}s"
 }
 
+# uvicorn closes an idle keep-alive connection after 5 s, Node's fetch after 4 s: under load the two race
+# and a request goes out on a socket the server is closing ("other side closed"). The servers wait longer.
+export UVICORN_TIMEOUT_KEEP_ALIVE=75
+
 start_mlflow() { # PORT STORE_DIR
   local port=$1 dir=$2
   mkdir -p "$dir/artifacts"

@@ -229,11 +229,18 @@ export class MlflowClient {
     });
     let res: Response;
     try {
-      res = await fetch(url, {
-        method,
-        headers,
-        body,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+      const attempt = () =>
+        fetch(url, {
+          method,
+          headers,
+          body,
+          signal: AbortSignal.timeout(this.options.timeoutMs),
+        });
+      // A server or proxy may close an idle kept-alive socket just as a request goes out on it;
+      // a GET changes nothing, so it is sent once more on a fresh connection.
+      res = await attempt().catch(error => {
+        if (method !== 'GET' || !closedUnderUs(error)) throw error;
+        return attempt();
       });
     } catch (error) {
       const reason =
@@ -269,6 +276,17 @@ export class MlflowClient {
       `HTTP ${res.status} ${code ?? ''} ${message}`.trim(),
     );
   }
+}
+
+const CLOSED_SOCKET_CODES = new Set([
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'ECONNRESET',
+  'EPIPE',
+]);
+
+function closedUnderUs(error: unknown) {
+  return CLOSED_SOCKET_CODES.has((error as any)?.cause?.code);
 }
 
 function toTags(tags: Record<string, string>) {
