@@ -157,13 +157,17 @@ export async function createRouter(
     }
   }
 
-  /** Runs a write: permission, then the change, recorded with the auditor either way. */
+  /**
+   * Runs a write: permission, then the change, recorded with the auditor either way. `recorded` picks what of the
+   * result goes into the audit record (by default all of it).
+   */
   async function write<T>(
     req: Request<any>,
     eventId: string,
     permission: ResourcePermission<'catalog-entity'>,
     meta: Record<string, string | undefined>,
     change: (ctx: EntityContext) => Promise<T>,
+    recorded: (result: T) => unknown = result => result,
   ): Promise<T> {
     const ctx = await context(req);
     const event = await auditor.createEvent({
@@ -175,7 +179,9 @@ export async function createRouter(
     try {
       await authorize(permission, ctx, ctx.credentials);
       const result = await change(ctx);
-      await event.success({ meta: JSON.parse(JSON.stringify(result ?? {})) });
+      await event.success({
+        meta: JSON.parse(JSON.stringify(recorded(result) ?? {})),
+      });
       return result;
     } catch (error) {
       await event.fail({ error: error as Error });
@@ -297,6 +303,12 @@ export async function createRouter(
           endpointInvokePermission,
           { endpointName, bytes: String(body.length) },
           ctx => endpoints.invoke(ctx, endpointName, body, contentType),
+          // The model's answer may be large or sensitive: the record keeps how it went, not what it said.
+          ({ statusCode, contentType: answerType, latencyMs }) => ({
+            statusCode,
+            contentType: answerType,
+            latencyMs,
+          }),
         ),
       );
     },
@@ -313,6 +325,12 @@ export async function createRouter(
           endpointInvokePermission,
           { endpointName },
           ctx => endpoints.validate(ctx, endpointName),
+          ({ modelVersion, rows, accuracy, latencyMs }) => ({
+            modelVersion,
+            rows,
+            accuracy,
+            latencyMs,
+          }),
         ),
       );
     },

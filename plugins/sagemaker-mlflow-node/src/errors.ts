@@ -6,7 +6,13 @@ import { CustomErrorBase } from '@backstage/errors';
  */
 export class UpstreamError extends CustomErrorBase {
   name = 'UpstreamError' as const;
-  constructor(readonly service: string, message: string, cause?: unknown) {
+  constructor(
+    readonly service: string,
+    message: string,
+    cause?: unknown,
+    /** The HTTP status the service answered with, when it answered. */
+    readonly upstreamStatus?: number,
+  ) {
     super(`${service}: ${message}`, cause);
   }
 }

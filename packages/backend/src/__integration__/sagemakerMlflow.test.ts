@@ -10,6 +10,10 @@ import {
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
 import {
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import {
   mockCredentials,
   mockServices,
   startTestBackend,
@@ -33,6 +37,35 @@ import {
 } from '../__testUtils__/testServices';
 
 const stack = testStack();
+
+/** What the plugin gave the auditor: each write's event, its meta, and how it ended. */
+const audited: Array<{
+  eventId: string;
+  meta?: object;
+  succeeded?: object;
+  failed?: string;
+}> = [];
+const recordingAuditor = createServiceFactory({
+  service: coreServices.auditor,
+  deps: {},
+  factory: () => ({
+    async createEvent(options) {
+      const event: (typeof audited)[number] = {
+        eventId: options.eventId,
+        meta: options.meta,
+      };
+      audited.push(event);
+      return {
+        async success(outcome) {
+          event.succeeded = outcome?.meta ?? {};
+        },
+        async fail(outcome) {
+          event.failed = outcome.error.message;
+        },
+      };
+    },
+  }),
+});
 const GUEST = 'user:default/guest'; // member of ml-platform, which owns demo-model
 const VIEWER = 'user:default/viewer'; // reads, owns nothing
 const as = (user: string) => mockCredentials.user.header(user);
@@ -126,6 +159,16 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
     return res;
   }
 
+  /** POST as a user; like GETs, every answer must match openapi.yaml. Chain `.send()` or `.set()` for the body. */
+  function post(url: string, user: string) {
+    return request(server)
+      .post(`${base}/${url}`)
+      .set('Authorization', as(user))
+      .expect(res =>
+        expectMatchesSpec('POST', `${base}/${url}`, res.status, res.body),
+      );
+  }
+
   beforeAll(async () => {
     const dir = fs.mkdtempSync(
       path.join(os.tmpdir(), 'model-factory-catalog-'),
@@ -166,6 +209,7 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
         catalogPlugin,
         permissionPlugin,
         testPolicyModule,
+        recordingAuditor,
         sagemakerMlflowPlugin,
       ],
     });
@@ -291,6 +335,19 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
       expect(walked).toEqual(['3', '2', '1']);
     });
 
+    it('answers a page token it did not give out with a 400 that says so, for both lists', async () => {
+      for (const route of [
+        'demo-model/executions?pageToken=not-a-token',
+        'demo-model/model-versions?pageToken=not-a-token',
+      ]) {
+        const res = await get(route);
+        expect({ route, status: res.status }).toEqual({ route, status: 400 });
+        expect(res.body.error.message).toContain(
+          'pageToken is not a token this API returned',
+        );
+      }
+    });
+
     it('offers a JSON and CSV example request from the served version’s validation sample', async () => {
       const res = await get('demo-model/endpoints/demo-model-staging/example');
       expect(res.status).toBe(200);
@@ -361,27 +418,23 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
       expect((await get('demo-model/executions/zzzzzzzzzzzz')).status).toBe(
         404,
       );
-      const otherEndpoint = await request(server)
-        .post(`${base}/demo-model/endpoints/some-other-endpoint/invocations`)
-        .set('Authorization', as(GUEST))
+      const otherEndpoint = await post(
+        `demo-model/endpoints/some-other-endpoint/invocations`,
+        GUEST,
+      )
         .set('Content-Type', 'application/json')
         .send('{"inputs": [[1]]}');
       expect(otherEndpoint.status).toBe(404);
-      const byArn = await request(server)
-        .post(
-          `${base}/demo-model/endpoints/${encodeURIComponent(
-            'arn:aws:sagemaker:us-east-1:123456789012:endpoint/x',
-          )}/validation`,
-        )
-        .set('Authorization', as(GUEST));
+      const byArn = await post(
+        `demo-model/endpoints/${encodeURIComponent(
+          'arn:aws:sagemaker:us-east-1:123456789012:endpoint/x',
+        )}/validation`,
+        GUEST,
+      );
       expect(byArn.status).toBe(404);
-      const extraField = await request(server)
-        .post(`${base}/demo-model/executions`)
-        .set('Authorization', as(GUEST))
-        .send({
-          pipelineArn:
-            'arn:aws:sagemaker:us-east-1:123456789012:pipeline/other',
-        });
+      const extraField = await post(`demo-model/executions`, GUEST).send({
+        pipelineArn: 'arn:aws:sagemaker:us-east-1:123456789012:pipeline/other',
+      });
       expect(extraField.status).toBe(400);
       expect(extraField.body.error.message).toContain('pipelineArn');
     });
@@ -486,9 +539,6 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
   });
 
   describe('writes', () => {
-    const post = (url: string, user: string) =>
-      request(server).post(`${base}/${url}`).set('Authorization', as(user));
-
     it('refuses a non-owner every write with 403 and changes nothing upstream', async () => {
       const before = await stack.sagemaker.send(
         new ListPipelineExecutionsCommand({
@@ -566,6 +616,12 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
     });
 
     it('lets an owner approve a version: the model package changes in the emulator', async () => {
+      // Cached just before the write (TTL 30 s), so only the write's invalidation can make the list change.
+      const before = await get('demo-model/model-versions');
+      expect(
+        before.body.items.find((v: any) => v.version === '3').modelPackage
+          .approvalStatus,
+      ).toBe('PendingManualApproval');
       const res = await post(
         'demo-model/model-versions/3/approval',
         GUEST,
@@ -644,16 +700,15 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
 
   describe('endpoint invocations', () => {
     const invoke = (body: string | Buffer, type: string) =>
-      request(server)
-        .post(`${base}/demo-model/endpoints/demo-model-staging/invocations`)
-        .set('Authorization', as(GUEST))
+      post(`demo-model/endpoints/demo-model-staging/invocations`, GUEST)
         .set('Content-Type', type)
         .send(body);
 
     it('returns the real model server predictions with their latency', async () => {
-      const sample = await request(server)
-        .post(`${base}/demo-model/endpoints/demo-model-staging/validation`)
-        .set('Authorization', as(GUEST));
+      const sample = await post(
+        `demo-model/endpoints/demo-model-staging/validation`,
+        GUEST,
+      );
       expect(sample.status).toBe(200);
       expect(sample.body.rows).toBe(sample.body.predictions.length);
       expect(sample.body.accuracy).toBeGreaterThan(0.8);
@@ -713,6 +768,49 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
       const res = await invoke(csv, 'text/csv');
       expect(res.status).toBe(200);
       expect(res.body.body.predictions).toEqual(json.body.body.predictions);
+    });
+
+    it("records invocations and validations with the auditor, without the model's answer", async () => {
+      const example = await get(
+        'demo-model/endpoints/demo-model-staging/example',
+      );
+      audited.length = 0;
+      expect((await invoke(example.body.csv, 'text/csv')).status).toBe(200);
+      const wrongShape = JSON.stringify({ inputs: [[1, 2]] });
+      expect((await invoke(wrongShape, 'application/json')).status).toBe(502);
+      await post(`demo-model/endpoints/demo-model-staging/validation`, GUEST);
+
+      const meta = {
+        entityRef: 'component:default/demo-model',
+        endpointName: 'demo-model-staging',
+      };
+      // Other plugins (the catalog) audit too: keep this plugin's events.
+      expect(audited.filter(e => e.eventId.startsWith('endpoint-'))).toEqual([
+        {
+          eventId: 'endpoint-invoke',
+          meta: { ...meta, bytes: String(example.body.csv.length) },
+          succeeded: {
+            statusCode: 200,
+            contentType: expect.stringContaining('json'),
+            latencyMs: expect.any(Number),
+          },
+        },
+        {
+          eventId: 'endpoint-invoke',
+          meta: { ...meta, bytes: String(wrongShape.length) },
+          failed: expect.stringContaining('HTTP 400'),
+        },
+        {
+          eventId: 'endpoint-validate',
+          meta,
+          succeeded: {
+            modelVersion: expect.any(String),
+            rows: expect.any(Number),
+            accuracy: expect.any(Number),
+            latencyMs: expect.any(Number),
+          },
+        },
+      ]);
     });
   });
 });

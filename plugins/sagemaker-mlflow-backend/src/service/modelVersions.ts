@@ -67,12 +67,22 @@ export class ModelVersions {
       `versions:${size}:${pageToken ?? ''}`,
       async () => {
         const [page, model, experimentIds, packages] = await Promise.all([
-          client.searchModelVersions({
-            filter: `name=${quote(modelName)}`,
-            orderBy: ['version_number DESC'],
-            maxResults: size,
-            pageToken,
-          }),
+          client
+            .searchModelVersions({
+              filter: `name=${quote(modelName)}`,
+              orderBy: ['version_number DESC'],
+              maxResults: size,
+              pageToken,
+            })
+            .catch(error => {
+              // MLflow's own token is passed through; one it rejects was not a token it gave us.
+              if (pageToken && error.upstreamStatus === 400) {
+                throw new InputError(
+                  'pageToken is not a token this API returned',
+                );
+              }
+              throw error;
+            }),
           // Version search results do not carry aliases; the registered model lists them.
           client.getRegisteredModel(modelName),
           this.experimentIds(ctx),

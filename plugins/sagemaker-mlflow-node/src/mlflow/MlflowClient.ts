@@ -274,6 +274,8 @@ export class MlflowClient {
     throw new UpstreamError(
       name,
       `HTTP ${res.status} ${code ?? ''} ${message}`.trim(),
+      undefined,
+      res.status,
     );
   }
 }
