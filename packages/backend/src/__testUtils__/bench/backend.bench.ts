@@ -18,6 +18,8 @@ const DELAY_MS = 50;
 const stack = testStack();
 const auth = mockCredentials.user.header('user:default/guest');
 const base = '/api/sagemaker-mlflow/v1/entities/default/component/demo-model';
+// The three requests the entity tab makes when it opens.
+const TAB = ['summary', 'executions', 'model-versions'];
 
 const p50 = (xs: number[]) =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -34,13 +36,12 @@ async function backend(
 ) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-factory-bench-'));
   const file = path.join(dir, 'entities.yaml');
-  fs.writeFileSync(
-    file,
+  const component = (name: string) =>
     JSON.stringify({
       apiVersion: 'backstage.io/v1alpha1',
       kind: 'Component',
       metadata: {
-        name: 'demo-model',
+        name,
         annotations: {
           'aws.amazon.com/sagemaker-pipeline-arn': ARN.pipeline,
           'aws.amazon.com/sagemaker-model-package-group-arn': ARN.group,
@@ -54,7 +55,10 @@ async function backend(
         lifecycle: 'experimental',
         owner: 'group:default/ml-platform',
       },
-    }),
+    });
+  fs.writeFileSync(
+    file,
+    [component('demo-model'), component('warm-up-model')].join('\n---\n'),
   );
   const { server } = await startTestBackend({
     features: [
@@ -79,11 +83,20 @@ async function backend(
   });
   for (let i = 0; i < 200; i++) {
     const res = await request(server)
-      .get('/api/catalog/entities/by-name/component/default/demo-model')
+      .get('/api/catalog/entities/by-name/component/default/warm-up-model')
       .set('Authorization', auth);
     if (res.status !== 404) break;
     await new Promise(r => setTimeout(r, 100));
   }
+  // "Cold" means nothing cached for demo-model, not a process that has never served: the first request after
+  // start also pays for one-time work (service token keys, SDK clients, JIT). Another entity pays it here.
+  await Promise.all(
+    TAB.map(route =>
+      request(server)
+        .get(`${base.replace('demo-model', 'warm-up-model')}/${route}`)
+        .set('Authorization', auth),
+    ),
+  );
   return server;
 }
 
@@ -91,7 +104,6 @@ describe('backend benchmark', () => {
   it('measures cold and warm latency, call fan-in and invoke overhead', async () => {
     const mlflow = await startDelayProxy(stack.mlflowUrl, DELAY_MS);
     const sagemaker = await startDelayProxy(stack.sagemakerEndpoint, DELAY_MS);
-    const tab = ['summary', 'executions', 'model-versions'];
     const get = (server: any, route: string) =>
       request(server)
         .get(`${base}/${route}`)
@@ -102,20 +114,42 @@ describe('backend benchmark', () => {
     const server = await backend(mlflow.url, sagemaker.url, stack.modelUrl);
     mlflow.reset();
     sagemaker.reset();
+    const coldStart = performance.now();
     const cold = await time(() =>
-      Promise.all(tab.map(route => get(server, route))),
+      Promise.all(TAB.map(route => get(server, route))),
     );
     const coldCalls = mlflow.total() + sagemaker.total();
+    const coldTimeline = [...mlflow.timeline, ...sagemaker.timeline]
+      .sort((a, b) => a.start - b.start)
+      .map(
+        c =>
+          `    ${(c.start - coldStart).toFixed(0).padStart(4)}-${(
+            (c.end ?? NaN) - coldStart
+          )
+            .toFixed(0)
+            .padEnd(4)} ms ${c.key}`,
+      );
+    // One upstream round trip as the backend sees it: the added delay plus the server's own time.
+    const rtt: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      rtt.push(
+        await time(() =>
+          fetch(
+            `${mlflow.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=demo-model`,
+          ).then(r => r.text()),
+        ),
+      );
+    }
     // Each request alone, on a fresh instance: which one bounds the tab.
     const alone: Record<string, number> = {};
-    for (const route of tab) {
+    for (const route of TAB) {
       const own = await backend(mlflow.url, sagemaker.url, stack.modelUrl);
       alone[route] = await time(() => get(own, route));
     }
 
     // Warm: the same requests again, answered from the cache.
     const warm: Record<string, number[]> = {};
-    for (const route of tab) {
+    for (const route of TAB) {
       warm[route] = [];
       for (let i = 0; i < 50; i++)
         warm[route].push(await time(() => get(server, route)));
@@ -173,11 +207,17 @@ describe('backend benchmark', () => {
       `upstream delay per call: ${DELAY_MS} ms`,
       `cold tab (summary + executions + model-versions in parallel): ${cold.toFixed(
         0,
-      )} ms = ${(cold / DELAY_MS).toFixed(2)} x upstream RTT (goal <= 2.5)`,
-      `  upstream calls of the cold tab: ${coldCalls}; each request alone, cold: ${tab
-        .map(r => `${r} ${alone[r].toFixed(0)} ms`)
-        .join(', ')}`,
-      ...tab.map(
+      )} ms = ${(cold / DELAY_MS).toFixed(2)} x the added delay, ${(
+        cold / p50(rtt)
+      ).toFixed(2)} x one measured upstream RTT of ${p50(rtt).toFixed(
+        0,
+      )} ms (goal <= 2.5)`,
+      `  cold tab timeline (upstream call start-end, from the tab's first request):`,
+      ...coldTimeline,
+      `  upstream calls of the cold tab: ${coldCalls}; each request alone, cold: ${TAB.map(
+        r => `${r} ${alone[r].toFixed(0)} ms`,
+      ).join(', ')}`,
+      ...TAB.map(
         route =>
           `warm p50 ${route}: ${p50(warm[route]).toFixed(2)} ms (goal <= 10)`,
       ),

@@ -7,12 +7,17 @@ import { AddressInfo } from 'net';
  */
 export async function startDelayProxy(target: string, delayMs: number) {
   const calls = new Map<string, number>();
+  // When each call arrived and when its answer was complete (performance.now()), to see the critical path.
+  const timeline: Array<{ key: string; start: number; end?: number }> = [];
   const agent = new http.Agent({ keepAlive: true });
   const server = http.createServer((req, res) => {
     const key = `${req.method} ${(req.url ?? '').split('?')[0]} ${
       req.headers['x-amz-target'] ?? ''
     }`.trim();
     calls.set(key, (calls.get(key) ?? 0) + 1);
+    const entry: (typeof timeline)[number] = { key, start: performance.now() };
+    timeline.push(entry);
+    res.on('finish', () => (entry.end = performance.now()));
     setTimeout(() => {
       const upstream = http.request(
         new URL(req.url ?? '/', target),
@@ -39,8 +44,12 @@ export async function startDelayProxy(target: string, delayMs: number) {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     calls,
+    timeline,
     total: () => [...calls.values()].reduce((a, b) => a + b, 0),
-    reset: () => calls.clear(),
+    reset: () => {
+      calls.clear();
+      timeline.length = 0;
+    },
     close: () => new Promise(resolve => server.close(resolve)),
   };
 }
