@@ -92,26 +92,28 @@ export class SageMakerMlflowClient implements SageMakerMlflowApi {
     for (const [key, value] of Object.entries(init?.query ?? {})) {
       if (value !== undefined) query.set(key, String(value));
     }
-    const url = `${base}/v1/entities/${ref}/${path}${
-      query.size ? `?${query}` : ''
-    }`;
-    const res = await this.deps.fetchApi.fetch(url, {
-      method: init?.method ?? 'GET',
-      body: init?.body,
-      headers:
-        init?.body !== undefined
-          ? { 'content-type': init.contentType ?? 'application/json' }
-          : undefined,
-    });
+    return this.fetchJson<T>(
+      `${base}/v1/entities/${ref}/${path}${query.size ? `?${query}` : ''}`,
+      {
+        method: init?.method ?? 'GET',
+        body: init?.body,
+        headers:
+          init?.body !== undefined
+            ? { 'content-type': init.contentType ?? 'application/json' }
+            : undefined,
+      },
+    );
+  }
+
+  private async fetchJson<T>(url: string, init?: RequestInit): Promise<T> {
+    const res = await this.deps.fetchApi.fetch(url, init);
     if (!res.ok) throw await ResponseError.fromResponse(res);
     return (await res.json()) as T;
   }
 
   async getMlflowServers() {
     const base = await this.deps.discoveryApi.getBaseUrl('sagemaker-mlflow');
-    const res = await this.deps.fetchApi.fetch(`${base}/v1/mlflow-servers`);
-    if (!res.ok) throw await ResponseError.fromResponse(res);
-    return (await res.json()) as MlflowServersResponse;
+    return this.fetchJson<MlflowServersResponse>(`${base}/v1/mlflow-servers`);
   }
 
   getSummary(entity: CompoundEntityRef) {

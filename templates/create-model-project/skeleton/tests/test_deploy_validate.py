@@ -5,6 +5,7 @@ import json
 import boto3
 import pytest
 import requests
+from botocore.awsrequest import AWSResponse
 from mlflow import MlflowClient
 
 from pipelines import deploy as deploy_module
@@ -91,3 +92,36 @@ def test_validate_endpoint_fails_when_predictions_are_wrong(stack, registered, d
     endpoint_answers(stack, [1 - label for label in labels])
     result = validate_endpoint(min_accuracy=0.9)
     assert result["accuracy"] == 0.0 and not result["passed"]
+
+
+def test_a_newer_version_replaces_the_served_one(stack, registered, deployed, monkeypatch):
+    """The emulator lacks UpdateEndpoint, so only that call is answered here (a botocore before-call hook, as
+    botocore's Stubber does); every other call, and what it creates, is the emulator's."""
+    settings = stack["settings"]
+    updates = []
+
+    def update_endpoint(params, **_):
+        updates.append(json.loads(params["body"])["EndpointConfigName"])
+        return AWSResponse(None, 200, {}, None), {"EndpointArn": deployed["endpoint_arn"]}
+
+    real_client = boto3.client
+
+    def client_without_update_endpoint(*args, **kwargs):
+        client = real_client(*args, **kwargs)
+        client.meta.events.register("before-call.sagemaker.UpdateEndpoint", update_endpoint)
+        return client
+
+    monkeypatch.setattr(deploy_module.boto3, "client", client_without_update_endpoint)
+    newer = run_local(regularization=0.5, gate_threshold=0.5)["registered"]
+    set_approval(newer["model_package_arn"], "Approved")
+    sagemaker = boto3.client("sagemaker")
+    try:
+        result = deploy(version=newer["version"])
+        assert result["endpoint_arn"] == deployed["endpoint_arn"]
+        assert updates == [f"{settings.ENDPOINT_NAME}-v{newer['version']}"]
+        config = sagemaker.describe_endpoint_config(EndpointConfigName=updates[0])
+        assert config["ProductionVariants"][0]["ModelName"] == f"{settings.MODEL_NAME}-v{newer['version']}"
+        tags = {t["Key"]: t["Value"] for t in sagemaker.list_tags(ResourceArn=deployed["endpoint_arn"])["Tags"]}
+        assert tags[settings.META_MODEL_VERSION] == newer["version"]
+    finally:
+        deploy(version=registered["version"])  # the endpoint's tags name the served version again
