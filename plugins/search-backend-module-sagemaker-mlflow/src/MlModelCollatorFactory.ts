@@ -42,7 +42,7 @@ export interface MlModelDocument extends IndexableDocument {
   entityRef: string;
 }
 
-const VERSIONS_PAGE = 200;
+const DEFAULT_VERSIONS_PAGE = 200;
 const KEY_METRICS = ['accuracy', 'f1', 'roc_auc', 'rmse', 'auc'];
 const quote = mlflowFilterLiteral;
 const pairs = (entries: Array<[string, string | number]>) =>
@@ -64,6 +64,8 @@ export class MlModelCollatorFactory implements DocumentCollatorFactory {
       logger: LoggerService;
       mlflow: MlflowClients;
       sagemaker?: SageMakerClients;
+      /** Versions per MLflow search (and per run-metrics search); 200 unless set. */
+      versionsPageSize?: number;
     },
   ) {}
 
@@ -147,7 +149,7 @@ export class MlModelCollatorFactory implements DocumentCollatorFactory {
     do {
       const page = await client.searchModelVersions({
         filter: `name=${quote(modelName)}`,
-        maxResults: VERSIONS_PAGE,
+        maxResults: this.deps.versionsPageSize ?? DEFAULT_VERSIONS_PAGE,
         pageToken,
       });
       const metrics = experimentId
