@@ -32,11 +32,11 @@ export function toUpstreamError(service: string, error: unknown): Error {
     return new NotFoundError(`${service}: ${e.message}`);
   }
   if (/Deserialization error/.test(e.message ?? '')) {
-    // The service answered with something other than an API response (an HTML error page, say).
+    // The service answered with something other than an API response (an HTML error page, say). The SDK's
+    // parse failure is not chained on: it says nothing to a reader beyond "that was not JSON".
     return new UpstreamError(
       service,
       `HTTP ${e.$metadata?.httpStatusCode ?? '?'} without an API response`,
-      error,
     );
   }
   return new UpstreamError(

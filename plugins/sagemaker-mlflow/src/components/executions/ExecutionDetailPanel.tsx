@@ -44,7 +44,10 @@ const stepColumns: TableColumn<PipelineStep>[] = [
   },
 ];
 
-/** One execution: parameters, steps, the pipeline graph and the MLflow run(s) with their metrics. */
+/**
+ * One execution: the pipeline graph and steps across the width, then the execution's parameters beside its MLflow
+ * run(s) with their metrics.
+ */
 export function ExecutionDetailPanel({ executionId }: { executionId: string }) {
   const api = useApi(sagemakerMlflowApiRef);
   const { compoundRef } = useEntityRefs();
@@ -60,7 +63,30 @@ export function ExecutionDetailPanel({ executionId }: { executionId: string }) {
   const { execution, steps, definition, mlflowRuns } = value;
   return (
     <Grid container spacing={2} data-testid="execution-detail">
-      <Grid item xs={12} md={4}>
+      <Grid item xs={12}>
+        <InfoCard title={`Steps of ${execution.displayName ?? execution.id}`}>
+          {definition.data ? (
+            <div style={{ overflowX: 'auto' }}>
+              <PipelineDag definition={definition.data} steps={steps.data} />
+            </div>
+          ) : (
+            <SectionError
+              title="Pipeline definition"
+              error={definition.error!}
+            />
+          )}
+          {steps.data ? (
+            <Table
+              options={COMPACT_TABLE_OPTIONS}
+              columns={stepColumns}
+              data={steps.data}
+            />
+          ) : (
+            <SectionError title="Steps" error={steps.error!} />
+          )}
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12} md={5}>
         <InfoCard
           title={execution.displayName ?? execution.id}
           subheader={<StatusChip status={execution.status} />}
@@ -86,30 +112,7 @@ export function ExecutionDetailPanel({ executionId }: { executionId: string }) {
           />
         </InfoCard>
       </Grid>
-      <Grid item xs={12} md={8}>
-        <InfoCard title="Steps">
-          {definition.data ? (
-            <div style={{ overflowX: 'auto' }}>
-              <PipelineDag definition={definition.data} steps={steps.data} />
-            </div>
-          ) : (
-            <SectionError
-              title="Pipeline definition"
-              error={definition.error!}
-            />
-          )}
-          {steps.data ? (
-            <Table
-              options={COMPACT_TABLE_OPTIONS}
-              columns={stepColumns}
-              data={steps.data}
-            />
-          ) : (
-            <SectionError title="Steps" error={steps.error!} />
-          )}
-        </InfoCard>
-      </Grid>
-      <Grid item xs={12}>
+      <Grid item xs={12} md={7}>
         <InfoCard title="MLflow runs of this execution">
           {mlflowRuns.error && (
             <SectionError title="MLflow" error={mlflowRuns.error} />

@@ -170,6 +170,7 @@ export function ExecutionsSection() {
           select
           size="small"
           label="Per page"
+          style={{ minWidth: 96 }}
           value={pageSize}
           onChange={e => {
             setPageSize(Number(e.target.value));

@@ -3,9 +3,9 @@ import type {
   PipelineStep,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 
-const NODE_W = 150;
+const NODE_W = 128;
 const NODE_H = 36;
-const GAP_X = 50;
+const GAP_X = 36;
 const GAP_Y = 16;
 
 const COLORS: Record<string, string> = {

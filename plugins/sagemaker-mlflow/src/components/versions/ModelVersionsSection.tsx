@@ -105,6 +105,7 @@ export function ModelVersionsSection() {
     { title: '', render: approvalButtons },
     ...KEY_METRICS.map(m => ({
       title: m,
+      cellStyle: { whiteSpace: 'nowrap' as const },
       render: (v: ModelVersion) => formatMetric(v.metrics[m]),
     })),
     { title: 'Created', render: v => formatTime(v.createdAt) },
