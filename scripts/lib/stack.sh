@@ -23,7 +23,14 @@ require_free_ports() {
   fi
 }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+# free_ports N: N distinct free ports on 127.0.0.1. All are held while the others are chosen: two separate picks
+# can get the same port back from the kernel (it happened: MLflow and moto were given one port).
+free_ports() {
+  python3 -c 'import socket, sys
+held = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in held: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in held))' "$1"
+}
 
 # start_process NAME LOGFILE CMD...: runs CMD in its own process group, output to LOGFILE.
 start_process() {
