@@ -61,6 +61,8 @@ export interface PipelineDefinitionStep {
   name: string;
   type: string;
   dependsOn: string[];
+  /** For a step inside a condition step: the condition's name and which branch (if its conditions hold, else). */
+  branch?: { condition: string; outcome: 'if' | 'else' };
 }
 
 export interface MlflowRunSummary {

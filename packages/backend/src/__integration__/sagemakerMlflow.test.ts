@@ -297,8 +297,24 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
       expect(res.body.mlflowRuns.data[0].url).toContain(
         `/runs/${res.body.mlflowRuns.data[0].runId}`,
       );
-      expect(res.body.definition.data.map((s: any) => s.name)).toContain(
+      // The generated pipeline's graph, with the steps its metric gate runs (nested in the condition step).
+      const definition = res.body.definition.data;
+      expect(definition.map((s: any) => s.name).sort()).toEqual([
+        'BelowGate',
+        'Evaluate',
+        'MetricGate',
+        'Preprocess',
+        'Register',
         'Train',
+      ]);
+      expect(definition.find((s: any) => s.name === 'BelowGate')).toEqual({
+        name: 'BelowGate',
+        type: 'Fail',
+        dependsOn: ['MetricGate'],
+        branch: { condition: 'MetricGate', outcome: 'else' },
+      });
+      expect(definition.find((s: any) => s.name === 'Register').branch).toEqual(
+        { condition: 'MetricGate', outcome: 'if' },
       );
       // moto answers ListPipelineExecutionSteps with HTTP 500: the section says so, the response is still 200.
       expect(res.body.steps.error.name).toBe('UpstreamError');

@@ -1,4 +1,5 @@
-import { layerOf } from './PipelineDag';
+import { render, screen } from '@testing-library/react';
+import { layerOf, PipelineDag } from './PipelineDag';
 import { parseParameters } from './StartExecutionDialog';
 
 describe('layerOf', () => {
@@ -29,6 +30,37 @@ describe('layerOf', () => {
       { name: 'B', type: 'x', dependsOn: ['A'] },
     ]);
     expect(layers.size).toBe(2);
+  });
+});
+
+describe('PipelineDag', () => {
+  it('draws the steps a condition runs after it, each edge named by its branch', () => {
+    render(
+      <PipelineDag
+        definition={[
+          { name: 'Evaluate', type: 'Training', dependsOn: [] },
+          { name: 'Gate', type: 'Condition', dependsOn: ['Evaluate'] },
+          {
+            name: 'Register',
+            type: 'Training',
+            dependsOn: ['Evaluate', 'Gate'],
+            branch: { condition: 'Gate', outcome: 'if' },
+          },
+          {
+            name: 'BelowGate',
+            type: 'Fail',
+            dependsOn: ['Gate'],
+            branch: { condition: 'Gate', outcome: 'else' },
+          },
+        ]}
+        steps={[{ name: 'Register', status: 'Succeeded', cacheHit: false }]}
+      />,
+    );
+    expect(screen.getByTestId('dag-node-BelowGate')).toBeInTheDocument();
+    expect(screen.getByText('if')).toBeInTheDocument();
+    expect(screen.getByText('else')).toBeInTheDocument();
+    // Only the condition's edges are labelled: Evaluate -> Register is a plain dependency.
+    expect(screen.getAllByText(/^(if|else)$/)).toHaveLength(2);
   });
 });
 

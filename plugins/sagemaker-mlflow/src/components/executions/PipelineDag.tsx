@@ -71,16 +71,34 @@ export function PipelineDag({
           .map(dep => {
             const from = position.get(dep)!;
             const to = position.get(step.name)!;
+            const [x1, y1] = [from.x + NODE_W, from.y + NODE_H / 2];
+            const [x2, y2] = [to.x, to.y + NODE_H / 2];
+            // The edge from a condition to the steps it runs says which branch: "if" (it held) or "else".
+            const outcome =
+              step.branch?.condition === dep ? step.branch.outcome : undefined;
             return (
-              <line
-                key={`${dep}->${step.name}`}
-                x1={from.x + NODE_W}
-                y1={from.y + NODE_H / 2}
-                x2={to.x}
-                y2={to.y + NODE_H / 2}
-                stroke="#9e9e9e"
-                strokeWidth={2}
-              />
+              <g key={`${dep}->${step.name}`}>
+                <line
+                  x1={x1}
+                  y1={y1}
+                  x2={x2}
+                  y2={y2}
+                  stroke="#9e9e9e"
+                  strokeWidth={2}
+                  strokeDasharray={outcome === 'else' ? '4 3' : undefined}
+                />
+                {outcome && (
+                  <text
+                    x={(x1 + x2) / 2}
+                    y={(y1 + y2) / 2 - 4}
+                    textAnchor="middle"
+                    fontSize={11}
+                    fill="#616161"
+                  >
+                    {outcome}
+                  </text>
+                )}
+              </g>
             );
           }),
       )}
