@@ -5,6 +5,7 @@ import path from 'path';
 import request from 'supertest';
 import {
   DescribeModelPackageCommand,
+  DescribePipelineExecutionCommand,
   ListModelPackagesCommand,
   ListPipelineExecutionsCommand,
   UpdateModelPackageCommand,
@@ -260,6 +261,22 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
         (e: any) => e.metrics?.accuracy !== undefined,
       );
       expect(withMetrics.length).toBeGreaterThanOrEqual(3);
+      // The list answer has no end time or starter: each row is described for its duration and who started it.
+      const first = upstream.PipelineExecutionSummaries![0];
+      const described = await stack.sagemaker.send(
+        new DescribePipelineExecutionCommand({
+          PipelineExecutionArn: first.PipelineExecutionArn,
+        }),
+      );
+      expect(
+        res.body.items.find((e: any) => e.arn === first.PipelineExecutionArn),
+      ).toMatchObject({
+        status: 'Succeeded',
+        startedBy: described.CreatedBy!.UserProfileName,
+        durationMs:
+          described.LastModifiedTime!.getTime() -
+          described.CreationTime!.getTime(),
+      });
     });
 
     it('walks every execution page by page with no duplicates', async () => {

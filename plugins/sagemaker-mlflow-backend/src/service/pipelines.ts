@@ -6,6 +6,7 @@ import {
   ListPipelineParametersForExecutionCommand,
   PipelineExecutionStep,
   PipelineExecutionSummary,
+  SageMakerClient,
   StartPipelineExecutionCommand,
   StopPipelineExecutionCommand,
 } from '@aws-sdk/client-sagemaker';
@@ -25,6 +26,7 @@ import {
   SageMakerArn,
 } from '@model-factory/plugin-sagemaker-mlflow-node';
 import { randomUUID } from 'crypto';
+import pLimit from 'p-limit';
 import {
   executionConsoleUrl,
   jobConsoleUrl,
@@ -34,13 +36,15 @@ import {
 import { EntityContext, required } from './EntityContext';
 import { experimentIdOf } from './experiments';
 import type { ServiceDeps } from './types';
-import { decodePageToken, encodePageToken } from './pageToken';
+import { decodePageToken, encodePageToken, PageToken } from './pageToken';
 import { settle } from './sections';
 
 /** MLflow runs name their pipeline execution with this tag (written by the generated project's steps). */
 export const EXECUTION_TAG = 'sagemaker.pipeline_execution_arn';
 const EXECUTION_ID = /^[a-z0-9]{1,64}$/;
 const MAX_PAGE_SIZE = 100;
+// Executions of one page described at once: a page of 20 is four rounds, well inside SageMaker's API rates.
+const DESCRIBE_CONCURRENCY = 5;
 
 export function toExecution(
   pipeline: SageMakerArn,
@@ -61,7 +65,13 @@ export function toExecution(
     status: s.PipelineExecutionStatus ?? 'Unknown',
     startTime: start?.toISOString(),
     lastModifiedTime: last?.toISOString(),
-    durationMs: start && last ? last.getTime() - start.getTime() : undefined,
+    // Until an execution ends, its last change is not its end: the UI counts a running one from its start.
+    durationMs:
+      start &&
+      last &&
+      /^(Succeeded|Failed|Stopped)$/.test(s.PipelineExecutionStatus ?? '')
+        ? last.getTime() - start.getTime()
+        : undefined,
     startedBy: s.CreatedBy?.UserProfileName,
     // Only a failed or stopped execution has a reason (the emulator fills in the string "None").
     failureReason: /^(Failed|Stopped)$/.test(s.PipelineExecutionStatus ?? '')
@@ -176,36 +186,11 @@ export class Pipelines {
       `executions:${size}:${pageToken ?? ''}`,
       async () => {
         const client = await this.deps.sagemaker.sagemaker(pipeline);
-        const [res, runs] = await Promise.all([
-          awsCall('SageMaker ListPipelineExecutions', () =>
-            client.send(
-              new ListPipelineExecutionsCommand({
-                PipelineName: pipeline.resourceName,
-                SortBy: 'CreationTime',
-                SortOrder: 'Descending',
-                MaxResults: size,
-                NextToken: page.upstream,
-              }),
-            ),
-          ),
+        const [{ items, nextPageToken }, runs] = await Promise.all([
+          this.describedPage(client, pipeline, size, page),
           // One MLflow search for the runs of all this pipeline's executions: metrics for the table, no N+1.
           settle(() => this.runsOfPipeline(ctx, pipeline)),
         ]);
-        // Some servers (the emulator) ignore MaxResults: page over what they returned ourselves.
-        const all = [...(res.PipelineExecutionSummaries ?? [])].sort(
-          (a, b) =>
-            (b.StartTime?.getTime() ?? 0) - (a.StartTime?.getTime() ?? 0),
-        );
-        const items = all.slice(page.skip, page.skip + size);
-        let nextPageToken: string | undefined;
-        if (page.skip + size < all.length) {
-          nextPageToken = encodePageToken({
-            upstream: page.upstream,
-            skip: page.skip + size,
-          });
-        } else if (res.NextToken) {
-          nextPageToken = encodePageToken({ upstream: res.NextToken, skip: 0 });
-        }
         const runsByExecution = new Map<string, MlflowRunSummary[]>();
         for (const run of runs.data ?? []) {
           const arn = run.tags?.[EXECUTION_TAG];
@@ -229,6 +214,62 @@ export class Pipelines {
         };
       },
     );
+  }
+
+  /**
+   * One page of executions, newest first. The list has no end time or starter, so each execution of the page is
+   * described too, a few at a time (one that cannot be described keeps its list entry).
+   */
+  private async describedPage(
+    client: SageMakerClient,
+    pipeline: SageMakerArn,
+    size: number,
+    page: PageToken,
+  ) {
+    const res = await awsCall('SageMaker ListPipelineExecutions', () =>
+      client.send(
+        new ListPipelineExecutionsCommand({
+          PipelineName: pipeline.resourceName,
+          SortBy: 'CreationTime',
+          SortOrder: 'Descending',
+          MaxResults: size,
+          NextToken: page.upstream,
+        }),
+      ),
+    );
+    // Some servers (the emulator) ignore MaxResults: page over what they returned ourselves.
+    const all = [...(res.PipelineExecutionSummaries ?? [])].sort(
+      (a, b) => (b.StartTime?.getTime() ?? 0) - (a.StartTime?.getTime() ?? 0),
+    );
+    let nextPageToken: string | undefined;
+    if (page.skip + size < all.length) {
+      nextPageToken = encodePageToken({
+        upstream: page.upstream,
+        skip: page.skip + size,
+      });
+    } else if (res.NextToken) {
+      nextPageToken = encodePageToken({ upstream: res.NextToken, skip: 0 });
+    }
+    const limit = pLimit(DESCRIBE_CONCURRENCY);
+    const items = await Promise.all(
+      all.slice(page.skip, page.skip + size).map(summary =>
+        limit(async () => {
+          const described = await client
+            .send(
+              new DescribePipelineExecutionCommand({
+                PipelineExecutionArn: summary.PipelineExecutionArn,
+              }),
+            )
+            .catch(() => undefined);
+          return {
+            ...summary,
+            LastModifiedTime: described?.LastModifiedTime,
+            CreatedBy: described?.CreatedBy,
+          };
+        }),
+      ),
+    );
+    return { items, nextPageToken };
   }
 
   private async runsOfPipeline(ctx: EntityContext, pipeline: SageMakerArn) {

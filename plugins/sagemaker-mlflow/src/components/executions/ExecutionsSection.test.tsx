@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { execution, renderSection } from '../../__testUtils__/renderSection';
-import { ExecutionsSection } from './ExecutionsSection';
+import { executionDuration, ExecutionsSection } from './ExecutionsSection';
 
 const page = (
   items = [
@@ -191,5 +191,16 @@ describe('ExecutionsSection', () => {
         'Check the aws.amazon.com/sagemaker-pipeline-arn annotation of this entity.',
       ),
     ).toBeInTheDocument();
+  });
+});
+
+describe('executionDuration', () => {
+  const started = Date.parse('2026-11-01T10:00:00.000Z');
+  it('gives a finished execution its duration and a running one its time so far', () => {
+    expect(executionDuration(execution('a', 'Succeeded'))).toBe('2m 5s');
+    const running = { ...execution('b', 'Executing'), durationMs: undefined };
+    expect(executionDuration(running, started + 90_000)).toBe('1m 30s so far');
+    const unknown = { ...execution('c', 'Failed'), durationMs: undefined };
+    expect(executionDuration(unknown)).toBe('—');
   });
 });

@@ -99,7 +99,7 @@ export function ExecutionsSection() {
       ),
     },
     { title: 'Started', render: e => formatTime(e.startTime) },
-    { title: 'Duration', render: e => formatDuration(e.durationMs) },
+    { title: 'Duration', render: e => executionDuration(e) },
     { title: 'Started by', render: e => e.startedBy ?? e.description ?? '—' },
     { title: 'Accuracy', render: e => formatMetric(e.metrics?.accuracy) },
     {
@@ -220,4 +220,12 @@ export function ExecutionsSection() {
       )}
     </InfoCard>
   );
+}
+
+/** How long an execution took, or for a running one how long it has run so far (the table refreshes meanwhile). */
+export function executionDuration(e: PipelineExecution, now = Date.now()) {
+  if (e.durationMs !== undefined) return formatDuration(e.durationMs);
+  if (isRunning(e.status) && e.startTime)
+    return `${formatDuration(now - Date.parse(e.startTime))} so far`;
+  return '—';
 }
