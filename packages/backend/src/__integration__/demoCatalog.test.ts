@@ -36,16 +36,20 @@ describe('backend booted with app-config.yaml', () => {
       ],
     });
 
-    const demoModel =
-      '/api/catalog/entities/by-name/component/default/demo-model';
     const auth = mockCredentials.user.header('user:default/guest');
-    let res = await request(server).get(demoModel).set('Authorization', auth);
-    // The catalog ingests its locations asynchronously after start-up.
-    for (let i = 0; i < 60 && res.status === 404; i++) {
-      await new Promise(r => setTimeout(r, 500));
-      res = await request(server).get(demoModel).set('Authorization', auth);
-    }
+    // The catalog ingests its locations asynchronously after start-up, each file on its own.
+    const ingested = async (path: string) => {
+      let res = await request(server).get(path).set('Authorization', auth);
+      for (let i = 0; i < 60 && res.status === 404; i++) {
+        await new Promise(r => setTimeout(r, 500));
+        res = await request(server).get(path).set('Authorization', auth);
+      }
+      return res;
+    };
 
+    const res = await ingested(
+      '/api/catalog/entities/by-name/component/default/demo-model',
+    );
     expect(res.status).toBe(200);
     expect(res.body.spec.owner).toBe('group:default/ml-platform');
     expect(res.body.metadata.annotations).toMatchObject({
@@ -54,9 +58,10 @@ describe('backend booted with app-config.yaml', () => {
       'mlflow.org/registered-model-name': 'demo-model',
     });
 
-    const guest = await request(server)
-      .get('/api/catalog/entities/by-name/user/default/guest')
-      .set('Authorization', auth);
+    const guest = await ingested(
+      '/api/catalog/entities/by-name/user/default/guest',
+    );
+    expect(guest.status).toBe(200);
     expect(guest.body.spec.memberOf).toEqual(['ml-platform']);
   }, 60_000);
 });

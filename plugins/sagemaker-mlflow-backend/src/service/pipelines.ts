@@ -43,8 +43,8 @@ import { settle } from './sections';
 export const EXECUTION_TAG = 'sagemaker.pipeline_execution_arn';
 const EXECUTION_ID = /^[a-z0-9]{1,64}$/;
 const MAX_PAGE_SIZE = 100;
-// Executions of one page described at once: a page of 20 is four rounds, well inside SageMaker's API rates.
-const DESCRIBE_CONCURRENCY = 5;
+// Executions of one page described at once: a page of 20 is two rounds, of 100 ten.
+const DESCRIBE_CONCURRENCY = 10;
 
 export function toExecution(
   pipeline: SageMakerArn,
