@@ -38,11 +38,11 @@ describe('backend booted with app-config.yaml', () => {
 
     const auth = mockCredentials.user.header('user:default/guest');
     // The catalog ingests its locations asynchronously after start-up, each file on its own.
-    const ingested = async (path: string) => {
-      let res = await request(server).get(path).set('Authorization', auth);
+    const ingested = async (url: string) => {
+      let res = await request(server).get(url).set('Authorization', auth);
       for (let i = 0; i < 60 && res.status === 404; i++) {
         await new Promise(r => setTimeout(r, 500));
-        res = await request(server).get(path).set('Authorization', auth);
+        res = await request(server).get(url).set('Authorization', auth);
       }
       return res;
     };
