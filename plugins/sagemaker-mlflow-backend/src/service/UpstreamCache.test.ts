@@ -25,6 +25,23 @@ describe('UpstreamCache', () => {
     expect(load).toHaveBeenCalledTimes(1);
   });
 
+  it('keeps an answer that cannot change for the TTL given with it, others for the configured one', async () => {
+    const store = mapCache();
+    const set = jest.spyOn(store, 'set');
+    const cache = new UpstreamCache(store, 30_000);
+    await cache.get('component:default/m', 'executions', async () => ({}));
+    await cache.get(
+      'component:default/m',
+      'execution-end:arn',
+      async () => ({ LastModifiedTime: '2026-11-26T10:00:00Z' }),
+      86_400_000,
+    );
+    expect(set.mock.calls.map(([key, , options]) => [key, options])).toEqual([
+      ['component:default/m:0:executions', { ttl: 30_000 }],
+      ['component:default/m:0:execution-end:arn', { ttl: 86_400_000 }],
+    ]);
+  });
+
   it('does not keep an answer in which a section failed, so an outage is not served for the whole TTL', async () => {
     const cache = new UpstreamCache(mapCache(), 30_000);
     const load = jest

@@ -15,10 +15,12 @@ export class UpstreamCache {
     private readonly ttlMs: number,
   ) {}
 
+  /** `ttlMs` overrides the configured TTL for an answer that cannot change (a finished execution's, say). */
   async get<T>(
     entityRef: string,
     key: string,
     load: () => Promise<T>,
+    ttlMs = this.ttlMs,
   ): Promise<T> {
     const generation = (await this.cache.get<number>(`gen:${entityRef}`)) ?? 0;
     const fullKey = `${entityRef}:${generation}:${key}`;
@@ -32,7 +34,7 @@ export class UpstreamCache {
         // A partial answer (an upstream failed for one section) is served but not kept: the next may be whole.
         if (!carriesSectionError(value)) {
           await this.cache.set(fullKey, value as unknown as JsonValue, {
-            ttl: this.ttlMs,
+            ttl: ttlMs,
           });
         }
         return value;

@@ -45,11 +45,13 @@ const EXECUTION_ID = /^[a-z0-9]{1,64}$/;
 const MAX_PAGE_SIZE = 100;
 // Executions of one page described at once: a page of 20 is two rounds, of 100 ten.
 const DESCRIBE_CONCURRENCY = 10;
+const FINISHED = /^(Succeeded|Failed|Stopped)$/;
+const FINISHED_TTL_MS = 24 * 3600_000;
 
 export function toExecution(
   pipeline: SageMakerArn,
   s: PipelineExecutionSummary & {
-    LastModifiedTime?: Date;
+    LastModifiedTime?: Date | string;
     CreatedBy?: { UserProfileName?: string };
   },
 ): PipelineExecution {
@@ -67,9 +69,7 @@ export function toExecution(
     lastModifiedTime: last?.toISOString(),
     // Until an execution ends, its last change is not its end: the UI counts a running one from its start.
     durationMs:
-      start &&
-      last &&
-      /^(Succeeded|Failed|Stopped)$/.test(s.PipelineExecutionStatus ?? '')
+      start && last && FINISHED.test(s.PipelineExecutionStatus ?? '')
         ? last.getTime() - start.getTime()
         : undefined,
     startedBy: s.CreatedBy?.UserProfileName,
@@ -187,7 +187,7 @@ export class Pipelines {
       async () => {
         const client = await this.deps.sagemaker.sagemaker(pipeline);
         const [{ items, nextPageToken }, runs] = await Promise.all([
-          this.describedPage(client, pipeline, size, page),
+          this.describedPage(ctx, client, pipeline, size, page),
           // One MLflow search for the runs of all this pipeline's executions: metrics for the table, no N+1.
           settle(() => this.runsOfPipeline(ctx, pipeline)),
         ]);
@@ -221,6 +221,7 @@ export class Pipelines {
    * described too, a few at a time (one that cannot be described keeps its list entry).
    */
   private async describedPage(
+    ctx: EntityContext,
     client: SageMakerClient,
     pipeline: SageMakerArn,
     size: number,
@@ -252,24 +253,47 @@ export class Pipelines {
     }
     const limit = pLimit(DESCRIBE_CONCURRENCY);
     const items = await Promise.all(
-      all.slice(page.skip, page.skip + size).map(summary =>
-        limit(async () => {
-          const described = await client
-            .send(
-              new DescribePipelineExecutionCommand({
-                PipelineExecutionArn: summary.PipelineExecutionArn,
-              }),
-            )
-            .catch(() => undefined);
-          return {
-            ...summary,
-            LastModifiedTime: described?.LastModifiedTime,
-            CreatedBy: described?.CreatedBy,
-          };
-        }),
-      ),
+      all.slice(page.skip, page.skip + size).map(async summary => ({
+        ...summary,
+        ...(await limit(() => this.endAndStarter(ctx, client, summary))),
+      })),
     );
     return { items, nextPageToken };
+  }
+
+  /**
+   * When an execution last changed (its end, once finished) and who started it; a finished execution's never
+   * changes, so it is kept for a day and a page seen again describes only the running ones.
+   */
+  private async endAndStarter(
+    ctx: EntityContext,
+    client: SageMakerClient,
+    summary: PipelineExecutionSummary,
+  ): Promise<{
+    LastModifiedTime?: string;
+    CreatedBy?: { UserProfileName?: string };
+  }> {
+    const describe = () =>
+      client
+        .send(
+          new DescribePipelineExecutionCommand({
+            PipelineExecutionArn: summary.PipelineExecutionArn,
+          }),
+        )
+        .then(d => ({
+          LastModifiedTime: d.LastModifiedTime?.toISOString(),
+          CreatedBy: { UserProfileName: d.CreatedBy?.UserProfileName },
+        }));
+    const described = FINISHED.test(summary.PipelineExecutionStatus ?? '')
+      ? this.deps.cache.get(
+          ctx.entityRef,
+          `execution-end:${summary.PipelineExecutionArn}`,
+          describe,
+          FINISHED_TTL_MS,
+        )
+      : describe();
+    // One that cannot be described keeps its list entry (and a failure is never cached).
+    return described.catch(() => ({}));
   }
 
   private async runsOfPipeline(ctx: EntityContext, pipeline: SageMakerArn) {
