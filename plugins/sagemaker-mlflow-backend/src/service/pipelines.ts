@@ -9,6 +9,7 @@ import {
   SageMakerClient,
   StartPipelineExecutionCommand,
   StopPipelineExecutionCommand,
+  UserContext,
 } from '@aws-sdk/client-sagemaker';
 import { InputError } from '@backstage/errors';
 import type {
@@ -52,7 +53,7 @@ export function toExecution(
   pipeline: SageMakerArn,
   s: PipelineExecutionSummary & {
     LastModifiedTime?: Date | string;
-    CreatedBy?: { UserProfileName?: string };
+    CreatedBy?: UserContext;
   },
 ): PipelineExecution {
   const arn = s.PipelineExecutionArn!;
@@ -72,13 +73,24 @@ export function toExecution(
       start && last && FINISHED.test(s.PipelineExecutionStatus ?? '')
         ? last.getTime() - start.getTime()
         : undefined,
-    startedBy: s.CreatedBy?.UserProfileName,
+    startedBy: starterOf(s.CreatedBy),
     // Only a failed or stopped execution has a reason (the emulator fills in the string "None").
     failureReason: /^(Failed|Stopped)$/.test(s.PipelineExecutionStatus ?? '')
       ? s.PipelineExecutionFailureReason
       : undefined,
     consoleUrl: executionConsoleUrl(pipeline, id),
   };
+}
+
+/**
+ * Who started an execution: the Studio user, else the IAM identity (a CI role's session, say) without its
+ * `arn:aws:sts::<account>:` prefix.
+ */
+function starterOf(createdBy?: UserContext): string | undefined {
+  return (
+    createdBy?.UserProfileName ??
+    (createdBy?.IamIdentity?.Arn?.split(':').slice(5).join(':') || undefined)
+  );
 }
 
 export function toRunSummary(run: MlflowRun, uiUrl: string): MlflowRunSummary {
@@ -271,7 +283,7 @@ export class Pipelines {
     summary: PipelineExecutionSummary,
   ): Promise<{
     LastModifiedTime?: string;
-    CreatedBy?: { UserProfileName?: string };
+    CreatedBy?: UserContext;
   }> {
     const describe = () =>
       client
@@ -282,7 +294,10 @@ export class Pipelines {
         )
         .then(d => ({
           LastModifiedTime: d.LastModifiedTime?.toISOString(),
-          CreatedBy: { UserProfileName: d.CreatedBy?.UserProfileName },
+          CreatedBy: {
+            UserProfileName: d.CreatedBy?.UserProfileName,
+            IamIdentity: { Arn: d.CreatedBy?.IamIdentity?.Arn },
+          },
         }));
     const described = FINISHED.test(summary.PipelineExecutionStatus ?? '')
       ? this.deps.cache.get(
