@@ -267,4 +267,34 @@ describe('template create-model-project', () => {
       'run-pipeline --description "GitHub ${{ github.sha }}"',
     );
   }, 180_000);
+
+  it('answers a bad name or an over-long description with a 400 that names the field, and creates nothing', async () => {
+    const res = await request(server)
+      .post('/api/scaffolder/v2/tasks')
+      .set('Authorization', GUEST)
+      .send({
+        templateRef: 'template:default/create-model-project',
+        values: {
+          ...values,
+          name: 'Churn Model',
+          description: 'x'.repeat(1025),
+        },
+      });
+    expect(res.status).toBe(400);
+    expect(res.body.errors.map((e: any) => e.stack)).toEqual([
+      'instance.name does not match pattern "^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$"',
+      'instance.description does not meet maximum length of 1024',
+    ]);
+    expect(
+      (
+        await fetch(
+          `${
+            stack.mlflowUrl
+          }/api/2.0/mlflow/registered-models/get?name=${encodeURIComponent(
+            'Churn Model',
+          )}`,
+        )
+      ).status,
+    ).toBe(404);
+  });
 });

@@ -40,7 +40,7 @@ describe('sagemaker-mlflow:catalog-annotations', () => {
     );
   });
 
-  it("answers bad input with the field's own message", async () => {
+  it("its handler answers bad input with the field's own message (the scaffolder stops it earlier, by the schema below)", async () => {
     const ctx = createMockActionContext({
       input: { ...input, trackingServer: 'http://169.254.169.254' },
     });

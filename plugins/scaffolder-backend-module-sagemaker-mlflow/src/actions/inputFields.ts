@@ -44,8 +44,9 @@ export const mlflowNameField = (z: Z, field: string) =>
 
 /**
  * createTemplateAction whose handler gets its input parsed by the zod fields it declares. The scaffolder itself
- * only checks the input against the JSON schema made from them, so without this `.default()`s never apply and a
- * bad value gets JSON schema's wording instead of the field's own message.
+ * only checks the input against the JSON schema made from them (a bad value fails there first, in JSON schema's
+ * words naming the field and its pattern), so without this `.default()`s never apply. A direct caller of the
+ * handler gets the field's own message.
  */
 export const createValidatedTemplateAction = ((options: any) =>
   createTemplateAction({

@@ -57,19 +57,24 @@ describe('LocalRepositoryUrlReader', () => {
   });
 
   it('refuses a symlink inside the directory that points outside it', async () => {
-    fs.symlinkSync(path.join(base, 'secret.yaml'), path.join(repo, 'link.yaml'));
+    fs.symlinkSync(
+      path.join(base, 'secret.yaml'),
+      path.join(repo, 'link.yaml'),
+    );
     await expect(
       readerFor(configured).readUrl(url(path.join(repo, 'link.yaml'))),
     ).rejects.toThrow(/outside the local repositories directory/);
     fs.unlinkSync(path.join(repo, 'link.yaml'));
   });
 
-  it('answers the catalog\'s search with the file, and NotModified for its etag', async () => {
+  it("answers the catalog's search with the file, and NotModified for its etag", async () => {
     const reader = readerFor(configured);
     const target = url(path.join(repo, 'catalog-info.yaml'));
     const found = await reader.search(target);
     expect(found.files.map(f => f.url)).toEqual([target]);
-    expect((await found.files[0].content()).toString()).toBe('kind: Component\n');
+    expect((await found.files[0].content()).toString()).toBe(
+      'kind: Component\n',
+    );
     await expect(reader.search(target, { etag: found.etag })).rejects.toThrow(
       NotModifiedError,
     );

@@ -5,6 +5,7 @@ import type {
   UrlReaderServiceReadUrlResponse,
   UrlReaderServiceSearchResponse,
 } from '@backstage/backend-plugin-api';
+import { isChildPath } from '@backstage/backend-plugin-api';
 import {
   ReadUrlResponseFactory,
   type ReaderFactory,
@@ -18,7 +19,7 @@ import {
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isInside, readLocalRepositoryRoot } from './localRepositoryRoot';
+import { readLocalRepositoryRoot } from './localRepositoryRoot';
 
 type TreeResponseFactory = Parameters<ReaderFactory>[0]['treeResponseFactory'];
 
@@ -113,7 +114,7 @@ export class LocalRepositoryUrlReader implements UrlReaderService {
       fs.promises.realpath(this.root).catch(() => this.root),
       fs.promises.realpath(target).catch(() => target),
     ]);
-    if (!isInside(this.root, target) || !isInside(root, real)) {
+    if (!isChildPath(this.root, target) || !isChildPath(root, real)) {
       throw new NotAllowedError(
         `${url} is outside the local repositories directory`,
       );

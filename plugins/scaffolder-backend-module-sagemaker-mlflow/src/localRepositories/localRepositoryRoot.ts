@@ -16,9 +16,3 @@ export function fileUrlOf(target: string, isDirectory = false): string {
   const url = pathToFileURL(target).href;
   return isDirectory && !url.endsWith('/') ? `${url}/` : url;
 }
-
-/** Whether `target` is `root` itself or inside it, after resolving `..` segments. */
-export function isInside(root: string, target: string): boolean {
-  const relative = path.relative(root, path.resolve(target));
-  return !relative.startsWith('..') && !path.isAbsolute(relative);
-}

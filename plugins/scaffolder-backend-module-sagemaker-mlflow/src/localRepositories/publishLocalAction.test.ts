@@ -67,7 +67,7 @@ describe('sagemaker-mlflow:publish:local', () => {
     expect(git('log', '--format=%s')).toBe('Initial commit');
   });
 
-  it('rejects a bad repository name with its own message, before writing anything', async () => {
+  it('its handler rejects a bad repository name with its own message, before writing anything', async () => {
     await expect(
       createPublishLocalAction(root).handler(context({ repoName: '../etc' })),
     ).rejects.toThrow(
@@ -130,5 +130,37 @@ describe('sagemaker-mlflow:publish:local', () => {
       ),
     ).rejects.toThrow(/sourcePath must stay inside the workspace/);
     expect(fs.existsSync(root)).toBe(false);
+  });
+
+  it('refuses a sourcePath that leaves the workspace through a symlink', async () => {
+    fs.symlinkSync(os.tmpdir(), path.join(workspacePath, 'elsewhere'));
+    await expect(
+      createPublishLocalAction(root).handler(
+        context({ repoName: 'churn-model', sourcePath: 'elsewhere' }),
+      ),
+    ).rejects.toThrow(/sourcePath must stay inside the workspace/);
+    expect(fs.existsSync(root)).toBe(false);
+  });
+
+  it('refuses a branch name git would refuse, before writing anything', async () => {
+    await expect(
+      createPublishLocalAction(root).handler(
+        context({ repoName: 'churn-model', defaultBranch: 'a..b' }),
+      ),
+    ).rejects.toThrow("defaultBranch 'a..b' is not a valid git branch name");
+    expect(fs.existsSync(root)).toBe(false);
+  });
+
+  it('keeps relative symlinks relative, so they still resolve in the published repository', async () => {
+    fs.symlinkSync(
+      'pipelines/pipeline.py',
+      path.join(workspacePath, 'link.py'),
+    );
+    await createPublishLocalAction(root).handler(
+      context({ repoName: 'churn-model' }),
+    );
+    const link = path.join(root, 'churn-model', 'link.py');
+    expect(fs.readlinkSync(link)).toBe('pipelines/pipeline.py');
+    expect(fs.readFileSync(link, 'utf8')).toBe('STEPS = 4\n');
   });
 });

@@ -1,11 +1,12 @@
-import { createValidatedTemplateAction } from '../actions/inputFields';
+import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import { ConflictError, InputError } from '@backstage/errors';
 import { executeShellCommand } from '@backstage/plugin-scaffolder-node';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createValidatedTemplateAction } from '../actions/inputFields';
 import {
   fileUrlOf,
-  isInside,
   LOCAL_REPOSITORIES_CONFIG_KEY,
 } from './localRepositoryRoot';
 
@@ -76,13 +77,17 @@ export function createPublishLocalAction(root: string | undefined) {
           `The local publish target is off: set ${LOCAL_REPOSITORIES_CONFIG_KEY} in app-config, or use a git host's publish action`,
         );
       }
-      const source = path.resolve(
-        ctx.workspacePath,
-        ctx.input.sourcePath ?? '.',
-      );
-      if (!isInside(ctx.workspacePath, source)) {
+      let source: string;
+      try {
+        // Resolves symlinks too: a link in the workspace cannot lead the copy outside it.
+        source = resolveSafeChildPath(
+          ctx.workspacePath,
+          ctx.input.sourcePath ?? '.',
+        );
+      } catch {
         throw new InputError('sourcePath must stay inside the workspace');
       }
+      await refuseBadBranchName(ctx.input.defaultBranch);
       const target = path.join(root, ctx.input.repoName);
       const repoContentsUrl = fileUrlOf(target, true);
       ctx.output('remoteUrl', repoContentsUrl);
@@ -111,7 +116,11 @@ export function createPublishLocalAction(root: string | undefined) {
           logger: ctx.logger,
         });
       try {
-        await fs.promises.cp(source, target, { recursive: true }); // into the empty directory claimed above
+        // Into the empty directory claimed above; relative links stay relative (not pointing into the workspace).
+        await fs.promises.cp(source, target, {
+          recursive: true,
+          verbatimSymlinks: true,
+        });
         await git('init', '--quiet', '-b', ctx.input.defaultBranch);
         await git('add', '--all');
         await git(
@@ -129,4 +138,18 @@ export function createPublishLocalAction(root: string | undefined) {
       ctx.logger.info(`Published ${ctx.input.repoName} to ${target}`);
     },
   });
+}
+
+/** git's own rule for branch names (`a..b`, `x.lock`, ... are refused), as a clear input error. */
+async function refuseBadBranchName(branch: string) {
+  const valid = await new Promise<boolean>(resolve =>
+    execFile('git', ['check-ref-format', '--branch', branch], error =>
+      resolve(!error),
+    ),
+  );
+  if (!valid) {
+    throw new InputError(
+      `defaultBranch '${branch}' is not a valid git branch name`,
+    );
+  }
 }
