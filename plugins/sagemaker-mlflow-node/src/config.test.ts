@@ -32,6 +32,27 @@ describe('readSageMakerMlflowConfig', () => {
     expect(config.sagemakerEndpoint).toBeUndefined();
   });
 
+  it('refuses a server URL with credentials in it, which would reach browsers as its UI link', () => {
+    expect(() =>
+      readSageMakerMlflowConfig(
+        new ConfigReader({
+          sagemakerMlflow: {
+            mlflow: {
+              servers: [
+                {
+                  name: 'team',
+                  baseUrl: 'https://ml:s3cret@mlflow.example.com',
+                },
+              ],
+            },
+          },
+        }),
+      ),
+    ).toThrow(
+      "sagemakerMlflow.mlflow.servers[].baseUrl of 'team' carries credentials: put them in auth (basic or bearer) instead",
+    );
+  });
+
   it('names the key of an unknown auth type', () => {
     expect(() =>
       readSageMakerMlflowConfig(

@@ -58,6 +58,14 @@ export function readSageMakerMlflowConfig(root: Config): SageMakerMlflowConfig {
   const servers = (config?.getOptionalConfigArray('mlflow.servers') ?? []).map(
     server => {
       const baseUrl = server.getString('baseUrl').replace(/\/+$/, '');
+      // The URL reaches browsers (as the UI link) and generated repositories: a password in it would too.
+      if (/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(baseUrl)) {
+        throw new Error(
+          `sagemakerMlflow.mlflow.servers[].baseUrl of '${server.getString(
+            'name',
+          )}' carries credentials: put them in auth (basic or bearer) instead`,
+        );
+      }
       return {
         name: server.getString('name'),
         baseUrl,

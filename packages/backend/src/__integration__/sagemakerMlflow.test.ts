@@ -8,6 +8,7 @@ import {
   DescribePipelineExecutionCommand,
   ListModelPackagesCommand,
   ListPipelineExecutionsCommand,
+  SageMakerClient,
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
 import {
@@ -277,6 +278,27 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
           described.LastModifiedTime!.getTime() -
           described.CreationTime!.getTime(),
       });
+    });
+
+    it('describes a succeeded execution once: the same executions on another page are not described again', async () => {
+      // A spy that calls through to the emulator: it only counts what the backend asks SageMaker.
+      const send = jest.spyOn(SageMakerClient.prototype, 'send');
+      const described = () =>
+        send.mock.calls.filter(
+          ([command]) => command instanceof DescribePipelineExecutionCommand,
+        ).length;
+      try {
+        await get('demo-model/executions?pageSize=7');
+        const before = described();
+        const page = await get('demo-model/executions?pageSize=9');
+        const notSucceeded = page.body.items.filter(
+          (e: any) => e.status !== 'Succeeded',
+        ).length;
+        expect(page.body.items.length).toBeGreaterThan(notSucceeded);
+        expect(described() - before).toBe(notSucceeded);
+      } finally {
+        send.mockRestore();
+      }
     });
 
     it('walks every execution page by page with no duplicates', async () => {

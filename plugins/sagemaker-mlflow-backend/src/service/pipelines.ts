@@ -47,7 +47,8 @@ const MAX_PAGE_SIZE = 100;
 // Executions of one page described at once: a page of 20 is two rounds, of 100 ten.
 const DESCRIBE_CONCURRENCY = 10;
 const FINISHED = /^(Succeeded|Failed|Stopped)$/;
-const FINISHED_TTL_MS = 24 * 3600_000;
+// A succeeded execution never changes again (a failed one may be retried under the same ARN).
+const SUCCEEDED_TTL_MS = 24 * 3600_000;
 
 export function toExecution(
   pipeline: SageMakerArn,
@@ -274,8 +275,8 @@ export class Pipelines {
   }
 
   /**
-   * When an execution last changed (its end, once finished) and who started it; a finished execution's never
-   * changes, so it is kept for a day and a page seen again describes only the running ones.
+   * When an execution last changed (its end, once finished) and who started it; a succeeded execution's never
+   * changes, so it is kept for a day and a page seen again describes only the others.
    */
   private async endAndStarter(
     ctx: EntityContext,
@@ -299,14 +300,15 @@ export class Pipelines {
             IamIdentity: { Arn: d.CreatedBy?.IamIdentity?.Arn },
           },
         }));
-    const described = FINISHED.test(summary.PipelineExecutionStatus ?? '')
-      ? this.deps.cache.get(
-          ctx.entityRef,
-          `execution-end:${summary.PipelineExecutionArn}`,
-          describe,
-          FINISHED_TTL_MS,
-        )
-      : describe();
+    const described =
+      summary.PipelineExecutionStatus === 'Succeeded'
+        ? this.deps.cache.get(
+            ctx.entityRef,
+            `execution-end:${summary.PipelineExecutionArn}`,
+            describe,
+            SUCCEEDED_TTL_MS,
+          )
+        : describe();
     // One that cannot be described keeps its list entry (and a failure is never cached).
     return described.catch(() => ({}));
   }

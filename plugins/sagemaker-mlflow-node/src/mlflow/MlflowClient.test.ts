@@ -62,7 +62,19 @@ describe('MlflowClient on a connection the server closed', () => {
     }
   });
 
-  it('never repeats a POST, which may have been carried out', async () => {
+  it('sends a run search (a read, though a POST) once more too', async () => {
+    const server = await droppingServer(1);
+    try {
+      await expect(
+        server.client.searchRuns({ experimentIds: ['7'] }),
+      ).resolves.toEqual({ items: [], nextPageToken: undefined });
+      expect(server.methods).toEqual(['POST', 'POST']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('never repeats a POST that writes, which may have been carried out', async () => {
     const server = await droppingServer(1);
     try {
       await expect(server.client.createExperiment('churn')).rejects.toThrow(

@@ -13,6 +13,9 @@ import type {
 
 type Query = Record<string, string | number | undefined>;
 
+/** MLflow's searches that take their query as a POST body: reads, safe to send twice. */
+const READ_ONLY_POSTS = new Set(['runs/search']);
+
 /** A typed client of one MLflow tracking server's REST API (`/api/2.0/mlflow`). */
 export class MlflowClient {
   constructor(
@@ -236,10 +239,13 @@ export class MlflowClient {
           body,
           signal: AbortSignal.timeout(this.options.timeoutMs),
         });
-      // A server or proxy may close an idle kept-alive socket just as a request goes out on it;
-      // a GET changes nothing, so it is sent once more on a fresh connection.
+      // A server or proxy may close an idle kept-alive socket just as a request goes out on it; a read (a GET,
+      // or a search sent as POST) changes nothing, so it is sent once more on a fresh connection.
+      const reads =
+        method === 'GET' ||
+        READ_ONLY_POSTS.has(url.pathname.split('/mlflow/').pop()!);
       res = await attempt().catch(error => {
-        if (method !== 'GET' || !closedUnderUs(error)) throw error;
+        if (!reads || !closedUnderUs(error)) throw error;
         return attempt();
       });
     } catch (error) {
