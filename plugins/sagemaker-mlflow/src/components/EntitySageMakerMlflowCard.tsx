@@ -31,10 +31,10 @@ function row<T>(
 /** Overview card: latest execution, champion and latest version, endpoint health, with a link to the tab. */
 export function EntitySageMakerMlflowCard() {
   const api = useApi(sagemakerMlflowApiRef);
-  const { compoundRef } = useEntityRefs();
+  const { compoundRef, entityRef } = useEntityRefs();
   const { value, loading, error } = useAsync(
     () => api.getSummary(compoundRef),
-    [],
+    [entityRef],
   );
   const tab = `/catalog/${
     compoundRef.namespace

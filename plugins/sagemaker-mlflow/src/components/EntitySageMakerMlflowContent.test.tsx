@@ -1,4 +1,6 @@
-import { screen } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { useState } from 'react';
 import { renderInTestApp } from '@backstage/test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { demoEntity, renderSection } from '../__testUtils__/renderSection';
@@ -37,5 +39,42 @@ describe('EntitySageMakerMlflowContent', () => {
       </EntityProvider>,
     );
     expect(screen.getByText(/Missing Annotation/i)).toBeInTheDocument();
+  });
+
+  it("loads the other entity's data when the page moves to another entity", async () => {
+    const other = {
+      ...demoEntity,
+      metadata: { ...demoEntity.metadata, name: 'other-model' },
+    };
+    function MovingPage() {
+      const [entity, setEntity] = useState(demoEntity);
+      return (
+        <>
+          <button onClick={() => setEntity(other)}>next entity</button>
+          <EntityProvider entity={entity}>
+            <EntitySageMakerMlflowContent />
+          </EntityProvider>
+        </>
+      );
+    }
+    const getExecutions = jest.fn().mockResolvedValue({
+      pipelineArn: 'arn',
+      pipelineName: 'p',
+      consoleUrl: 'c',
+      items: [],
+    });
+    await renderSection(<MovingPage />, {
+      getExecutions,
+      getModelVersions: never,
+      getEndpoints: never,
+    });
+    await waitFor(() => expect(getExecutions).toHaveBeenCalledTimes(1));
+    await userEvent.click(screen.getByText('next entity'));
+    await waitFor(() =>
+      expect(getExecutions).toHaveBeenLastCalledWith(
+        expect.objectContaining({ name: 'other-model' }),
+        expect.anything(),
+      ),
+    );
   });
 });

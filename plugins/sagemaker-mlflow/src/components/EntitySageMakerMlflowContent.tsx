@@ -1,3 +1,4 @@
+import { stringifyEntityRef } from '@backstage/catalog-model';
 import { Content } from '@backstage/core-components';
 import {
   MissingAnnotationEmptyState,
@@ -27,7 +28,8 @@ export function EntitySageMakerMlflowContent() {
     Boolean(entity.metadata.annotations?.[annotation]);
   return (
     <Content>
-      <Grid container spacing={3}>
+      {/* Keyed by the entity: moving to another entity's tab starts every section afresh (data, pages, drafts). */}
+      <Grid container spacing={3} key={stringifyEntityRef(entity)}>
         {has(ANNOTATION_PIPELINE_ARN) && (
           <Grid item xs={12}>
             <ExecutionsSection />

@@ -69,7 +69,7 @@ export function NotCreatedYet({
   children: ReactNode;
 }) {
   return (
-    <WarningPanel severity="info" title={title}>
+    <WarningPanel severity="info" title={title} defaultExpanded>
       {children}
     </WarningPanel>
   );

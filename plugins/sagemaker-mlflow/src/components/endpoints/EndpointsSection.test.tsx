@@ -53,6 +53,7 @@ describe('EndpointsSection', () => {
       getEndpointExample,
     });
     expect(await screen.findByText(/Not deployed yet/)).toBeInTheDocument();
+    expect(screen.getByText(/Approve a model version/)).toBeVisible();
     expect(
       screen.queryByRole('button', { name: 'Invoke' }),
     ).not.toBeInTheDocument();

@@ -168,6 +168,8 @@ describe('ExecutionsSection', () => {
     expect(
       await screen.findByText(/Pipeline executions: no pipeline yet/),
     ).toBeInTheDocument();
+    // Shown open: what creates the pipeline is the point of the panel.
+    expect(screen.getByText(/creates it and starts it/)).toBeVisible();
     expect(screen.queryByText(/Request failed/)).not.toBeInTheDocument();
   });
 

@@ -65,6 +65,13 @@ describe('PipelineDag', () => {
 });
 
 describe('parseParameters', () => {
+  it('reports a name given twice, and takes names objects inherit (constructor) as any other', () => {
+    expect(parseParameters('A=1\nA=2\nconstructor=3')).toEqual({
+      parameters: { A: '1', constructor: '3' },
+      invalid: ['A=2'],
+    });
+  });
+
   it('reads Name=Value lines and reports the others', () => {
     expect(parseParameters('A=1\n\n B = two words \nbroken\n=x')).toEqual({
       parameters: { A: '1', B: 'two words' },

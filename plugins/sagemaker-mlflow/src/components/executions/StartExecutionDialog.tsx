@@ -24,7 +24,7 @@ export function parseParameters(text: string): {
     .filter(Boolean)) {
     const at = line.indexOf('=');
     const name = line.slice(0, at).trim();
-    if (at <= 0 || name in parameters) invalid.push(line);
+    if (at <= 0 || Object.hasOwn(parameters, name)) invalid.push(line);
     else parameters[name] = line.slice(at + 1).trim();
   }
   return { parameters, invalid };
