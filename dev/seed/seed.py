@@ -45,7 +45,11 @@ def point_project_at_stack(mlflow_url: str, sagemaker_endpoint: str) -> None:
 
 
 def provision_aws(role_arn: str, bucket: str) -> None:
-    """What a platform team provides a model project: a pipeline role SageMaker may assume, an artifact bucket."""
+    """What a platform team provides a model project: a pipeline role SageMaker may assume, an artifact bucket.
+
+    The generated project's tests/conftest.py does the same for its own emulator: the project stands alone and
+    must not ship an allow-all role creator in its code, so each keeps its copy (change both together).
+    """
     iam = boto3.client("iam")
     role = role_arn.rsplit("/", 1)[-1]
     trust = {"Version": "2012-10-17", "Statement": [

@@ -20,6 +20,8 @@ def test_upserts_the_pipeline_and_starts_an_execution(stack):
     executions = sagemaker.list_pipeline_executions(PipelineName=settings.PIPELINE_NAME)["PipelineExecutionSummaries"]
     started = next(e for e in executions if e["PipelineExecutionArn"] == result["execution_arn"])
     assert started["PipelineExecutionDisplayName"] == "retrain-C0-5"
+    parameters = sagemaker.list_pipeline_parameters_for_execution(PipelineExecutionArn=result["execution_arn"])
+    assert {"Name": "RegularizationC", "Value": "0.5"} in parameters["PipelineParameters"]
     uploaded = boto3.client("s3").list_objects_v2(Bucket=settings.ARTIFACT_BUCKET, Prefix=settings.PIPELINE_NAME)
     assert any(o["Key"].endswith("payload.pkl") for o in uploaded.get("Contents", []))
 

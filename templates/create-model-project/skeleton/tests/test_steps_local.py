@@ -65,6 +65,16 @@ def test_a_run_below_the_gate_is_logged_but_not_registered(stack):
     assert len(packages_after["ModelPackageSummaryList"]) == len(packages_before["ModelPackageSummaryList"])
 
 
+def test_a_run_exactly_at_the_threshold_passes_the_gate(stack):
+    """The gate is "at least": the pipeline's ConditionGreaterThanOrEqualTo and the local runner agree."""
+    accuracy = run_local(regularization=1.0, gate_threshold=1.01)["metrics"]["accuracy"]
+
+    at_threshold = run_local(regularization=1.0, gate_threshold=accuracy)
+
+    assert at_threshold["metrics"]["accuracy"] == accuracy
+    assert at_threshold["passed_gate"] and at_threshold["registered"] is not None
+
+
 def test_registering_the_same_run_again_changes_nothing(stack):
     """A retried Register step must not make a second version or package."""
     settings = stack["settings"]
