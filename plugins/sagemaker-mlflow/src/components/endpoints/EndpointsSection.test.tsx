@@ -83,7 +83,43 @@ describe('EndpointsSection', () => {
     );
   });
 
-  it('invokes with the edited payload and shows the answer and latency', async () => {
+  it('keeps what the user typed in each format across format switches, and invokes with it', async () => {
+    const invokeEndpoint = jest.fn().mockResolvedValue({
+      endpointName: 'demo-model-staging',
+      statusCode: 200,
+      contentType: 'application/json',
+      latencyMs: 3,
+      body: { predictions: [0] },
+    });
+    await renderSection(<EndpointsSection />, {
+      getEndpoints: jest.fn().mockResolvedValue(endpoints),
+      getEndpointExample: jest.fn().mockResolvedValue(example),
+      invokeEndpoint,
+    });
+    const json = await screen.findByLabelText('Request (application/json)');
+    await waitFor(() => expect(json).toHaveValue(example.json));
+    await userEvent.clear(json);
+    await userEvent.type(json, '{{"inputs": 7}'); // {{ types one {
+    await userEvent.click(screen.getByRole('button', { name: 'CSV' }));
+    expect(screen.getByLabelText('Request (text/csv)')).toHaveValue(
+      example.csv,
+    );
+    await userEvent.click(screen.getByRole('button', { name: 'JSON' }));
+    expect(screen.getByLabelText('Request (application/json)')).toHaveValue(
+      '{"inputs": 7}',
+    );
+    await userEvent.click(screen.getByRole('button', { name: 'Invoke' }));
+    await waitFor(() =>
+      expect(invokeEndpoint).toHaveBeenCalledWith(
+        expect.anything(),
+        'demo-model-staging',
+        '{"inputs": 7}',
+        'application/json',
+      ),
+    );
+  });
+
+  it('invokes with the example payload and shows the answer and latency', async () => {
     const invokeEndpoint = jest.fn().mockResolvedValue({
       endpointName: 'demo-model-staging',
       statusCode: 200,

@@ -57,6 +57,11 @@ describe('ExecutionsSection', () => {
         parameters: { GateThreshold: '0.95', RegularizationC: '0.5' },
       }),
     );
+    // The next start begins from an empty form, not the last run's parameters.
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Start execution' }),
+    );
+    expect(await screen.findByLabelText('Parameters')).toHaveValue('');
   });
 
   it('stops a running execution after confirmation', async () => {

@@ -45,6 +45,8 @@ export function ExecutionsSection() {
   const pages = usePageTokens();
   const [selected, setSelected] = useState<string>();
   const [starting, setStarting] = useState(false);
+  // A new dialog after each start: the next one opens empty, not with the last run's name and parameters.
+  const [starts, setStarts] = useState(0);
   const { pageToken } = pages;
   const page = useAsyncRetry(
     () =>
@@ -192,6 +194,7 @@ export function ExecutionsSection() {
       )}
       {page.value && (
         <StartExecutionDialog
+          key={starts}
           open={starting}
           pipelineName={page.value.pipelineName}
           onClose={() => setStarting(false)}
@@ -207,6 +210,7 @@ export function ExecutionsSection() {
                 display: 'transient',
               });
               setStarting(false);
+              setStarts(n => n + 1);
               pages.reset();
               page.retry();
             } catch (e) {
