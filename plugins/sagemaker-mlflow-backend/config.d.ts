@@ -36,6 +36,14 @@ export interface Config {
     };
     /** Endpoints answered by an MLflow-protocol HTTP server (POST <url>/invocations) instead of SageMaker. */
     endpointRoutes?: Array<{ endpointName: string; url: string }>;
+    /** Two-way binding: a resource is acted on only when its `backstage.io/entity-ref` tag names the entity. */
+    binding?: {
+      /**
+       * Reads too need the binding tag (default false: reads follow the annotations, as in AWS's own Backstage
+       * plugins; writes always need it).
+       */
+      requireForReads?: boolean;
+    };
     cache?: {
       /** How long upstream answers are reused (default 30). */
       ttlSeconds?: number;

@@ -14,6 +14,7 @@ import {
 } from '@model-factory/plugin-sagemaker-mlflow-node';
 import { registerActions } from './actions';
 import { createRouter } from './router';
+import { ResourceBindings } from './service/bindings';
 import { Endpoints } from './service/endpoints';
 import { ModelVersions } from './service/modelVersions';
 import { Pipelines } from './service/pipelines';
@@ -50,7 +51,7 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
           timeoutMs: config.upstreamTimeoutMs,
           invokeTimeoutMs: config.invoke.timeoutMs,
         });
-        const service = {
+        const base = {
           config,
           sagemaker,
           mlflow: new MlflowClients(config, credentialsManager),
@@ -61,6 +62,7 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
           }),
           cache: new UpstreamCache(deps.cache, config.cacheTtlSeconds * 1000),
         };
+        const service = { ...base, bindings: new ResourceBindings(base) };
         const pipelines = new Pipelines(service);
         const versions = new ModelVersions(service);
         const endpoints = new Endpoints(service);

@@ -1,4 +1,5 @@
 /** The JSON the backend serves under /api/sagemaker-mlflow/v1/entities/:namespace/:kind/:name (DESIGN §6). */
+import type { ResourceBinding } from './binding';
 
 /** The page size the tab asks for; the summary reads the same first pages, so one load serves both. */
 export const DEFAULT_PAGE_SIZE = 20;
@@ -42,6 +43,8 @@ export interface ExecutionsPage {
   nextPageToken?: string;
   /** Set when the MLflow join failed: the executions are still listed, without metrics. */
   mlflowError?: SectionError;
+  /** Whether the pipeline names this entity back: only then may it be started or stopped from here. */
+  binding: ResourceBinding;
 }
 
 export interface PipelineStep {
@@ -118,6 +121,10 @@ export interface ModelVersionsPage {
   nextPageToken?: string;
   /** Set when the SageMaker join failed: the MLflow versions are still listed. */
   sagemakerError?: SectionError;
+  /**
+   * The registered model's binding, and the model package group's when one is annotated: approving needs both.
+   */
+  bindings: ResourceBinding[];
 }
 
 export interface EndpointVariant {
@@ -147,6 +154,8 @@ export interface EndpointsResponse {
     arn: string;
     endpoint?: Endpoint;
     error?: SectionError;
+    /** Whether the endpoint names this entity back: only then may it be invoked or validated from here. */
+    binding?: ResourceBinding;
   }>;
 }
 

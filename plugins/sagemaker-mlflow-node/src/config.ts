@@ -24,6 +24,8 @@ export interface SageMakerMlflowConfig {
   invoke: { maxPayloadBytes: number; timeoutMs: number };
   /** Timeout of one upstream (SageMaker or MLflow) call. */
   upstreamTimeoutMs: number;
+  /** Reads too need the resource's binding tag (writes always do). */
+  requireBindingForReads: boolean;
 }
 
 function readAuth(config: Config | undefined): MlflowAuthConfig {
@@ -94,5 +96,7 @@ export function readSageMakerMlflowConfig(root: Config): SageMakerMlflowConfig {
       timeoutMs: config?.getOptionalNumber('invoke.timeoutMs') ?? 30_000,
     },
     upstreamTimeoutMs: config?.getOptionalNumber('upstreamTimeoutMs') ?? 10_000,
+    requireBindingForReads:
+      config?.getOptionalBoolean('binding.requireForReads') ?? false,
   };
 }

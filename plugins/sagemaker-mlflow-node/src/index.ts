@@ -8,6 +8,7 @@ export * from './config';
 export * from './entityBinding';
 export * from './errors';
 export * from './joinKeys';
+export * from './resourceBinding';
 export * from './mlflow/MlflowClient';
 export * from './mlflow/MlflowClients';
 export * from './mlflow/requestSigner';

@@ -12,9 +12,13 @@ import type {
   DocumentCollatorFactory,
   IndexableDocument,
 } from '@backstage/plugin-search-common';
-import { ANNOTATION_REGISTERED_MODEL_NAME } from '@model-factory/plugin-sagemaker-mlflow-common';
+import {
+  ANNOTATION_REGISTERED_MODEL_NAME,
+  BINDING_TAG,
+} from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
   EntityBinding,
+  evaluateBinding,
   listModelPackages,
   MlflowClient,
   MlflowClients,
@@ -66,6 +70,8 @@ export class MlModelCollatorFactory implements DocumentCollatorFactory {
       sagemaker?: SageMakerClients;
       /** Versions per MLflow search (and per run-metrics search); 200 unless set. */
       versionsPageSize?: number;
+      /** Index only models whose binding tag names the entity (`sagemakerMlflow.binding.requireForReads`). */
+      requireBinding?: boolean;
     },
   ) {}
 
@@ -128,6 +134,18 @@ export class MlModelCollatorFactory implements DocumentCollatorFactory {
           )
         : undefined,
     ]);
+    if (this.deps.requireBinding) {
+      const bound = evaluateBinding(
+        'registered-model',
+        modelName,
+        stringifyEntityRef(entity),
+        model.tags?.find(t => t.key === BINDING_TAG)?.value,
+      );
+      if (bound.state !== 'bound') {
+        this.deps.logger.info(`Not indexing: ${bound.message}`);
+        return;
+      }
+    }
     const aliases = new Map<string, string[]>();
     for (const { alias, version } of model.aliases ?? [])
       aliases.set(version, [...(aliases.get(version) ?? []), alias]);

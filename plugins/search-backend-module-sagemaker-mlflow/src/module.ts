@@ -55,6 +55,7 @@ export const searchModuleSagemakerMlflow = createBackendModule({
               timeoutMs: settings.upstreamTimeoutMs,
               invokeTimeoutMs: settings.invoke.timeoutMs,
             }),
+            requireBinding: settings.requireBindingForReads,
           }),
         });
       },

@@ -3,12 +3,13 @@ import {
   DescribeEndpointConfigCommand,
   ListTagsCommand,
 } from '@aws-sdk/client-sagemaker';
-import { NotFoundError } from '@backstage/errors';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import type {
   Endpoint,
   EndpointExample,
   EndpointsResponse,
   InvocationResult,
+  ResourceBinding,
   ValidationResult,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
@@ -17,12 +18,15 @@ import {
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
   awsCall,
+  evaluateBinding,
   SageMakerArn,
+  unknownBinding,
   UpstreamError,
 } from '@model-factory/plugin-sagemaker-mlflow-node';
+import { bindingTagOf } from './bindings';
 import { endpointConsoleUrl } from './consoleUrls';
 import { EntityContext, required } from './EntityContext';
-import { toSectionError } from './sections';
+import { settle, toSectionError } from './sections';
 import type { ServiceDeps } from './types';
 
 /** Tags an endpoint carries to say which MLflow version it serves (written by the generated project's deploy). */
@@ -60,25 +64,37 @@ export class Endpoints {
     return this.deps.cache.get(ctx.entityRef, 'endpoints', async () => ({
       items: await Promise.all(
         endpoints.map(async arn => {
+          const item = { name: arn.resourceName, arn: arn.arn };
           try {
-            return {
-              name: arn.resourceName,
-              arn: arn.arn,
-              endpoint: await this.describe(arn),
-            };
+            const { endpoint, binding } = await this.describe(ctx, arn);
+            if (
+              this.deps.config.requireBindingForReads &&
+              binding.state !== 'bound'
+            ) {
+              return {
+                ...item,
+                binding,
+                error: toSectionError(
+                  new NotAllowedError(
+                    `This portal shows only resources bound to their entity (sagemakerMlflow.binding.requireForReads). ${binding.message}`,
+                  ),
+                ),
+              };
+            }
+            return { ...item, endpoint, binding };
           } catch (error) {
-            return {
-              name: arn.resourceName,
-              arn: arn.arn,
-              error: toSectionError(error),
-            };
+            return { ...item, error: toSectionError(error) };
           }
         }),
       ),
     }));
   }
 
-  private async describe(arn: SageMakerArn): Promise<Endpoint> {
+  /** The endpoint, its config's variants, the version its tags say it serves and its binding (same tags). */
+  private async describe(
+    ctx: EntityContext,
+    arn: SageMakerArn,
+  ): Promise<{ endpoint: Endpoint; binding: ResourceBinding }> {
     const sm = await this.deps.sagemaker.sagemaker(arn);
     const [described, tags] = await Promise.all([
       awsCall('SageMaker DescribeEndpoint', () =>
@@ -86,13 +102,23 @@ export class Endpoints {
           new DescribeEndpointCommand({ EndpointName: arn.resourceName }),
         ),
       ),
-      awsCall('SageMaker ListTags', () =>
-        sm.send(new ListTagsCommand({ ResourceArn: arn.arn })),
-      ).catch(() => ({ Tags: [] })),
+      settle(() =>
+        awsCall('SageMaker ListTags', () =>
+          sm.send(new ListTagsCommand({ ResourceArn: arn.arn })),
+        ),
+      ),
     ]);
     const tagMap = Object.fromEntries(
-      (tags.Tags ?? []).map(t => [t.Key, t.Value]),
+      (tags.data?.Tags ?? []).map(t => [t.Key, t.Value]),
     );
+    const binding = tags.data
+      ? evaluateBinding(
+          'endpoint',
+          arn.arn,
+          ctx.entityRef,
+          bindingTagOf(tags.data.Tags ?? []),
+        )
+      : unknownBinding('endpoint', arn.arn, tags.error!.message);
     // The endpoint config says which model and instance type each variant runs.
     const config = await awsCall('SageMaker DescribeEndpointConfig', () =>
       sm.send(
@@ -104,7 +130,7 @@ export class Endpoints {
     const configured = new Map(
       (config?.ProductionVariants ?? []).map(v => [v.VariantName, v]),
     );
-    return {
+    const endpoint: Endpoint = {
       name: arn.resourceName,
       arn: arn.arn,
       status: described.EndpointStatus ?? 'Unknown',
@@ -128,6 +154,17 @@ export class Endpoints {
         : {}),
       consoleUrl: endpointConsoleUrl(arn),
     };
+    return { endpoint, binding };
+  }
+
+  /** The endpoint, if it names this entity back (checked now): what an invocation may be sent to. */
+  private async boundEndpoint(ctx: EntityContext, name: string) {
+    const endpoint = this.endpoint(ctx, name);
+    await this.deps.bindings.requireForWrite(ctx, {
+      kind: 'endpoint',
+      arn: endpoint,
+    });
+    return endpoint;
   }
 
   async invoke(
@@ -136,7 +173,7 @@ export class Endpoints {
     body: Buffer,
     contentType: string,
   ): Promise<InvocationResult> {
-    const endpoint = this.endpoint(ctx, name);
+    const endpoint = await this.boundEndpoint(ctx, name);
     const res = await this.deps.invoker.invoke(endpoint, body, contentType);
     const text = res.body.toString('utf8');
     let parsed: unknown = text;
@@ -161,7 +198,7 @@ export class Endpoints {
    * compares its predictions with the true labels.
    */
   async validate(ctx: EntityContext, name: string): Promise<ValidationResult> {
-    const endpoint = this.endpoint(ctx, name);
+    const endpoint = await this.boundEndpoint(ctx, name);
     const { version, sample } = await this.servedSample(ctx, endpoint);
     const payload = Buffer.from(
       JSON.stringify({
@@ -189,6 +226,10 @@ export class Endpoints {
   /** A request the endpoint accepts, in JSON and CSV: the first rows of the served version's validation sample. */
   async example(ctx: EntityContext, name: string): Promise<EndpointExample> {
     const endpoint = this.endpoint(ctx, name);
+    await this.deps.bindings.requireForRead(ctx, {
+      kind: 'endpoint',
+      arn: endpoint,
+    });
     return this.deps.cache.get(ctx.entityRef, `example:${name}`, async () => {
       const { version, sample } = await this.servedSample(ctx, endpoint);
       const rows = sample.data.slice(0, EXAMPLE_ROWS);
@@ -215,8 +256,8 @@ export class Endpoints {
       ANNOTATION_REGISTERED_MODEL_NAME,
     );
     const mlflow = this.deps.mlflow.forServer(ctx.binding.trackingServer);
-    const deployed = await this.describe(endpoint)
-      .then(e => e.deployedVersion)
+    const deployed = await this.describe(ctx, endpoint)
+      .then(e => e.endpoint.deployedVersion)
       .catch(() => undefined);
     const version =
       deployed && deployed.modelName === modelName

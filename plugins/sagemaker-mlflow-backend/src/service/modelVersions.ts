@@ -41,6 +41,27 @@ const quote = mlflowFilterLiteral;
 export class ModelVersions {
   constructor(private readonly deps: ServiceDeps) {}
 
+  /** The annotated registered model, once `binding.requireForReads` (when set) has let the caller read it. */
+  private async readableModel(ctx: EntityContext) {
+    const model = this.mlflow(ctx);
+    await this.deps.bindings.requireForRead(ctx, {
+      kind: 'registered-model',
+      name: model.modelName,
+    });
+    return model;
+  }
+
+  /** The annotated model package group's binding; none when no group is annotated. */
+  private groupBinding(ctx: EntityContext) {
+    const group = ctx.binding.modelPackageGroup;
+    return group.state === 'bound'
+      ? this.deps.bindings.read(ctx, {
+          kind: 'model-package-group',
+          arn: group.value,
+        })
+      : undefined;
+  }
+
   private mlflow(ctx: EntityContext): {
     client: MlflowClient;
     modelName: string;
@@ -60,13 +81,14 @@ export class ModelVersions {
     pageSize: number,
     pageToken?: string,
   ): Promise<ModelVersionsPage> {
-    const { client, modelName } = this.mlflow(ctx);
+    const { client, modelName } = await this.readableModel(ctx);
     const size = Math.min(Math.max(pageSize, 1), MAX_PAGE_SIZE);
     return this.deps.cache.get(
       ctx.entityRef,
       `versions:${size}:${pageToken ?? ''}`,
       async () => {
-        const [page, model, experimentIds, packages] = await Promise.all([
+        const [page, model, experimentIds, packages, groupBinding] =
+          await Promise.all([
           client
             .searchModelVersions({
               filter: `name=${quote(modelName)}`,
@@ -87,6 +109,7 @@ export class ModelVersions {
           client.getRegisteredModel(modelName),
           this.experimentIds(ctx),
           settle(() => this.packagesByArn(ctx)),
+          this.groupBinding(ctx),
         ]);
         const aliases = aliasesByVersion(model.aliases);
         const metrics = await this.runMetrics(
@@ -113,6 +136,10 @@ export class ModelVersions {
           ...(packages.error && ctx.binding.modelPackageGroup.state !== 'absent'
             ? { sagemakerError: packages.error as SectionError }
             : {}),
+          bindings: [
+            this.deps.bindings.fromMlflowTags(ctx, modelName, model.tags),
+            ...(groupBinding ? [groupBinding] : []),
+          ],
         };
       },
     );
@@ -120,7 +147,7 @@ export class ModelVersions {
 
   /** The version with this alias (e.g. champion), or the newest when alias is undefined; null when none. */
   async one(ctx: EntityContext, alias?: string): Promise<ModelVersion | null> {
-    const { client, modelName } = this.mlflow(ctx);
+    const { client, modelName } = await this.readableModel(ctx);
     return this.deps.cache.get(
       ctx.entityRef,
       `version:${alias ?? 'latest'}`,
@@ -200,6 +227,10 @@ export class ModelVersions {
       ctx.binding.modelPackageGroup,
       ANNOTATION_MODEL_PACKAGE_GROUP_ARN,
     );
+    await this.deps.bindings.requireForRead(ctx, {
+      kind: 'model-package-group',
+      arn: group,
+    });
     return listModelPackages(await this.deps.sagemaker.sagemaker(group), group);
   }
 
@@ -266,7 +297,18 @@ export class ModelVersions {
       ctx.binding.modelPackageGroup,
       ANNOTATION_MODEL_PACKAGE_GROUP_ARN,
     );
-    const mv = await client.getModelVersion(modelName, version);
+    // An approval is a governance decision: both the MLflow model and the SageMaker group must name this entity.
+    const [mv] = await Promise.all([
+      client.getModelVersion(modelName, version),
+      this.deps.bindings.requireForWrite(ctx, {
+        kind: 'registered-model',
+        name: modelName,
+      }),
+      this.deps.bindings.requireForWrite(ctx, {
+        kind: 'model-package-group',
+        arn: group,
+      }),
+    ]);
     const packageArn = (mv.tags ?? []).find(
       t => t.key === MODEL_PACKAGE_TAG,
     )?.value;

@@ -179,6 +179,16 @@ export class Pipelines {
     return required(ctx.binding.pipeline, ANNOTATION_PIPELINE_ARN);
   }
 
+  /** The annotated pipeline, once `binding.requireForReads` (when set) has let the caller read it. */
+  private async readablePipeline(ctx: EntityContext) {
+    const pipeline = this.pipeline(ctx);
+    await this.deps.bindings.requireForRead(ctx, {
+      kind: 'pipeline',
+      arn: pipeline,
+    });
+    return pipeline;
+  }
+
   private executionArn(ctx: EntityContext, id: string) {
     if (!EXECUTION_ID.test(id)) {
       throw new InputError(`'${id}' is not a pipeline execution id`);
@@ -191,7 +201,7 @@ export class Pipelines {
     pageSize: number,
     pageToken?: string,
   ): Promise<ExecutionsPage> {
-    const pipeline = this.pipeline(ctx);
+    const pipeline = await this.readablePipeline(ctx);
     const size = Math.min(Math.max(pageSize, 1), MAX_PAGE_SIZE);
     const page = decodePageToken(pageToken);
     return this.deps.cache.get(
@@ -199,10 +209,11 @@ export class Pipelines {
       `executions:${size}:${pageToken ?? ''}`,
       async () => {
         const client = await this.deps.sagemaker.sagemaker(pipeline);
-        const [{ items, nextPageToken }, runs] = await Promise.all([
+        const [{ items, nextPageToken }, runs, binding] = await Promise.all([
           this.describedPage(ctx, client, pipeline, size, page),
           // One MLflow search for the runs of all this pipeline's executions: metrics for the table, no N+1.
           settle(() => this.runsOfPipeline(ctx, pipeline)),
+          this.deps.bindings.read(ctx, { kind: 'pipeline', arn: pipeline }),
         ]);
         const runsByExecution = new Map<string, MlflowRunSummary[]>();
         for (const run of runs.data ?? []) {
@@ -224,6 +235,7 @@ export class Pipelines {
           }),
           nextPageToken,
           ...(runs.error ? { mlflowError: runs.error } : {}),
+          binding,
         };
       },
     );
@@ -331,7 +343,7 @@ export class Pipelines {
   }
 
   async detail(ctx: EntityContext, id: string): Promise<ExecutionDetail> {
-    const pipeline = this.pipeline(ctx);
+    const pipeline = await this.readablePipeline(ctx);
     const arn = this.executionArn(ctx, id);
     return this.deps.cache.get(ctx.entityRef, `execution:${id}`, async () => {
       const client = await this.deps.sagemaker.sagemaker(pipeline);
@@ -410,11 +422,18 @@ export class Pipelines {
   ): Promise<{ executionArn: string }> {
     const pipeline = this.pipeline(ctx);
     const client = await this.deps.sagemaker.sagemaker(pipeline);
-    const described = await awsCall('SageMaker DescribePipeline', () =>
-      client.send(
-        new DescribePipelineCommand({ PipelineName: pipeline.resourceName }),
+    // Both are reads: the start itself is sent only once the pipeline is known to name this entity.
+    const [, described] = await Promise.all([
+      this.deps.bindings.requireForWrite(ctx, {
+        kind: 'pipeline',
+        arn: pipeline,
+      }),
+      awsCall('SageMaker DescribePipeline', () =>
+        client.send(
+          new DescribePipelineCommand({ PipelineName: pipeline.resourceName }),
+        ),
       ),
-    );
+    ]);
     const known = parseDefinition(described.PipelineDefinition).parameters;
     const unknown = Object.keys(request.parameters ?? {}).filter(
       name => !known.includes(name),
@@ -448,6 +467,10 @@ export class Pipelines {
   ): Promise<{ executionArn: string }> {
     const pipeline = this.pipeline(ctx);
     const arn = this.executionArn(ctx, id);
+    await this.deps.bindings.requireForWrite(ctx, {
+      kind: 'pipeline',
+      arn: pipeline,
+    });
     const client = await this.deps.sagemaker.sagemaker(pipeline);
     const res = await awsCall('SageMaker StopPipelineExecution', () =>
       client.send(

@@ -4,6 +4,7 @@ import type {
   SageMakerClients,
   SageMakerMlflowConfig,
 } from '@model-factory/plugin-sagemaker-mlflow-node';
+import type { ResourceBindings } from './bindings';
 import type { UpstreamCache } from './UpstreamCache';
 
 export interface ServiceDeps {
@@ -12,4 +13,5 @@ export interface ServiceDeps {
   mlflow: MlflowClients;
   invoker: EndpointInvoker;
   cache: UpstreamCache;
+  bindings: ResourceBindings;
 }

@@ -1,5 +1,6 @@
 // The zod the scaffolder hands to schema functions (its v3 API).
-import { InputError } from '@backstage/errors';
+import { ConflictError, InputError } from '@backstage/errors';
+import { BINDING_TAG } from '@model-factory/plugin-sagemaker-mlflow-common';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z as zodV3 } from 'zod/v3';
 import type { z as zod } from 'zod/v3';
@@ -41,6 +42,45 @@ export const mlflowNameField = (z: Z, field: string) =>
     .min(1)
     .max(256)
     .regex(/^\P{Cc}+$/u, `${field} must not contain control characters`);
+
+/** The entity that will name what the action creates: its binding tag's value. */
+export const entityRefField = (z: Z) =>
+  z
+    .string()
+    .regex(
+      /^[a-z0-9-]+:[a-z0-9_.-]+\/[a-zA-Z0-9_.-]{1,63}$/,
+      'entityRef must be a full entity ref like component:default/churn-model',
+    )
+    .optional()
+    .describe(
+      'The catalog entity that will own what is created: it is tagged backstage.io/entity-ref=<entityRef>, the two-way binding that lets that entity (and only it) act on the resource',
+    );
+
+/**
+ * Refuses to reuse an existing resource that another entity is bound to (a template run must not take it over),
+ * and says what an unbound one means. `tagValue` is the existing resource's binding tag.
+ */
+export function checkReusable(
+  what: string,
+  entityRef: string | undefined,
+  tagValue: string | undefined,
+  logger: { warn(message: string): void },
+) {
+  if (tagValue === undefined) {
+    if (entityRef) {
+      // Tagging it here would let any template user claim an existing resource by naming it.
+      logger.warn(
+        `${what} exists and is not bound to any entity: ${entityRef} can read it but not act on it until its owners add the tag ${BINDING_TAG}=${entityRef}`,
+      );
+    }
+    return;
+  }
+  if (!entityRef || tagValue.toLowerCase() !== entityRef.toLowerCase()) {
+    throw new ConflictError(
+      `${what} already exists and is bound to '${tagValue}' (its ${BINDING_TAG} tag): choose another name`,
+    );
+  }
+}
 
 /**
  * createTemplateAction whose handler gets its input parsed by the zod fields it declares. The scaffolder itself

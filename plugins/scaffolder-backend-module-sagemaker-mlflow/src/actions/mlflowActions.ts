@@ -1,10 +1,22 @@
 import { ConflictError } from '@backstage/errors';
 import type { MlflowClients } from '@model-factory/plugin-sagemaker-mlflow-node';
+import { BINDING_TAG } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
+  checkReusable,
   createValidatedTemplateAction,
+  entityRefField,
   mlflowNameField,
   trackingServerField,
 } from './inputFields';
+
+/** The tags of a new resource: the caller's, and the binding tag when the owning entity is known. */
+const withBindingTag = (
+  tags: Record<string, string>,
+  entityRef: string | undefined,
+) => (entityRef ? { ...tags, [BINDING_TAG]: entityRef } : tags);
+
+const bindingTagOf = (tags: Array<{ key: string; value: string }> = []) =>
+  tags.find(t => t.key === BINDING_TAG)?.value;
 
 const notFound = (error: Error) => error.name === 'NotFoundError';
 
@@ -36,6 +48,7 @@ export function createMlflowExperimentAction(mlflow: MlflowClients) {
             .record(z.string(), z.string())
             .default({})
             .describe('Tags for a new experiment'),
+        entityRef: z => entityRefField(z),
       },
       output: {
         experimentId: z => z.string(),
@@ -71,6 +84,12 @@ export function createMlflowExperimentAction(mlflow: MlflowClients) {
         );
       }
       if (existing) {
+        checkReusable(
+          `MLflow experiment '${ctx.input.name}'`,
+          ctx.input.entityRef,
+          bindingTagOf(existing.tags),
+          ctx.logger,
+        );
         ctx.logger.info(
           `Reusing MLflow experiment ${ctx.input.name} (${existing.experiment_id})`,
         );
@@ -80,7 +99,7 @@ export function createMlflowExperimentAction(mlflow: MlflowClients) {
       }
       const experimentId = await client.createExperiment(
         ctx.input.name,
-        ctx.input.tags,
+        withBindingTag(ctx.input.tags, ctx.input.entityRef),
       );
       ctx.logger.info(
         `Created MLflow experiment ${ctx.input.name} (${experimentId})`,
@@ -122,6 +141,7 @@ export function createMlflowRegisteredModelAction(mlflow: MlflowClients) {
             .record(z.string(), z.string())
             .default({})
             .describe('Tags for a new model'),
+        entityRef: z => entityRefField(z),
       },
       output: {
         name: z => z.string(),
@@ -145,6 +165,12 @@ export function createMlflowRegisteredModelAction(mlflow: MlflowClients) {
           throw error;
         });
       if (existing) {
+        checkReusable(
+          `MLflow registered model '${ctx.input.name}'`,
+          ctx.input.entityRef,
+          bindingTagOf(existing.tags),
+          ctx.logger,
+        );
         if (
           ctx.input.description !== undefined &&
           (existing.description ?? '') !== ctx.input.description
@@ -165,7 +191,7 @@ export function createMlflowRegisteredModelAction(mlflow: MlflowClients) {
       await client.createRegisteredModel(
         ctx.input.name,
         ctx.input.description,
-        ctx.input.tags,
+        withBindingTag(ctx.input.tags, ctx.input.entityRef),
       );
       ctx.logger.info(`Created MLflow registered model ${ctx.input.name}`);
       ctx.output('name', ctx.input.name);

@@ -1,10 +1,14 @@
 import {
   CreateModelPackageGroupCommand,
   DescribeModelPackageGroupCommand,
+  ListTagsCommand,
 } from '@aws-sdk/client-sagemaker';
+import { BINDING_TAG } from '@model-factory/plugin-sagemaker-mlflow-common';
 import { ConflictError } from '@backstage/errors';
 import {
   accountIdField,
+  checkReusable,
+  entityRefField,
   regionField,
   sagemakerNameField,
   createValidatedTemplateAction,
@@ -42,6 +46,7 @@ export function createModelPackageGroupAction(sagemaker: SageMakerClients) {
         region: z => regionField(z),
         name: z => sagemakerNameField(z, 'name'),
         description: z => z.string().max(1024).optional(),
+        entityRef: z => entityRefField(z),
       },
       output: {
         arn: z => z.string(),
@@ -73,6 +78,19 @@ export function createModelPackageGroupAction(sagemaker: SageMakerClients) {
         throw error;
       });
       if (existing) {
+        const tags = await awsCall('SageMaker ListTags', () =>
+          client.send(
+            new ListTagsCommand({
+              ResourceArn: existing.ModelPackageGroupArn ?? arn.arn,
+            }),
+          ),
+        );
+        checkReusable(
+          `Model package group '${ctx.input.name}'`,
+          ctx.input.entityRef,
+          tags.Tags?.find(t => t.Key === BINDING_TAG)?.Value,
+          ctx.logger,
+        );
         if (
           ctx.input.description !== undefined &&
           (existing.ModelPackageGroupDescription ?? '') !==
@@ -96,6 +114,9 @@ export function createModelPackageGroupAction(sagemaker: SageMakerClients) {
           new CreateModelPackageGroupCommand({
             ModelPackageGroupName: ctx.input.name,
             ModelPackageGroupDescription: ctx.input.description,
+            Tags: ctx.input.entityRef
+              ? [{ Key: BINDING_TAG, Value: ctx.input.entityRef }]
+              : undefined,
           }),
         ),
       );

@@ -1,0 +1,115 @@
+import { ListTagsCommand } from '@aws-sdk/client-sagemaker';
+import { NotAllowedError } from '@backstage/errors';
+import {
+  BINDING_TAG,
+  ResourceBinding,
+} from '@model-factory/plugin-sagemaker-mlflow-common';
+import {
+  awsCall,
+  evaluateBinding,
+  SageMakerArn,
+  unknownBinding,
+} from '@model-factory/plugin-sagemaker-mlflow-node';
+import type { EntityContext } from './EntityContext';
+import type { ServiceDeps } from './types';
+
+/** A resource an entity's annotations name, which its binding tag may bind to the entity. */
+export type BindableResource =
+  | { kind: 'pipeline' | 'model-package-group' | 'endpoint'; arn: SageMakerArn }
+  | { kind: 'registered-model'; name: string };
+
+const resourceId = (r: BindableResource) =>
+  r.kind === 'registered-model' ? r.name : r.arn.arn;
+
+/** The binding tag's value among a SageMaker resource's tags (undefined: no such tag). */
+export const bindingTagOf = (tags: Array<{ Key?: string; Value?: string }>) =>
+  tags.find(t => t.Key === BINDING_TAG)?.Value;
+
+/**
+ * Two-way binding: annotations name resources, the resource's binding tag names the entity back. Writes check it
+ * fresh (a tag changed a second ago counts); the tab reads it with the same cache rules as the rest.
+ */
+export class ResourceBindings {
+  constructor(
+    private readonly deps: Pick<
+      ServiceDeps,
+      'config' | 'sagemaker' | 'mlflow' | 'cache'
+    >,
+  ) {}
+
+  /** The resource's binding as the tab shows it (cached); a tag that cannot be read is `unknown`, not an error. */
+  async read(
+    ctx: EntityContext,
+    resource: BindableResource,
+  ): Promise<ResourceBinding> {
+    return this.deps.cache
+      .get(ctx.entityRef, `binding:${resource.kind}:${resourceId(resource)}`, () =>
+        this.load(ctx, resource),
+      )
+      .catch(error =>
+        unknownBinding(resource.kind, resourceId(resource), error.message),
+      );
+  }
+
+  /** Before a write: refuses (403) unless the resource's tag, read now, names this entity. */
+  async requireForWrite(
+    ctx: EntityContext,
+    resource: BindableResource,
+  ): Promise<void> {
+    const binding = await this.load(ctx, resource);
+    if (binding.state !== 'bound') {
+      throw new NotAllowedError(`Refused: ${binding.message}`);
+    }
+  }
+
+  /** With `binding.requireForReads`: refuses (403) a read of a resource that does not name this entity. */
+  async requireForRead(
+    ctx: EntityContext,
+    resource: BindableResource,
+  ): Promise<void> {
+    if (!this.deps.config.requireBindingForReads) return;
+    const binding = await this.read(ctx, resource);
+    if (binding.state !== 'bound') {
+      throw new NotAllowedError(
+        `This portal shows only resources bound to their entity (sagemakerMlflow.binding.requireForReads). ${binding.message}`,
+      );
+    }
+  }
+
+  /** The binding tag read from SageMaker or MLflow, now. */
+  private async load(
+    ctx: EntityContext,
+    resource: BindableResource,
+  ): Promise<ResourceBinding> {
+    if (resource.kind === 'registered-model') {
+      const model = await this.deps.mlflow
+        .forServer(ctx.binding.trackingServer)
+        .getRegisteredModel(resource.name);
+      return this.fromMlflowTags(ctx, resource.name, model.tags);
+    }
+    const sm = await this.deps.sagemaker.sagemaker(resource.arn);
+    const res = await awsCall('SageMaker ListTags', () =>
+      sm.send(new ListTagsCommand({ ResourceArn: resource.arn.arn })),
+    );
+    return evaluateBinding(
+      resource.kind,
+      resource.arn.arn,
+      ctx.entityRef,
+      bindingTagOf(res.Tags ?? []),
+    );
+  }
+
+  /** The registered model's binding from tags already read (the versions page has them). */
+  fromMlflowTags(
+    ctx: EntityContext,
+    name: string,
+    tags: Array<{ key: string; value: string }> | undefined,
+  ): ResourceBinding {
+    return evaluateBinding(
+      'registered-model',
+      name,
+      ctx.entityRef,
+      tags?.find(t => t.key === BINDING_TAG)?.value,
+    );
+  }
+}

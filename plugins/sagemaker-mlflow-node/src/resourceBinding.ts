@@ -1,0 +1,86 @@
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  BINDING_TAG,
+  BindableKind,
+  ResourceBinding,
+} from '@model-factory/plugin-sagemaker-mlflow-common';
+
+const LABELS: Record<BindableKind, string> = {
+  pipeline: 'SageMaker pipeline',
+  'model-package-group': 'SageMaker model package group',
+  endpoint: 'SageMaker endpoint',
+  'registered-model': 'MLflow registered model',
+};
+
+/** The entity ref a binding tag's value names, normalised as the catalog compares refs; undefined if none. */
+function normalisedRef(value: string | undefined): string | undefined {
+  if (!value?.trim()) return undefined;
+  try {
+    return stringifyEntityRef(parseEntityRef(value.trim())).toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The command that binds the resource to the entity, run by someone allowed to tag it (not by the portal). */
+export function bindCommand(
+  kind: BindableKind,
+  resource: string,
+  entityRef: string,
+): string {
+  if (kind === 'registered-model') {
+    return `MLFLOW_TRACKING_URI=<server> python -c "import mlflow; mlflow.MlflowClient().set_registered_model_tag(${JSON.stringify(
+      resource,
+    )}, '${BINDING_TAG}', '${entityRef}')"`;
+  }
+  const region = resource.split(':')[3];
+  return `aws sagemaker add-tags --region ${region} --resource-arn ${resource} --tags Key=${BINDING_TAG},Value=${entityRef}`;
+}
+
+/**
+ * Reads a resource's binding tag against the entity that names it in its annotations. `tagValue` undefined means
+ * the resource has no binding tag.
+ */
+export function evaluateBinding(
+  kind: BindableKind,
+  resource: string,
+  entityRef: string,
+  tagValue: string | undefined,
+): ResourceBinding {
+  const label = `${LABELS[kind]} ${
+    kind === 'registered-model' ? `'${resource}'` : resource
+  }`;
+  const command = bindCommand(kind, resource, entityRef);
+  if (tagValue === undefined) {
+    return {
+      kind,
+      resource,
+      state: 'unbound',
+      message: `${label} has no ${BINDING_TAG} tag, so it is not bound to ${entityRef}. To bind it, someone who may tag it runs: ${command}`,
+    };
+  }
+  if (normalisedRef(tagValue) === normalisedRef(entityRef)) {
+    return { kind, resource, state: 'bound', boundTo: tagValue };
+  }
+  return {
+    kind,
+    resource,
+    state: 'bound-elsewhere',
+    boundTo: tagValue,
+    message: `${label} is bound to '${tagValue}' by its ${BINDING_TAG} tag, not to ${entityRef}: only that entity may act on it. If ${entityRef} should, the resource's owners change the tag: ${command}`,
+  };
+}
+
+/** A binding that could not be read (the resource may not exist yet, or its tags may not be readable). */
+export function unknownBinding(
+  kind: BindableKind,
+  resource: string,
+  reason: string,
+): ResourceBinding {
+  return {
+    kind,
+    resource,
+    state: 'unknown',
+    message: `The ${BINDING_TAG} tag of ${LABELS[kind]} ${resource} could not be read: ${reason}`,
+  };
+}
