@@ -51,14 +51,17 @@ export class ResourceBindings {
       );
   }
 
-  /** Before a write: refuses (403) unless the resource's tag, read now, names this entity. */
+  /** Before a write: refuses (403, naming each one) unless every resource's tag, read now, names this entity. */
   async requireForWrite(
     ctx: EntityContext,
-    resource: BindableResource,
+    ...resources: BindableResource[]
   ): Promise<void> {
-    const binding = await this.load(ctx, resource);
-    if (binding.state !== 'bound') {
-      throw new NotAllowedError(`Refused: ${binding.message}`);
+    const bindings = await Promise.all(resources.map(r => this.load(ctx, r)));
+    const refused = bindings.filter(b => b.state !== 'bound');
+    if (refused.length > 0) {
+      throw new NotAllowedError(
+        `Refused: ${refused.map(b => b.message).join(' ')}`,
+      );
     }
   }
 

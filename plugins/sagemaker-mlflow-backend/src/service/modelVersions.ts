@@ -297,18 +297,14 @@ export class ModelVersions {
       ctx.binding.modelPackageGroup,
       ANNOTATION_MODEL_PACKAGE_GROUP_ARN,
     );
-    // An approval is a governance decision: both the MLflow model and the SageMaker group must name this entity.
-    const [mv] = await Promise.all([
-      client.getModelVersion(modelName, version),
-      this.deps.bindings.requireForWrite(ctx, {
-        kind: 'registered-model',
-        name: modelName,
-      }),
-      this.deps.bindings.requireForWrite(ctx, {
-        kind: 'model-package-group',
-        arn: group,
-      }),
-    ]);
+    // An approval is a governance decision: both the MLflow model and the SageMaker group must name this entity
+    // before anything else is read from them.
+    await this.deps.bindings.requireForWrite(
+      ctx,
+      { kind: 'registered-model', name: modelName },
+      { kind: 'model-package-group', arn: group },
+    );
+    const mv = await client.getModelVersion(modelName, version);
     const packageArn = (mv.tags ?? []).find(
       t => t.key === MODEL_PACKAGE_TAG,
     )?.value;

@@ -1,0 +1,478 @@
+import fs from 'fs';
+import http from 'http';
+import os from 'os';
+import path from 'path';
+import request from 'supertest';
+import {
+  AddTagsCommand,
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  CreateModelPackageGroupCommand,
+  CreatePipelineCommand,
+  DeleteTagsCommand,
+  ListModelPackagesCommand,
+  ListPipelineExecutionsCommand,
+} from '@aws-sdk/client-sagemaker';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import permissionPlugin from '@backstage/plugin-permission-backend';
+import sagemakerMlflowPlugin from '@model-factory/plugin-sagemaker-mlflow-backend';
+import { BINDING_TAG } from '@model-factory/plugin-sagemaker-mlflow-common';
+import { expectMatchesSpec } from '../__testUtils__/openapi';
+import {
+  ARN,
+  emulatorAwsConfig,
+  fileCatalogConfig,
+  testStack,
+} from '../__testUtils__/stack';
+import {
+  authWithActorsFactory,
+  httpAuthServiceFactory,
+  testPolicyModule,
+  userInfoFromOrgFactory,
+} from '../__testUtils__/testServices';
+
+/**
+ * The trust model, attacked: owning a catalog entity is not enough to act on what its annotations name. The
+ * resources must name the entity back (their backstage.io/entity-ref tag). Real catalog, permission framework,
+ * MLflow and SageMaker emulator; the "upstream unchanged" checks read the emulator and a counting model server.
+ */
+const stack = testStack();
+const GUEST = 'user:default/guest'; // member of ml-platform, which owns demo-model; owns claims-model itself
+const as = (user: string) => mockCredentials.user.header(user);
+const base = '/api/sagemaker-mlflow/v1/entities/default/component';
+const UNBOUND = {
+  pipeline: 'sec-unbound-pipeline',
+  group: 'sec-unbound-group',
+  endpoint: 'sec-unbound-endpoint',
+  model: 'sec-unbound-model',
+};
+const arn = (type: string, name: string) =>
+  `arn:aws:sagemaker:us-east-1:123456789012:${type}/${name}`;
+
+function writeCatalog(dir: string) {
+  const component = (
+    name: string,
+    owner: string,
+    annotations: Record<string, string>,
+  ) => ({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name, annotations },
+    spec: { type: 'ml-model', lifecycle: 'experimental', owner },
+  });
+  const entities = [
+    // The demo model's own component: its resources are tagged with its ref by the seed.
+    component('demo-model', 'group:default/ml-platform', {
+      'aws.amazon.com/sagemaker-pipeline-arn': ARN.pipeline,
+      'aws.amazon.com/sagemaker-model-package-group-arn': ARN.group,
+      'aws.amazon.com/sagemaker-endpoint-arns': ARN.endpoint,
+      'mlflow.org/registered-model-name': 'demo-model',
+      'mlflow.org/experiment-name': 'demo-model',
+    }),
+    // What anyone who can get a catalog file ingested can write: the caller owns it, it names demo-model's resources.
+    component('claims-model', GUEST, {
+      'aws.amazon.com/sagemaker-pipeline-arn': ARN.pipeline,
+      'aws.amazon.com/sagemaker-model-package-group-arn': ARN.group,
+      'aws.amazon.com/sagemaker-endpoint-arns': ARN.endpoint,
+      'mlflow.org/registered-model-name': 'demo-model',
+      'mlflow.org/experiment-name': 'demo-model',
+    }),
+    // Names resources that exist but carry no binding tag at all.
+    component('unbound-model', GUEST, {
+      'aws.amazon.com/sagemaker-pipeline-arn': arn('pipeline', UNBOUND.pipeline),
+      'aws.amazon.com/sagemaker-model-package-group-arn': arn(
+        'model-package-group',
+        UNBOUND.group,
+      ),
+      'aws.amazon.com/sagemaker-endpoint-arns': arn(
+        'endpoint',
+        UNBOUND.endpoint,
+      ),
+      'mlflow.org/registered-model-name': UNBOUND.model,
+    }),
+    {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Group',
+      metadata: { name: 'ml-platform' },
+      spec: { type: 'team', children: [] },
+    },
+  ];
+  const file = path.join(dir, 'entities.yaml');
+  fs.writeFileSync(file, entities.map(e => JSON.stringify(e)).join('\n---\n'));
+  return file;
+}
+
+/** Resources like a team's existing ones: created straight in the emulator and MLflow, without a binding tag. */
+async function createUnboundResources() {
+  const sm = stack.sagemaker;
+  const exists = (error: any) => {
+    if (!/already exists|ResourceInUse/i.test(`${error.name} ${error.message}`))
+      throw error;
+  };
+  await sm
+    .send(
+      new CreatePipelineCommand({
+        PipelineName: UNBOUND.pipeline,
+        RoleArn: 'arn:aws:iam::123456789012:role/model-factory-pipeline',
+        PipelineDefinition: JSON.stringify({
+          Version: '2020-12-01',
+          Parameters: [],
+          Steps: [],
+        }),
+      }),
+    )
+    .catch(exists);
+  await sm
+    .send(
+      new CreateModelPackageGroupCommand({
+        ModelPackageGroupName: UNBOUND.group,
+      }),
+    )
+    .catch(exists);
+  await sm
+    .send(
+      new CreateModelCommand({
+        ModelName: UNBOUND.endpoint,
+        ExecutionRoleArn:
+          'arn:aws:iam::123456789012:role/model-factory-pipeline',
+        PrimaryContainer: { Image: 'serving:1' },
+      }),
+    )
+    .catch(exists);
+  await sm
+    .send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: UNBOUND.endpoint,
+        ProductionVariants: [
+          {
+            VariantName: 'AllTraffic',
+            ModelName: UNBOUND.endpoint,
+            InitialInstanceCount: 1,
+            InstanceType: 'ml.m5.large',
+          },
+        ],
+      }),
+    )
+    .catch(exists);
+  await sm
+    .send(
+      new CreateEndpointCommand({
+        EndpointName: UNBOUND.endpoint,
+        EndpointConfigName: UNBOUND.endpoint,
+      }),
+    )
+    .catch(exists);
+  const res = await fetch(
+    `${stack.mlflowUrl}/api/2.0/mlflow/registered-models/create`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: UNBOUND.model }),
+    },
+  );
+  if (!res.ok && res.status !== 400) throw new Error(await res.text());
+}
+
+/** A model server that counts what reaches it: an invocation refused by the portal must not. */
+function countingModelServer(): Promise<{
+  url: string;
+  count(): number;
+  close(): void;
+}> {
+  let requests = 0;
+  const server = http.createServer((req, res) => {
+    requests++;
+    req.resume();
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ predictions: [0] }));
+  });
+  return new Promise(resolve =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as any).port}`,
+        count: () => requests,
+        close: () => server.close(),
+      }),
+    ),
+  );
+}
+
+async function startBackend(
+  catalogFile: string,
+  modelUrl: string,
+  binding: object,
+) {
+  const backend = await startTestBackend({
+    features: [
+      mockServices.rootConfig.factory({
+        data: {
+          catalog: fileCatalogConfig(catalogFile, ['Component', 'Group']),
+          permission: { enabled: true },
+          aws: emulatorAwsConfig,
+          sagemakerMlflow: {
+            sagemaker: { endpoint: stack.sagemakerEndpoint },
+            mlflow: { servers: [{ name: 'default', baseUrl: stack.mlflowUrl }] },
+            endpointRoutes: [
+              { endpointName: 'demo-model-staging', url: modelUrl },
+              { endpointName: UNBOUND.endpoint, url: modelUrl },
+            ],
+            binding,
+          },
+        },
+      }),
+      authWithActorsFactory,
+      httpAuthServiceFactory,
+      userInfoFromOrgFactory({ [GUEST]: ['group:default/ml-platform'] }),
+      catalogPlugin,
+      permissionPlugin,
+      testPolicyModule,
+      sagemakerMlflowPlugin,
+    ],
+  });
+  // Wait until the catalog has ingested the test entities.
+  for (let i = 0; i < 120; i++) {
+    const res = await request(backend.server)
+      .get(`${base}/unbound-model/endpoints`)
+      .set('Authorization', as(GUEST));
+    if (res.status !== 404) break;
+    await new Promise(r => setTimeout(r, 250));
+  }
+  return backend;
+}
+
+describe('two-way binding: an entity acts only on resources that name it back', () => {
+  let server: any;
+  let strictServer: any;
+  let model: Awaited<ReturnType<typeof countingModelServer>>;
+
+  const get = async (target: any, url: string) => {
+    const res = await request(target)
+      .get(`${base}/${url}`)
+      .set('Authorization', as(GUEST));
+    expectMatchesSpec('GET', `${base}/${url}`, res.status, res.body);
+    return res;
+  };
+  const post = async (url: string, body?: object) => {
+    const res = await request(server)
+      .post(`${base}/${url}`)
+      .set('Authorization', as(GUEST))
+      .send(body ?? {});
+    expectMatchesSpec('POST', `${base}/${url}`, res.status, res.body);
+    return res;
+  };
+  const executionCount = async (pipeline: string) =>
+    (
+      await stack.sagemaker.send(
+        new ListPipelineExecutionsCommand({ PipelineName: pipeline }),
+      )
+    ).PipelineExecutionSummaries!.length;
+  const approvals = async () =>
+    (
+      await stack.sagemaker.send(
+        new ListModelPackagesCommand({ ModelPackageGroupName: 'demo-model' }),
+      )
+    ).ModelPackageSummaryList!.map(p => p.ModelApprovalStatus);
+
+  beforeAll(async () => {
+    await createUnboundResources();
+    model = await countingModelServer();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-factory-sec-'));
+    const catalogFile = writeCatalog(dir);
+    server = (await startBackend(catalogFile, model.url, {})).server;
+    strictServer = (
+      await startBackend(catalogFile, model.url, { requireForReads: true })
+    ).server;
+  }, 120_000);
+
+  afterAll(() => model?.close());
+
+  describe("an entity the caller owns, naming another entity's resources", () => {
+    it('cannot start or stop its pipeline: 403 naming the binding, and the emulator gets no execution', async () => {
+      const before = await executionCount('demo-model-pipeline');
+      const start = await post('claims-model/executions');
+      expect(start.status).toBe(403);
+      expect(start.body.error.message).toContain(
+        `is bound to 'component:default/demo-model' by its ${BINDING_TAG} tag`,
+      );
+      expect(start.body.error.message).toContain(ARN.pipeline);
+      const stop = await post('claims-model/executions/abc123/stop');
+      expect(stop.status).toBe(403);
+      expect(await executionCount('demo-model-pipeline')).toBe(before);
+    });
+
+    it('cannot approve or reject a version: 403, every package keeps its approval', async () => {
+      const before = await approvals();
+      for (const status of ['Approved', 'Rejected']) {
+        const res = await post('claims-model/model-versions/1/approval', {
+          status,
+        });
+        expect(res.status).toBe(403);
+        expect(res.body.error.message).toContain(
+          "bound to 'component:default/demo-model'",
+        );
+      }
+      expect(await approvals()).toEqual(before);
+    });
+
+    it('cannot invoke or validate the endpoint: 403 and nothing reaches the model', async () => {
+      const invoke = await request(server)
+        .post(`${base}/claims-model/endpoints/demo-model-staging/invocations`)
+        .set('Authorization', as(GUEST))
+        .set('content-type', 'application/json')
+        .send('{"instances": [[1]]}');
+      expect(invoke.status).toBe(403);
+      const validate = await post(
+        'claims-model/endpoints/demo-model-staging/validation',
+      );
+      expect(validate.status).toBe(403);
+      expect(model.count()).toBe(0);
+    });
+
+    it('can still read what its annotations name (reads follow annotations by default), marked bound elsewhere', async () => {
+      const executions = await get(server, 'claims-model/executions');
+      expect(executions.status).toBe(200);
+      expect(executions.body.items.length).toBeGreaterThan(0);
+      expect(executions.body.binding).toMatchObject({
+        kind: 'pipeline',
+        state: 'bound-elsewhere',
+        boundTo: 'component:default/demo-model',
+      });
+      const versions = await get(server, 'claims-model/model-versions');
+      expect(versions.status).toBe(200);
+      expect(
+        versions.body.bindings.map((b: any) => [b.kind, b.state]),
+      ).toEqual([
+        ['registered-model', 'bound-elsewhere'],
+        ['model-package-group', 'bound-elsewhere'],
+      ]);
+      const endpoints = await get(server, 'claims-model/endpoints');
+      expect(endpoints.body.items[0].binding.state).toBe('bound-elsewhere');
+    });
+
+    it('cannot read them either when the portal sets binding.requireForReads', async () => {
+      for (const section of ['executions', 'model-versions']) {
+        const res = await get(strictServer, `claims-model/${section}`);
+        expect(res.status).toBe(403);
+        expect(res.body.error.message).toContain(
+          'sagemakerMlflow.binding.requireForReads',
+        );
+      }
+      const endpoints = await get(strictServer, 'claims-model/endpoints');
+      expect(endpoints.body.items[0].endpoint).toBeUndefined();
+      expect(endpoints.body.items[0].error.name).toBe('NotAllowedError');
+      const summary = await get(strictServer, 'claims-model/summary');
+      expect(summary.body.latestExecution.error.name).toBe('NotAllowedError');
+      expect(summary.body.champion.error.name).toBe('NotAllowedError');
+    });
+  });
+
+  describe('an entity naming resources that carry no binding tag', () => {
+    it('refuses every write with the tag to add, and sends nothing upstream', async () => {
+      const before = await executionCount(UNBOUND.pipeline);
+      const start = await post('unbound-model/executions');
+      expect(start.status).toBe(403);
+      expect(start.body.error.message).toContain(
+        `has no ${BINDING_TAG} tag, so it is not bound to component:default/unbound-model`,
+      );
+      expect(start.body.error.message).toContain(
+        `aws sagemaker add-tags --region us-east-1 --resource-arn ${arn(
+          'pipeline',
+          UNBOUND.pipeline,
+        )} --tags Key=${BINDING_TAG},Value=component:default/unbound-model`,
+      );
+      expect(await executionCount(UNBOUND.pipeline)).toBe(before);
+      const approve = await post('unbound-model/model-versions/1/approval', {
+        status: 'Approved',
+      });
+      expect(approve.status).toBe(403);
+      // Both resources an approval needs are named, each with its fix.
+      expect(approve.body.error.message).toContain(
+        `MLflow registered model '${UNBOUND.model}' has no ${BINDING_TAG} tag`,
+      );
+      expect(approve.body.error.message).toContain(
+        `SageMaker model package group ${arn(
+          'model-package-group',
+          UNBOUND.group,
+        )} has no ${BINDING_TAG} tag`,
+      );
+      const validate = await post(
+        `unbound-model/endpoints/${UNBOUND.endpoint}/validation`,
+      );
+      expect(validate.status).toBe(403);
+      expect(model.count()).toBe(0);
+    });
+
+    it('shows each resource as unbound, with the fix', async () => {
+      const executions = await get(server, 'unbound-model/executions');
+      expect(executions.status).toBe(200);
+      expect(executions.body.binding).toMatchObject({
+        state: 'unbound',
+        resource: arn('pipeline', UNBOUND.pipeline),
+      });
+      expect(executions.body.binding.message).toContain('aws sagemaker add-tags');
+      const versions = await get(server, 'unbound-model/model-versions');
+      expect(versions.body.bindings.map((b: any) => b.state)).toEqual([
+        'unbound',
+        'unbound',
+      ]);
+    });
+
+    it('re-reads the tag for a write: binding the pipeline lets the next start through, unbinding stops the one after', async () => {
+      const pipelineArn = arn('pipeline', UNBOUND.pipeline);
+      // The tab has read (and cached) the pipeline as unbound.
+      expect((await get(server, 'unbound-model/executions')).body.binding.state).toBe(
+        'unbound',
+      );
+      await stack.sagemaker.send(
+        new AddTagsCommand({
+          ResourceArn: pipelineArn,
+          Tags: [{ Key: BINDING_TAG, Value: 'component:default/unbound-model' }],
+        }),
+      );
+      try {
+        const before = await executionCount(UNBOUND.pipeline);
+        expect((await post('unbound-model/executions')).status).toBe(201);
+        expect(await executionCount(UNBOUND.pipeline)).toBe(before + 1);
+        // Now cached as bound; remove the tag and the next write is refused all the same.
+        expect(
+          (await get(server, 'unbound-model/executions')).body.binding.state,
+        ).toBe('bound');
+      } finally {
+        await stack.sagemaker.send(
+          new DeleteTagsCommand({
+            ResourceArn: pipelineArn,
+            TagKeys: [BINDING_TAG],
+          }),
+        );
+      }
+      expect((await post('unbound-model/executions')).status).toBe(403);
+    });
+  });
+
+  describe("the entity the resources name back (the seed binds demo-model's)", () => {
+    it('may start its pipeline, and reads with requireForReads', async () => {
+      const before = await executionCount('demo-model-pipeline');
+      const res = await request(server)
+        .post(`${base}/demo-model/executions`)
+        .set('Authorization', as(GUEST))
+        .send({ displayName: 'bound-start' });
+      expect(res.status).toBe(201);
+      expect(await executionCount('demo-model-pipeline')).toBe(before + 1);
+      const executions = await get(strictServer, 'demo-model/executions');
+      expect(executions.status).toBe(200);
+      expect(executions.body.binding.state).toBe('bound');
+      const versions = await get(strictServer, 'demo-model/model-versions');
+      expect(versions.status).toBe(200);
+      expect(versions.body.bindings.map((b: any) => b.state)).toEqual([
+        'bound',
+        'bound',
+      ]);
+    });
+  });
+});
