@@ -163,4 +163,91 @@ describe('sagemaker-mlflow:publish:local', () => {
     expect(fs.readlinkSync(link)).toBe('pipelines/pipeline.py');
     expect(fs.readFileSync(link, 'utf8')).toBe('STEPS = 4\n');
   });
+
+  // A template can write any file into the workspace (fetch:plain:file, a skeleton), .git/config included: git
+  // runs core.fsmonitor as a shell command, so publishing must neither copy that file nor let git read it.
+  describe('a workspace that carries git configuration', () => {
+    let marker: string;
+    const writeHostileConfig = (dir: string) => {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(
+        path.join(dir, 'config'),
+        `[core]\n\tfsmonitor = "touch '${marker}'; false"\n`,
+      );
+    };
+    const publishedFiles = (repo: string) =>
+      execFileSync('git', ['ls-files'], { cwd: repo })
+        .toString()
+        .trim()
+        .split('\n')
+        .sort();
+
+    beforeEach(() => {
+      marker = path.join(path.dirname(root), 'fsmonitor-ran');
+    });
+
+    it('does not run the core.fsmonitor command of its .git/config, nor publish its .git', async () => {
+      writeHostileConfig(path.join(workspacePath, '.git'));
+      fs.writeFileSync(
+        path.join(workspacePath, '.git', 'HEAD'),
+        'ref: refs/heads/evil\n',
+      );
+      await createPublishLocalAction(root).handler(
+        context({ repoName: 'churn-model' }),
+      );
+      expect(fs.existsSync(marker)).toBe(false);
+      const repo = path.join(root, 'churn-model');
+      // The repository's .git is the one git init made, not the workspace's.
+      expect(
+        fs.readFileSync(path.join(repo, '.git', 'config'), 'utf8'),
+      ).not.toContain('fsmonitor');
+      expect(fs.readFileSync(path.join(repo, '.git', 'HEAD'), 'utf8')).toBe(
+        'ref: refs/heads/main\n',
+      );
+      expect(publishedFiles(repo)).toEqual([
+        'catalog-info.yaml',
+        'pipelines/pipeline.py',
+      ]);
+    });
+
+    it('leaves out a .git at any depth (a gitfile naming a repository of its choice, another case) but keeps .gitmodules', async () => {
+      const gitdir = path.join(workspacePath, 'sub', 'gitdir');
+      writeHostileConfig(gitdir);
+      fs.writeFileSync(
+        path.join(workspacePath, 'sub', '.git'),
+        `gitdir: ${gitdir}\n`,
+      );
+      fs.writeFileSync(path.join(workspacePath, 'sub', 'model.py'), 'X = 1\n');
+      // On a case-insensitive file system git takes .GIT for .git.
+      writeHostileConfig(path.join(workspacePath, 'other', '.GIT'));
+      fs.writeFileSync(path.join(workspacePath, '.gitmodules'), '');
+      await createPublishLocalAction(root).handler(
+        context({ repoName: 'churn-model' }),
+      );
+      expect(fs.existsSync(marker)).toBe(false);
+      const repo = path.join(root, 'churn-model');
+      expect(fs.existsSync(path.join(repo, 'sub', '.git'))).toBe(false);
+      expect(fs.existsSync(path.join(repo, 'other', '.GIT'))).toBe(false);
+      expect(publishedFiles(repo)).toEqual([
+        '.gitmodules',
+        'catalog-info.yaml',
+        'pipelines/pipeline.py',
+        'sub/gitdir/config',
+        'sub/model.py',
+      ]);
+    });
+
+    it('refuses a sourcePath in a .git directory, directly or through a link', async () => {
+      writeHostileConfig(path.join(workspacePath, '.git'));
+      fs.symlinkSync('.git', path.join(workspacePath, 'project'));
+      for (const sourcePath of ['.git', 'project']) {
+        await expect(
+          createPublishLocalAction(root).handler(
+            context({ repoName: 'churn-model', sourcePath }),
+          ),
+        ).rejects.toThrow('sourcePath must not be in a .git directory');
+      }
+      expect(fs.existsSync(root)).toBe(false);
+    });
+  });
 });
