@@ -6,16 +6,30 @@ export interface PageToken {
   skip: number;
 }
 
+const FIELDS = new Set(['upstream', 'skip']);
+
+/** Always the same text for the same page: fields in one order, nothing else (see {@link canonicalPageToken}). */
 export function encodePageToken(token: PageToken): string {
-  return Buffer.from(JSON.stringify(token)).toString('base64url');
+  return Buffer.from(
+    JSON.stringify({ upstream: token.upstream, skip: token.skip }),
+  ).toString('base64url');
 }
 
+/**
+ * Reads a token this API returned. Anything else is a 400: extra fields, another type, a fractional skip. Each
+ * accepted spelling would otherwise be a page of its own in the cache, and an uncached page costs up to a
+ * hundred upstream calls.
+ */
 export function decodePageToken(token: string | undefined): PageToken {
   if (!token) return { skip: 0 };
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
     if (
-      typeof parsed.skip === 'number' &&
+      parsed !== null &&
+      typeof parsed === 'object' &&
+      !Array.isArray(parsed) &&
+      Object.keys(parsed).every(key => FIELDS.has(key)) &&
+      Number.isSafeInteger(parsed.skip) &&
       parsed.skip >= 0 &&
       (parsed.upstream === undefined || typeof parsed.upstream === 'string')
     ) {
@@ -25,4 +39,14 @@ export function decodePageToken(token: string | undefined): PageToken {
     // fall through
   }
   throw new InputError('pageToken is not a token this API returned');
+}
+
+/**
+ * The one spelling of a decoded page, for cache keys: base64 and JSON accept many spellings of the same token
+ * (padding, whitespace, field order, `"skip": 0.0`). The first page is the empty string, with or without a token.
+ */
+export function canonicalPageToken(page: PageToken): string {
+  return page.upstream === undefined && page.skip === 0
+    ? ''
+    : encodePageToken(page);
 }

@@ -37,7 +37,12 @@ import {
 import { EntityContext, required } from './EntityContext';
 import { experimentIdOf } from './experiments';
 import type { ServiceDeps } from './types';
-import { decodePageToken, encodePageToken, PageToken } from './pageToken';
+import {
+  canonicalPageToken,
+  decodePageToken,
+  encodePageToken,
+  PageToken,
+} from './pageToken';
 import { settle } from './sections';
 
 /** MLflow runs name their pipeline execution with this tag (written by the generated project's steps). */
@@ -206,7 +211,7 @@ export class Pipelines {
     const page = decodePageToken(pageToken);
     return this.deps.cache.get(
       ctx.entityRef,
-      `executions:${size}:${pageToken ?? ''}`,
+      `executions:${size}:${canonicalPageToken(page)}`,
       async () => {
         const client = await this.deps.sagemaker.sagemaker(pipeline);
         const [{ items, nextPageToken }, runs, binding] = await Promise.all([
