@@ -11,6 +11,7 @@ import {
 import type {
   ModelVersion,
   PipelineExecution,
+  ResourceBinding,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import { ReactElement } from 'react';
 import { SWRConfig } from 'swr';
@@ -98,3 +99,18 @@ export async function renderSection(
   );
   return { ...rendered, alerts };
 }
+
+/** A resource's binding as the backend reports it: by default bound to the demo entity. */
+export const binding = (
+  kind: ResourceBinding['kind'],
+  resource: string,
+  state: ResourceBinding['state'] = 'bound',
+): ResourceBinding =>
+  state === 'bound'
+    ? { kind, resource, state, boundTo: 'component:default/demo-model' }
+    : {
+        kind,
+        resource,
+        state,
+        message: `${resource} has no backstage.io/entity-ref tag, so it is not bound to component:default/demo-model. To bind it, someone who may tag it runs: aws sagemaker add-tags`,
+      };

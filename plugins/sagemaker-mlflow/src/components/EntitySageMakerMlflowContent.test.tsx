@@ -3,7 +3,11 @@ import userEvent from '@testing-library/user-event';
 import { useState } from 'react';
 import { renderInTestApp } from '@backstage/test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
-import { demoEntity, renderSection } from '../__testUtils__/renderSection';
+import {
+  binding,
+  demoEntity,
+  renderSection,
+} from '../__testUtils__/renderSection';
 import { EntitySageMakerMlflowContent } from './EntitySageMakerMlflowContent';
 
 const never = () => new Promise<never>(() => {});
@@ -62,6 +66,7 @@ describe('EntitySageMakerMlflowContent', () => {
       pipelineName: 'p',
       consoleUrl: 'c',
       items: [],
+      binding: binding('pipeline', 'arn'),
     });
     await renderSection(<MovingPage />, {
       getExecutions,

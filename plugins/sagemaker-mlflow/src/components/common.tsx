@@ -11,7 +11,11 @@ import {
   StatusRunning,
   WarningPanel,
 } from '@backstage/core-components';
-import type { SectionError as SectionErrorData } from '@model-factory/plugin-sagemaker-mlflow-common';
+import type {
+  ResourceBinding,
+  SectionError as SectionErrorData,
+} from '@model-factory/plugin-sagemaker-mlflow-common';
+import Typography from '@material-ui/core/Typography';
 import { ReactNode } from 'react';
 
 const OK = /^(Succeeded|Completed|InService|Approved|READY|FINISHED)$/;
@@ -71,6 +75,38 @@ export function NotCreatedYet({
   return (
     <WarningPanel severity="info" title={title} defaultExpanded>
       {children}
+    </WarningPanel>
+  );
+}
+
+/** Those of the resources' bindings that do not name this entity: it may read them but not act on them. */
+export const notBound = (bindings: Array<ResourceBinding | undefined>) =>
+  bindings.filter((b): b is ResourceBinding => !!b && b.state !== 'bound');
+
+/**
+ * Says which resources are not bound to this component (their backstage.io/entity-ref tag does not name it) and
+ * how to bind them. The section hides its write controls meanwhile: the backend would refuse them.
+ */
+export function NotBoundPanel({ bindings }: { bindings: ResourceBinding[] }) {
+  if (bindings.length === 0) return null;
+  return (
+    <WarningPanel
+      severity="warning"
+      title="Not bound to this component: read-only here"
+      defaultExpanded
+    >
+      <div data-testid="not-bound">
+        {bindings.map(b => (
+          <Typography
+            key={`${b.kind}:${b.resource}`}
+            variant="body2"
+            paragraph
+            style={{ wordBreak: 'break-word' }}
+          >
+            {b.message}
+          </Typography>
+        ))}
+      </div>
     </WarningPanel>
   );
 }

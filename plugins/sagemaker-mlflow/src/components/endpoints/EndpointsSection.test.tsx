@@ -1,6 +1,6 @@
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { renderSection } from '../../__testUtils__/renderSection';
+import { binding, renderSection } from '../../__testUtils__/renderSection';
 import { EndpointsSection } from './EndpointsSection';
 
 const endpoints = {
@@ -23,6 +23,10 @@ const endpoints = {
         deployedVersion: { modelName: 'demo-model', version: '1' },
         consoleUrl: 'https://console/endpoint',
       },
+      binding: binding(
+        'endpoint',
+        'arn:aws:sagemaker:us-east-1:123456789012:endpoint/demo-model-staging',
+      ),
     },
   ],
 };
@@ -213,5 +217,32 @@ describe('EndpointsSection', () => {
     ).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Invoke' })).toBeDisabled();
     expect(screen.getByRole('button', { name: 'Validate' })).toBeDisabled();
+  });
+
+  it('shows an unbound endpoint without its test console, with how to bind it', async () => {
+    const getEndpointExample = jest.fn().mockResolvedValue(example);
+    await renderSection(<EndpointsSection />, {
+      getEndpoints: jest.fn().mockResolvedValue({
+        items: [
+          {
+            ...endpoints.items[0],
+            binding: binding(
+              'endpoint',
+              endpoints.items[0].arn,
+              'unbound',
+            ),
+          },
+        ],
+      }),
+      getEndpointExample,
+    });
+    expect(await screen.findByText('InService')).toBeInTheDocument();
+    expect(screen.getByTestId('not-bound')).toHaveTextContent(
+      `${endpoints.items[0].arn} has no backstage.io/entity-ref tag`,
+    );
+    expect(
+      screen.queryByRole('button', { name: 'Invoke' }),
+    ).not.toBeInTheDocument();
+    expect(getEndpointExample).not.toHaveBeenCalled();
   });
 });

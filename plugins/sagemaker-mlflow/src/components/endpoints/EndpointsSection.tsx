@@ -9,6 +9,8 @@ import {
   ExternalLink,
   formatTime,
   isNotFound,
+  notBound,
+  NotBoundPanel,
   NotCreatedYet,
   SectionError,
   StatusChip,
@@ -44,6 +46,7 @@ export function EndpointsSection() {
                 : undefined
             }
           >
+            <NotBoundPanel bindings={notBound([item.binding])} />
             {item.error && isNotFound(item.error) && (
               <NotCreatedYet title="Not deployed yet">
                 Approve a model version, then put it on this endpoint with the
@@ -78,7 +81,8 @@ export function EndpointsSection() {
                 options={VERBATIM_LABELS}
               />
             )}
-            {!(item.error && isNotFound(item.error)) && (
+            {/* The console invokes: only for an endpoint that names this component back. */}
+            {item.endpoint && item.binding?.state === 'bound' && (
               <Box>
                 <EndpointTestConsole endpointName={item.name} />
               </Box>

@@ -1,19 +1,25 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { execution, renderSection } from '../../__testUtils__/renderSection';
+import {
+  binding,
+  execution,
+  renderSection,
+} from '../../__testUtils__/renderSection';
 import { executionDuration, ExecutionsSection } from './ExecutionsSection';
 
+const PIPELINE_ARN =
+  'arn:aws:sagemaker:us-east-1:123456789012:pipeline/demo-model-pipeline';
 const page = (
   items = [
     execution('aaa111', 'Succeeded', 0.9861),
     execution('bbb222', 'Executing'),
   ],
 ) => ({
-  pipelineArn:
-    'arn:aws:sagemaker:us-east-1:123456789012:pipeline/demo-model-pipeline',
+  pipelineArn: PIPELINE_ARN,
   pipelineName: 'demo-model-pipeline',
   consoleUrl: 'https://console/pipeline',
   items,
+  binding: binding('pipeline', PIPELINE_ARN),
 });
 
 describe('ExecutionsSection', () => {
@@ -104,6 +110,28 @@ describe('ExecutionsSection', () => {
         screen.getByRole('button', { name: 'Start execution' }),
       ).toBeDisabled(),
     );
+    expect(
+      screen.queryByRole('button', { name: 'Stop' }),
+    ).not.toBeInTheDocument();
+  });
+
+  it('shows an unbound pipeline read-only, with how to bind it, even to an owner', async () => {
+    await renderSection(<ExecutionsSection />, {
+      getExecutions: jest.fn().mockResolvedValue({
+        ...page(),
+        binding: binding('pipeline', PIPELINE_ARN, 'unbound'),
+      }),
+    });
+    expect(await screen.findByText('run-bbb222')).toBeInTheDocument();
+    expect(
+      screen.getByText(/Not bound to this component: read-only here/),
+    ).toBeInTheDocument();
+    expect(screen.getByTestId('not-bound')).toHaveTextContent(
+      `${PIPELINE_ARN} has no backstage.io/entity-ref tag`,
+    );
+    expect(
+      screen.queryByRole('button', { name: 'Start execution' }),
+    ).not.toBeInTheDocument();
     expect(
       screen.queryByRole('button', { name: 'Stop' }),
     ).not.toBeInTheDocument();

@@ -21,6 +21,8 @@ import {
   formatTime,
   isNotFound,
   isRunning,
+  notBound,
+  NotBoundPanel,
   NotCreatedYet,
   SectionError,
   StatusChip,
@@ -57,6 +59,9 @@ export function ExecutionsSection() {
     [pageToken, pageSize],
   );
 
+  const unbound = notBound([page.value?.binding]);
+  // Owners act only on a pipeline that names this component back; the backend refuses the rest anyway.
+  const canAct = canExecute && page.value?.binding.state === 'bound';
   const running = page.value?.items.some(e => isRunning(e.status));
   useEffect(() => {
     if (!running) return undefined;
@@ -107,7 +112,7 @@ export function ExecutionsSection() {
     {
       title: '',
       render: e =>
-        canExecute && isRunning(e.status) ? (
+        canAct && isRunning(e.status) ? (
           <Button size="small" onClick={() => stop(e)}>
             Stop
           </Button>
@@ -115,7 +120,7 @@ export function ExecutionsSection() {
     },
   ];
 
-  const action = canExecute ? (
+  let action: JSX.Element | undefined = canExecute ? (
     <Button
       variant="contained"
       color="primary"
@@ -132,6 +137,7 @@ export function ExecutionsSection() {
       </span>
     </Tooltip>
   );
+  if (unbound.length > 0) action = undefined;
 
   if (page.error && isNotFound(page.error))
     return (
@@ -155,6 +161,7 @@ export function ExecutionsSection() {
           : undefined
       }
     >
+      <NotBoundPanel bindings={unbound} />
       {page.value?.mlflowError && (
         <SectionError title="MLflow metrics" error={page.value.mlflowError} />
       )}

@@ -1,6 +1,10 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { renderSection, version } from '../../__testUtils__/renderSection';
+import {
+  binding,
+  renderSection,
+  version,
+} from '../../__testUtils__/renderSection';
 import { ModelVersionsSection } from './ModelVersionsSection';
 
 const page = {
@@ -11,6 +15,13 @@ const page = {
     version('3', 'PendingManualApproval'),
     version('2', 'Rejected'),
     version('1', 'Approved', ['champion']),
+  ],
+  bindings: [
+    binding('registered-model', 'demo-model'),
+    binding(
+      'model-package-group',
+      'arn:aws:sagemaker:us-east-1:123456789012:model-package-group/demo-model',
+    ),
   ],
 };
 
@@ -76,6 +87,26 @@ describe('ModelVersionsSection', () => {
         expect(button).toBeDisabled();
       }
     });
+  });
+
+  it('offers no approval while the model or its package group is not bound to this component', async () => {
+    await renderSection(<ModelVersionsSection />, {
+      getModelVersions: jest.fn().mockResolvedValue({
+        ...page,
+        bindings: [
+          page.bindings[0],
+          binding('model-package-group', 'group-arn', 'bound-elsewhere'),
+        ],
+      }),
+    });
+    expect(await screen.findByText('@champion')).toBeInTheDocument();
+    expect(screen.getByTestId('not-bound')).toHaveTextContent('group-arn');
+    expect(
+      screen.queryByRole('button', { name: 'Approve' }),
+    ).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Reject' }),
+    ).not.toBeInTheDocument();
   });
 
   it('keeps the MLflow versions when the SageMaker join failed, and says so', async () => {

@@ -18,6 +18,8 @@ import {
   ExternalLink,
   formatMetric,
   formatTime,
+  notBound,
+  NotBoundPanel,
   SectionError,
   StatusChip,
   useEntityRefs,
@@ -53,8 +55,13 @@ export function ModelVersionsSection() {
     [pageToken],
   );
 
+  const bindings = page.value?.bindings ?? [];
+  const unbound = notBound(bindings);
+
   const approvalButtons = (v: ModelVersion) => {
-    if (!v.modelPackage) return null;
+    // Approval needs the MLflow model and the package group to name this component back.
+    if (!v.modelPackage || bindings.length === 0 || unbound.length > 0)
+      return null;
     const buttons = (['Approved', 'Rejected'] as const)
       .filter(status => v.modelPackage!.approvalStatus !== status)
       .map(status => (
@@ -145,6 +152,7 @@ export function ModelVersionsSection() {
           : undefined
       }
     >
+      <NotBoundPanel bindings={unbound} />
       {page.value?.sagemakerError && (
         <SectionError
           title="SageMaker approval status"
