@@ -4,6 +4,7 @@ import {
   DescribePipelineExecutionCommand,
   ListPipelineParametersForExecutionCommand,
   DescribePipelineCommand,
+  ListTagsCommand,
   SageMakerClient,
   StopPipelineExecutionCommand,
 } from '@aws-sdk/client-sagemaker';
@@ -14,6 +15,7 @@ import {
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { BINDING_TAG } from '@model-factory/plugin-sagemaker-mlflow-common';
 import { mockClient } from 'aws-sdk-client-mock';
 import request from 'supertest';
 import { sagemakerMlflowPlugin } from './plugin';
@@ -213,6 +215,10 @@ describe('sagemakerMlflowPlugin', () => {
     sagemaker
       .on(StopPipelineExecutionCommand)
       .resolves({ PipelineExecutionArn: EXECUTION });
+    // The pipeline names the entity back (its binding tag), as the security integration test checks for real.
+    sagemaker.on(ListTagsCommand).resolves({
+      Tags: [{ Key: BINDING_TAG, Value: 'component:default/churn-model' }],
+    });
     const server = await startBackend();
     const res = await request(server)
       .post(`${base}/executions/abc123def456/stop`)
