@@ -85,7 +85,10 @@ function writeCatalog(dir: string) {
     }),
     // Names resources that exist but carry no binding tag at all.
     component('unbound-model', GUEST, {
-      'aws.amazon.com/sagemaker-pipeline-arn': arn('pipeline', UNBOUND.pipeline),
+      'aws.amazon.com/sagemaker-pipeline-arn': arn(
+        'pipeline',
+        UNBOUND.pipeline,
+      ),
       'aws.amazon.com/sagemaker-model-package-group-arn': arn(
         'model-package-group',
         UNBOUND.group,
@@ -217,10 +220,12 @@ async function startBackend(
           aws: emulatorAwsConfig,
           sagemakerMlflow: {
             sagemaker: { endpoint: stack.sagemakerEndpoint },
-            mlflow: { servers: [{ name: 'default', baseUrl: stack.mlflowUrl }] },
+            mlflow: {
+              servers: [{ name: 'default', baseUrl: stack.mlflowUrl }],
+            },
             endpointRoutes: [
-              { endpointName: 'demo-model-staging', url: modelUrl },
-              { endpointName: UNBOUND.endpoint, url: modelUrl },
+              { endpointArn: ARN.endpoint, url: modelUrl },
+              { endpointArn: arn('endpoint', UNBOUND.endpoint), url: modelUrl },
             ],
             binding,
           },
@@ -345,12 +350,12 @@ describe('two-way binding: an entity acts only on resources that name it back', 
       });
       const versions = await get(server, 'claims-model/model-versions');
       expect(versions.status).toBe(200);
-      expect(
-        versions.body.bindings.map((b: any) => [b.kind, b.state]),
-      ).toEqual([
-        ['registered-model', 'bound-elsewhere'],
-        ['model-package-group', 'bound-elsewhere'],
-      ]);
+      expect(versions.body.bindings.map((b: any) => [b.kind, b.state])).toEqual(
+        [
+          ['registered-model', 'bound-elsewhere'],
+          ['model-package-group', 'bound-elsewhere'],
+        ],
+      );
       const endpoints = await get(server, 'claims-model/endpoints');
       expect(endpoints.body.items[0].binding.state).toBe('bound-elsewhere');
     });
@@ -415,7 +420,9 @@ describe('two-way binding: an entity acts only on resources that name it back', 
         state: 'unbound',
         resource: arn('pipeline', UNBOUND.pipeline),
       });
-      expect(executions.body.binding.message).toContain('aws sagemaker add-tags');
+      expect(executions.body.binding.message).toContain(
+        'aws sagemaker add-tags',
+      );
       const versions = await get(server, 'unbound-model/model-versions');
       expect(versions.body.bindings.map((b: any) => b.state)).toEqual([
         'unbound',
@@ -426,13 +433,15 @@ describe('two-way binding: an entity acts only on resources that name it back', 
     it('re-reads the tag for a write: binding the pipeline lets the next start through, unbinding stops the one after', async () => {
       const pipelineArn = arn('pipeline', UNBOUND.pipeline);
       // The tab has read (and cached) the pipeline as unbound.
-      expect((await get(server, 'unbound-model/executions')).body.binding.state).toBe(
-        'unbound',
-      );
+      expect(
+        (await get(server, 'unbound-model/executions')).body.binding.state,
+      ).toBe('unbound');
       await stack.sagemaker.send(
         new AddTagsCommand({
           ResourceArn: pipelineArn,
-          Tags: [{ Key: BINDING_TAG, Value: 'component:default/unbound-model' }],
+          Tags: [
+            { Key: BINDING_TAG, Value: 'component:default/unbound-model' },
+          ],
         }),
       );
       try {

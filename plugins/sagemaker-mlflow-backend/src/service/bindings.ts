@@ -43,8 +43,10 @@ export class ResourceBindings {
     resource: BindableResource,
   ): Promise<ResourceBinding> {
     return this.deps.cache
-      .get(ctx.entityRef, `binding:${resource.kind}:${resourceId(resource)}`, () =>
-        this.load(ctx, resource),
+      .get(
+        ctx.entityRef,
+        `binding:${resource.kind}:${resourceId(resource)}`,
+        () => this.load(ctx, resource),
       )
       .catch(error =>
         unknownBinding(resource.kind, resourceId(resource), error.message),

@@ -89,28 +89,28 @@ export class ModelVersions {
       async () => {
         const [page, model, experimentIds, packages, groupBinding] =
           await Promise.all([
-          client
-            .searchModelVersions({
-              filter: `name=${quote(modelName)}`,
-              orderBy: ['version_number DESC'],
-              maxResults: size,
-              pageToken,
-            })
-            .catch(error => {
-              // MLflow's own token is passed through; one it rejects was not a token it gave us.
-              if (pageToken && error.upstreamStatus === 400) {
-                throw new InputError(
-                  'pageToken is not a token this API returned',
-                );
-              }
-              throw error;
-            }),
-          // Version search results do not carry aliases; the registered model lists them.
-          client.getRegisteredModel(modelName),
-          this.experimentIds(ctx),
-          settle(() => this.packagesByArn(ctx)),
-          this.groupBinding(ctx),
-        ]);
+            client
+              .searchModelVersions({
+                filter: `name=${quote(modelName)}`,
+                orderBy: ['version_number DESC'],
+                maxResults: size,
+                pageToken,
+              })
+              .catch(error => {
+                // MLflow's own token is passed through; one it rejects was not a token it gave us.
+                if (pageToken && error.upstreamStatus === 400) {
+                  throw new InputError(
+                    'pageToken is not a token this API returned',
+                  );
+                }
+                throw error;
+              }),
+            // Version search results do not carry aliases; the registered model lists them.
+            client.getRegisteredModel(modelName),
+            this.experimentIds(ctx),
+            settle(() => this.packagesByArn(ctx)),
+            this.groupBinding(ctx),
+          ]);
         const aliases = aliasesByVersion(model.aliases);
         const metrics = await this.runMetrics(
           client,

@@ -1,5 +1,7 @@
 import {
+  CreateModelPackageGroupCommand,
   DescribeModelPackageGroupCommand,
+  ListTagsCommand,
   SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { ConfigReader } from '@backstage/config';
@@ -151,6 +153,107 @@ describe('mlflow:registered-model:create', () => {
         }),
       ),
     ).rejects.toThrow(/already exists with another description/);
+  });
+});
+
+describe('binding what the template creates to its component', () => {
+  const OURS = 'component:default/churn-model';
+  const THEIRS = 'component:default/fraud-model';
+  const registeredModel = createMlflowRegisteredModelAction(mlflow);
+  const experiment = createMlflowExperimentAction(mlflow);
+  const group = createModelPackageGroupAction(sagemaker);
+  const tagOf = async (path: string, key: string) =>
+    ((await (await readMlflow(path)).json())[key].tags ?? []).find(
+      (t: any) => t.key === 'backstage.io/entity-ref',
+    )?.value;
+
+  it('tags a new registered model and experiment with the entity ref, and a re-run by the same entity reuses them', async () => {
+    const name = `bound-${unique}`;
+    for (const action of [registeredModel, experiment] as any[]) {
+      await action.handler(
+        createMockActionContext({ input: { name, entityRef: OURS } }),
+      );
+      const again = createMockActionContext({
+        input: { name, entityRef: OURS },
+      });
+      await action.handler(again);
+      expect(again.output).toHaveBeenCalledWith('created', false);
+    }
+    expect(
+      await tagOf(`registered-models/get?name=${name}`, 'registered_model'),
+    ).toBe(OURS);
+    expect(
+      await tagOf(
+        `experiments/get-by-name?experiment_name=${name}`,
+        'experiment',
+      ),
+    ).toBe(OURS);
+  });
+
+  it("refuses to reuse another entity's registered model or experiment, and leaves its tag alone", async () => {
+    const name = `theirs-${unique}`;
+    for (const action of [registeredModel, experiment] as any[]) {
+      await action.handler(
+        createMockActionContext({ input: { name, entityRef: THEIRS } }),
+      );
+      await expect(
+        action.handler(
+          createMockActionContext({ input: { name, entityRef: OURS } }),
+        ),
+      ).rejects.toThrow(
+        `already exists and is bound to '${THEIRS}' (its backstage.io/entity-ref tag): choose another name`,
+      );
+    }
+    expect(
+      await tagOf(`registered-models/get?name=${name}`, 'registered_model'),
+    ).toBe(THEIRS);
+  });
+
+  it("tags a new model package group, refuses another entity's, and reuses an unbound one without claiming it", async () => {
+    const direct = new SageMakerClient({
+      endpoint: sagemakerEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      maxAttempts: 1,
+    });
+    const tags = async (name: string) =>
+      (
+        await direct.send(
+          new ListTagsCommand({
+            ResourceArn: `arn:aws:sagemaker:us-east-1:123456789012:model-package-group/${name}`,
+          }),
+        )
+      ).Tags;
+    const input = (name: string, entityRef: string) => ({
+      accountId: '123456789012',
+      region: 'us-east-1',
+      name,
+      entityRef,
+    });
+    const ours = `bound-group-${unique}`;
+    await group.handler(createMockActionContext({ input: input(ours, OURS) }));
+    expect(await tags(ours)).toEqual([
+      { Key: 'backstage.io/entity-ref', Value: OURS },
+    ]);
+    await expect(
+      group.handler(createMockActionContext({ input: input(ours, THEIRS) })),
+    ).rejects.toThrow(`is bound to '${OURS}'`);
+
+    // A team's existing group without the tag: reused, but binding it is for someone who may tag it.
+    const existing = `unbound-group-${unique}`;
+    await direct.send(
+      new CreateModelPackageGroupCommand({ ModelPackageGroupName: existing }),
+    );
+    const reuse = createMockActionContext({ input: input(existing, OURS) });
+    await group.handler(reuse);
+    expect(reuse.output).toHaveBeenCalledWith('created', false);
+    expect(await tags(existing)).toEqual([]);
+  });
+
+  it('refuses an entity ref that is not a full ref, naming the field', () => {
+    expect(
+      inputErrors(registeredModel, { name: 'x', entityRef: 'churn-model' }),
+    ).toContain('/entityRef');
   });
 });
 

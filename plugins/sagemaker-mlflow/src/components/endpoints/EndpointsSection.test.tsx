@@ -226,11 +226,7 @@ describe('EndpointsSection', () => {
         items: [
           {
             ...endpoints.items[0],
-            binding: binding(
-              'endpoint',
-              endpoints.items[0].arn,
-              'unbound',
-            ),
+            binding: binding('endpoint', endpoints.items[0].arn, 'unbound'),
           },
         ],
       }),
