@@ -34,8 +34,12 @@ export interface Config {
             };
       }>;
     };
-    /** Endpoints answered by an MLflow-protocol HTTP server (POST <url>/invocations) instead of SageMaker. */
-    endpointRoutes?: Array<{ endpointName: string; url: string }>;
+    /**
+     * Endpoints answered by an MLflow-protocol HTTP server (POST <url>/invocations) instead of SageMaker. Each
+     * names its endpoint by full ARN (arn:aws:sagemaker:<region>:<account>:endpoint/<name>): the same name in
+     * another account or region is another endpoint. A route without endpointArn is refused at start-up.
+     */
+    endpointRoutes?: Array<{ endpointArn: string; url: string }>;
     /** Two-way binding: a resource is acted on only when its `backstage.io/entity-ref` tag names the entity. */
     binding?: {
       /**
@@ -52,6 +56,14 @@ export interface Config {
       /** Largest invocation payload accepted (default 6 MiB, SageMaker's own limit). */
       maxPayloadBytes?: number;
       timeoutMs?: number;
+    };
+    limits?: {
+      /**
+       * Largest upstream answer read into memory: a model endpoint's answer (through SageMaker or a route) and a
+       * model's logged validation sample. A larger one is not read further (the connection is closed) and the
+       * request fails with a 502 naming this key. Default 6291456 (6 MiB, SageMaker InvokeEndpoint's own limit).
+       */
+      maxResponseBytes?: number;
     };
     /** Timeout of one SageMaker or MLflow call (default 10000). */
     upstreamTimeoutMs?: number;

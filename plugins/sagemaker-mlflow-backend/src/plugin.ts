@@ -59,6 +59,7 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
             clients: sagemaker,
             routes: config.endpointRoutes,
             timeoutMs: config.invoke.timeoutMs,
+            maxResponseBytes: config.limits.maxResponseBytes,
           }),
           cache: new UpstreamCache(deps.cache, config.cacheTtlSeconds * 1000),
         };

@@ -10,7 +10,11 @@ describe('readSageMakerMlflowConfig', () => {
             servers: [{ name: 'default', baseUrl: 'http://mlflow:5000/' }],
           },
           endpointRoutes: [
-            { endpointName: 'demo', url: 'http://127.0.0.1:5002/' },
+            {
+              endpointArn:
+                'arn:aws:sagemaker:us-east-1:123456789012:endpoint/demo',
+              url: 'http://127.0.0.1:5002/',
+            },
           ],
         },
       }),
@@ -23,13 +27,53 @@ describe('readSageMakerMlflowConfig', () => {
         auth: { type: 'none' },
       },
     ]);
-    expect(config.endpointRoutes.get('demo')).toBe('http://127.0.0.1:5002');
+    expect(config.endpointRoutes).toEqual(
+      new Map([
+        [
+          'arn:aws:sagemaker:us-east-1:123456789012:endpoint/demo',
+          'http://127.0.0.1:5002',
+        ],
+      ]),
+    );
     expect(config.cacheTtlSeconds).toBe(30);
     expect(config.invoke).toEqual({
       maxPayloadBytes: 6291456,
       timeoutMs: 30000,
     });
     expect(config.sagemakerEndpoint).toBeUndefined();
+    expect(config.limits).toEqual({ maxResponseBytes: 6291456 });
+  });
+
+  it('refuses at start-up a route named by endpoint name only, which would answer for that name in every account and region', () => {
+    const read = (route: object) => () =>
+      readSageMakerMlflowConfig(
+        new ConfigReader({ sagemakerMlflow: { endpointRoutes: [route] } }),
+      );
+    expect(
+      read({
+        endpointName: 'demo-model-staging',
+        url: 'http://127.0.0.1:5002',
+      }),
+    ).toThrow(
+      "sagemakerMlflow.endpointRoutes[] 'demo-model-staging' has no endpointArn: a route names the endpoint by its full ARN",
+    );
+    expect(
+      read({
+        endpointArn: 'arn:aws:sagemaker:us-east-1:123456789012:model/demo',
+        url: 'http://127.0.0.1:5002',
+      }),
+    ).toThrow(
+      "sagemakerMlflow.endpointRoutes[].endpointArn: 'arn:aws:sagemaker:us-east-1:123456789012:model/demo' names a model, expected a endpoint",
+    );
+  });
+
+  it('reads the response size limit', () => {
+    const config = readSageMakerMlflowConfig(
+      new ConfigReader({
+        sagemakerMlflow: { limits: { maxResponseBytes: 1024 } },
+      }),
+    );
+    expect(config.limits.maxResponseBytes).toBe(1024);
   });
 
   it('refuses a server URL with credentials in it, which would reach browsers as its UI link', () => {

@@ -1,5 +1,6 @@
 import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
+import { parseSageMakerArn } from './arn';
 
 export type MlflowAuthConfig =
   | { type: 'none' }
@@ -18,10 +19,12 @@ export interface SageMakerMlflowConfig {
   /** Override of the SageMaker API endpoint: only for an emulator. */
   sagemakerEndpoint?: string;
   mlflowServers: MlflowServerConfig[];
-  /** Endpoint name → MLflow-protocol HTTP server that answers its invocations. */
+  /** Endpoint ARN (account, region and name) → MLflow-protocol HTTP server that answers its invocations. */
   endpointRoutes: Map<string, string>;
   cacheTtlSeconds: number;
   invoke: { maxPayloadBytes: number; timeoutMs: number };
+  /** Largest upstream answer read into memory: a model endpoint's answer, a logged validation sample. */
+  limits: { maxResponseBytes: number };
   /** Timeout of one upstream (SageMaker or MLflow) call. */
   upstreamTimeoutMs: number;
   /** Reads too need the resource's binding tag (writes always do). */
@@ -54,6 +57,34 @@ function readAuth(config: Config | undefined): MlflowAuthConfig {
   }
 }
 
+/** SageMaker's own InvokeEndpoint answer limit. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
+
+/**
+ * A route's endpoint, by full ARN: an endpoint name alone is not unique (any account and region may have one
+ * of that name), and a route matched by name would answer for all of them.
+ */
+function readRouteArn(route: Config): string {
+  const arn = route.getOptionalString('endpointArn');
+  if (!arn) {
+    const name = route.getOptionalString('endpointName');
+    throw new Error(
+      `sagemakerMlflow.endpointRoutes[]${
+        name ? ` '${name}'` : ''
+      } has no endpointArn: a route names the endpoint by its full ARN (arn:aws:sagemaker:<region>:<account>:endpoint/<name>), since the same endpoint name may exist in any account and region`,
+    );
+  }
+  try {
+    return parseSageMakerArn(arn, 'endpoint').arn;
+  } catch (error) {
+    throw new Error(
+      `sagemakerMlflow.endpointRoutes[].endpointArn: ${
+        (error as Error).message
+      }`,
+    );
+  }
+}
+
 /** Reads the `sagemakerMlflow` config block (DESIGN §5), with the documented defaults. */
 export function readSageMakerMlflowConfig(root: Config): SageMakerMlflowConfig {
   const config = root.getOptionalConfig('sagemakerMlflow');
@@ -81,7 +112,7 @@ export function readSageMakerMlflowConfig(root: Config): SageMakerMlflowConfig {
   );
   const routes = new Map(
     (config?.getOptionalConfigArray('endpointRoutes') ?? []).map(route => [
-      route.getString('endpointName'),
+      readRouteArn(route),
       route.getString('url').replace(/\/+$/, ''),
     ]),
   );
@@ -96,6 +127,11 @@ export function readSageMakerMlflowConfig(root: Config): SageMakerMlflowConfig {
       timeoutMs: config?.getOptionalNumber('invoke.timeoutMs') ?? 30_000,
     },
     upstreamTimeoutMs: config?.getOptionalNumber('upstreamTimeoutMs') ?? 10_000,
+    limits: {
+      maxResponseBytes:
+        config?.getOptionalNumber('limits.maxResponseBytes') ??
+        DEFAULT_MAX_RESPONSE_BYTES,
+    },
     requireBindingForReads:
       config?.getOptionalBoolean('binding.requireForReads') ?? false,
   };

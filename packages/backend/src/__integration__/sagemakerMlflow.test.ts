@@ -195,7 +195,7 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
                 ],
               },
               endpointRoutes: [
-                { endpointName: 'demo-model-staging', url: stack.modelUrl },
+                { endpointArn: ARN.endpoint, url: stack.modelUrl },
               ],
               invoke: { maxPayloadBytes: 64 * 1024, timeoutMs: 30000 },
               upstreamTimeoutMs: 5000,

@@ -1,5 +1,6 @@
 import http from 'http';
 import { AddressInfo } from 'net';
+import { serializeError } from '@backstage/errors';
 import { MlflowClient } from './MlflowClient';
 
 /**
@@ -81,6 +82,123 @@ describe('MlflowClient on a connection the server closed', () => {
         /cannot be reached/,
       );
       expect(server.methods).toEqual(['POST']);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+/** A real HTTP server whose every answer `answer` writes; records whether the client cut an answer off. */
+async function answeringServer(
+  answer: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+  maxResponseBytes?: number,
+) {
+  const cutOff: boolean[] = [];
+  const server = http.createServer((req, res) => {
+    res.on('close', () => cutOff.push(!res.writableFinished));
+    req.resume();
+    req.on('end', () => answer(req, res));
+  });
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new MlflowClient({
+    server: { name: 'local', baseUrl: url, uiUrl: url, auth: { type: 'none' } },
+    sign: async request => request.headers,
+    timeoutMs: 10_000,
+    maxResponseBytes,
+  });
+  return {
+    client,
+    cutOff,
+    close: () =>
+      new Promise(r => {
+        server.closeAllConnections();
+        server.close(r);
+      }),
+  };
+}
+
+describe('MlflowClient refused by the server', () => {
+  const ROLE =
+    'arn:aws:sts::123456789012:assumed-role/BackstageModelFactory/i-0abc';
+
+  it.each([401, 403])(
+    'answers HTTP %i without echoing the server, whose text goes to the cause for the log',
+    async status => {
+      const text = JSON.stringify({
+        error_code: 'PERMISSION_DENIED',
+        message: `User: ${ROLE} is not authorized to perform: sagemaker-mlflow:GetRegisteredModel`,
+      });
+      const server = await answeringServer((_, res) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(text);
+      });
+      try {
+        const error = await server.client
+          .getRegisteredModel('churn')
+          .catch(e => e);
+        expect(error).toMatchObject({
+          name: 'UpstreamError',
+          upstreamStatus: status,
+          message: `MLflow server 'local': HTTP ${status}: the portal's credentials may not call registered-models/get`,
+        });
+        expect(error.cause).toEqual({
+          name: 'PERMISSION_DENIED',
+          message: text,
+        });
+        expect(JSON.stringify(serializeError(error))).not.toContain(
+          'assumed-role',
+        );
+      } finally {
+        await server.close();
+      }
+    },
+  );
+});
+
+describe('MlflowClient.downloadArtifact', () => {
+  const MAX = 1024 * 1024;
+
+  it('stops reading an artifact at sagemakerMlflow.limits.maxResponseBytes and closes the connection', async () => {
+    // Streams 64 MiB without a content-length, as long as the client reads.
+    const server = await answeringServer((_, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      let sent = 0;
+      const write = () => {
+        while (sent < 64 * MAX && !res.destroyed) {
+          sent += chunk.length;
+          if (!res.write(chunk)) {
+            res.once('drain', write);
+            return;
+          }
+        }
+        if (!res.destroyed) res.end();
+      };
+      write();
+    }, MAX);
+    try {
+      await expect(
+        server.client.downloadArtifact('r1', 'validation/sample.json'),
+      ).rejects.toMatchObject({
+        name: 'UpstreamError',
+        message: `MLflow server 'local' artifact validation/sample.json: answered more than ${MAX} bytes, the limit set by sagemakerMlflow.limits.maxResponseBytes`,
+      });
+      await new Promise(r => setTimeout(r, 200));
+      expect(server.cutOff).toEqual([true]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('returns an artifact of exactly the limit whole', async () => {
+    const server = await answeringServer((_, res) => {
+      res.end(Buffer.alloc(MAX, 'y'));
+    }, MAX);
+    try {
+      expect(
+        (await server.client.downloadArtifact('r1', 'sample.json')).length,
+      ).toBe(MAX);
     } finally {
       await server.close();
     }

@@ -1,6 +1,8 @@
 import { NotFoundError } from '@backstage/errors';
-import type { MlflowServerConfig } from '../config';
+import { DEFAULT_MAX_RESPONSE_BYTES, MlflowServerConfig } from '../config';
 import { UpstreamError, UpstreamThrottledError } from '../errors';
+import { readCapped } from '../responseLimit';
+import { withLoggedDetail } from '../sagemaker/awsErrors';
 import type { MlflowRequestSigner } from './requestSigner';
 import type {
   MlflowExperiment,
@@ -23,6 +25,8 @@ export class MlflowClient {
       server: MlflowServerConfig;
       sign: MlflowRequestSigner;
       timeoutMs: number;
+      /** Largest artifact read into memory (sagemakerMlflow.limits.maxResponseBytes). */
+      maxResponseBytes?: number;
     },
   ) {}
 
@@ -191,7 +195,11 @@ export class MlflowClient {
     url.searchParams.set('run_uuid', runId);
     url.searchParams.set('path', path);
     const res = await this.send('GET', url);
-    return Buffer.from(await res.arrayBuffer());
+    return readCapped(
+      res,
+      this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      `MLflow server '${this.options.server.name}' artifact ${path}`,
+    );
   }
 
   private get<T>(path: string, query: Query): Promise<T> {
@@ -270,6 +278,20 @@ export class MlflowClient {
     }
     if (res.status === 404 || code === 'RESOURCE_DOES_NOT_EXIST') {
       throw new NotFoundError(`${name}: ${message}`);
+    }
+    if (res.status === 401 || res.status === 403) {
+      // The server refused the portal's credentials. Its text may name them (managed MLflow's answer names the
+      // IAM role): logged only, through the error's non-enumerable cause.
+      const operation = url.pathname.split('/mlflow/').pop();
+      throw withLoggedDetail(
+        new UpstreamError(
+          name,
+          `HTTP ${res.status}: the portal's credentials may not call ${operation}`,
+          undefined,
+          res.status,
+        ),
+        { name: code ?? `HTTP ${res.status}`, message: text.slice(0, 2000) },
+      );
     }
     if (res.status === 429) {
       throw new UpstreamThrottledError(

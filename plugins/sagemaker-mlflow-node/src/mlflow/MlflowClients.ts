@@ -28,6 +28,7 @@ export class MlflowClients {
           server,
           sign: createRequestSigner(server.auth, credentialsManager),
           timeoutMs: config.upstreamTimeoutMs,
+          maxResponseBytes: config.limits.maxResponseBytes,
         }),
       ]),
     );

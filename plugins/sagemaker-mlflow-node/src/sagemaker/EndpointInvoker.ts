@@ -1,6 +1,12 @@
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import type { SageMakerArn } from '../arn';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../config';
 import { UpstreamError } from '../errors';
+import {
+  capResponseBody,
+  readCapped,
+  ResponseTooLargeError,
+} from '../responseLimit';
 import { toUpstreamError } from './awsErrors';
 import type { SageMakerClients } from './SageMakerClients';
 
@@ -13,23 +19,30 @@ export interface EndpointInvocation {
 
 /**
  * Sends one request to a model endpoint: through SageMaker's InvokeEndpoint, or, for endpoints listed in
- * `sagemakerMlflow.endpointRoutes`, to an MLflow-protocol HTTP server (`POST <url>/invocations`).
+ * `sagemakerMlflow.endpointRoutes`, to an MLflow-protocol HTTP server (`POST <url>/invocations`). Either answer
+ * is read up to `maxResponseBytes` (sagemakerMlflow.limits.maxResponseBytes), no further.
  */
 export class EndpointInvoker {
   constructor(
     private readonly options: {
       clients: SageMakerClients;
+      /** Endpoint ARN → server URL: the same name in another account or region is another endpoint. */
       routes: Map<string, string>;
       timeoutMs: number;
+      maxResponseBytes?: number;
     },
   ) {}
+
+  private get maxResponseBytes() {
+    return this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  }
 
   async invoke(
     endpoint: SageMakerArn,
     body: Buffer,
     contentType: string,
   ): Promise<EndpointInvocation> {
-    const route = this.options.routes.get(endpoint.resourceName);
+    const route = this.options.routes.get(endpoint.arn);
     return route
       ? this.invokeRoute(endpoint.resourceName, route, body, contentType)
       : this.invokeSageMaker(endpoint, body, contentType);
@@ -59,7 +72,11 @@ export class EndpointInvoker {
         error,
       );
     }
-    const answer = Buffer.from(await res.arrayBuffer());
+    const answer = await readCapped(
+      res,
+      this.maxResponseBytes,
+      `endpoint ${name}`,
+    );
     const latencyMs = performance.now() - started;
     if (!res.ok) {
       throw new UpstreamError(
@@ -82,16 +99,21 @@ export class EndpointInvoker {
     contentType: string,
   ): Promise<EndpointInvocation> {
     const runtime = await this.options.clients.runtime(endpoint);
+    const service = `SageMaker InvokeEndpoint ${endpoint.resourceName}`;
+    const command = new InvokeEndpointCommand({
+      EndpointName: endpoint.resourceName,
+      Body: body,
+      ContentType: contentType,
+      Accept: 'application/json',
+    });
+    // The SDK buffers the whole body before returning it: cap it while it streams in.
+    command.middlewareStack.add(
+      capResponseBody(this.maxResponseBytes, service),
+      { step: 'deserialize', priority: 'low', name: 'capResponseBody' },
+    );
     const started = performance.now();
     try {
-      const res = await runtime.send(
-        new InvokeEndpointCommand({
-          EndpointName: endpoint.resourceName,
-          Body: body,
-          ContentType: contentType,
-          Accept: 'application/json',
-        }),
-      );
+      const res = await runtime.send(command);
       return {
         statusCode: 200,
         contentType: res.ContentType ?? 'application/octet-stream',
@@ -99,6 +121,10 @@ export class EndpointInvoker {
         latencyMs: performance.now() - started,
       };
     } catch (error) {
+      if (error instanceof ResponseTooLargeError) {
+        // A fresh one: the SDK's deserializer appended its own hint to this one's message.
+        throw new ResponseTooLargeError(service, this.maxResponseBytes);
+      }
       // ModelError carries the model container's own message.
       const e = error as {
         name?: string;
@@ -112,10 +138,7 @@ export class EndpointInvoker {
           error,
         );
       }
-      throw toUpstreamError(
-        `SageMaker InvokeEndpoint ${endpoint.resourceName}`,
-        error,
-      );
+      throw toUpstreamError(service, error);
     }
   }
 }

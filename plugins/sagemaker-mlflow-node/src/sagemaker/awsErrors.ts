@@ -1,12 +1,64 @@
 import { NotFoundError } from '@backstage/errors';
 import { UpstreamError, UpstreamThrottledError } from '../errors';
 
+const ACCESS_DENIED = new Set([
+  'AccessDeniedException',
+  'AccessDenied',
+  'UnauthorizedOperation',
+]);
+
 const THROTTLING = new Set([
   'ThrottlingException',
   'Throttling',
   'TooManyRequestsException',
   'RequestLimitExceeded',
 ]);
+
+/**
+ * Keeps an upstream's own words for the logs only: on a non-enumerable `cause`, which Backstage's error
+ * serialisation (serialize-error: own enumerable properties, name, message, stack, code) never sends, while
+ * winston logs `meta.cause` of an error it is given (`logger.error(msg, error)`) whether enumerable or not. A
+ * plain `{ name, message }` rather than an Error, so a JSON log line shows its text (an Error serialises to {}).
+ */
+export function withLoggedDetail<E extends Error>(
+  error: E,
+  detail: { name: string; message: string },
+): E {
+  Object.defineProperty(error, 'cause', {
+    value: detail,
+    enumerable: false,
+    configurable: true,
+    writable: true,
+  });
+  return error;
+}
+
+/**
+ * AWS refused the portal's own identity. Its message names that identity (`User: arn:aws:sts::<account>:
+ * assumed-role/<role>/<session> is not authorized to perform: <action> on resource: <arn> because ...`), which
+ * is for operators, not for every reader of an entity page: the answer says which operation on which resource was
+ * refused, the full text goes to the logs. A 502 like other upstream failures, not a 403: the caller is not the
+ * one refused (their own permission was already checked), and a 403 would read as theirs.
+ */
+function accessDenied(service: string, name: string, message: string) {
+  const refused =
+    /not authorized to perform:?\s+([\w-]+:[\w*]+)(?:\s+on resource:?\s+(arn:[^\s,;]+?))?\.?(?:[\s,;]|$)/i.exec(
+      message,
+    );
+  const operation = refused?.[1] ?? service.split(' ')[1] ?? service;
+  // Only a SageMaker resource is named back: it comes from the entity's own annotations. An IAM role (a refused
+  // sts:AssumeRole) would name the portal's roles.
+  const resource = /^arn:[\w-]+:sagemaker:/.test(refused?.[2] ?? '')
+    ? ` on ${refused![2]}`
+    : '';
+  return withLoggedDetail(
+    new UpstreamError(
+      service,
+      `the portal's AWS role may not call ${operation}${resource}`,
+    ),
+    { name, message },
+  );
+}
 
 /** Turns an AWS SDK error into the error the backend answers with: 404, 503 with a retry hint, or 502. */
 export function toUpstreamError(service: string, error: unknown): Error {
@@ -22,6 +74,13 @@ export function toUpstreamError(service: string, error: unknown): Error {
     e.$metadata?.httpStatusCode === 429
   ) {
     return new UpstreamThrottledError(service, 5, error);
+  }
+  if (ACCESS_DENIED.has(e.name ?? '') || e.$metadata?.httpStatusCode === 403) {
+    return accessDenied(
+      service,
+      e.name ?? 'AccessDenied',
+      e.message ?? String(error),
+    );
   }
   if (
     e.name === 'ResourceNotFound' ||

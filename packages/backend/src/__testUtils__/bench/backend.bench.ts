@@ -69,9 +69,7 @@ async function backend(
           sagemakerMlflow: {
             sagemaker: { endpoint: sagemakerUrl },
             mlflow: { servers: [{ name: 'default', baseUrl: mlflowUrl }] },
-            endpointRoutes: [
-              { endpointName: 'demo-model-staging', url: modelUrl },
-            ],
+            endpointRoutes: [{ endpointArn: ARN.endpoint, url: modelUrl }],
             cache: { ttlSeconds: 300 },
           },
         },
