@@ -1,6 +1,9 @@
 import { createBackend } from '@backstage/backend-defaults';
 import { localRepositoryUrlReader } from '@model-factory/plugin-scaffolder-backend-module-sagemaker-mlflow';
-import { modelFactoryPermissionPolicyModule } from './permissionPolicy';
+import {
+  modelFactoryPermissionPolicyModule,
+  servicePrincipalPermissionsServiceFactory,
+} from './permissionPolicy';
 
 const backend = createBackend();
 
@@ -19,8 +22,10 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 
 backend.add(import('@backstage/plugin-permission-backend'));
-// Reads follow the catalog; Model Factory's writes are for the entity's owners.
+// Least privilege (README "Security model"): reads for signed-in users, changes for owners and admins.
 backend.add(modelFactoryPermissionPolicyModule);
+// Service principals never reach the policy: their writes are refused here unless configured by name.
+backend.add(servicePrincipalPermissionsServiceFactory);
 
 // Search: Lunr in memory locally, PostgreSQL when the database is PostgreSQL (production).
 backend.add(import('@backstage/plugin-search-backend'));
