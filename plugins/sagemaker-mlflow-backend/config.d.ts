@@ -67,5 +67,22 @@ export interface Config {
     };
     /** Timeout of one SageMaker or MLflow call (default 10000). */
     upstreamTimeoutMs?: number;
+    /** Who may do more than the shipped permission policy's defaults (README "Security model"). */
+    permissions?: {
+      /**
+       * Group entity refs (e.g. `group:default/platform-admins`) whose members may do everything: delete any
+       * entity or location, read and cancel anyone's scaffolder tasks, use the template editor, and Model
+       * Factory's writes on any entity. Default: none.
+       */
+      adminGroups?: string[];
+      /**
+       * Service principals, by subject, that may use Model Factory's writes (start/stop, approve, invoke) and
+       * delete catalog entities and locations: `plugin:<pluginId>` for a backend plugin, or the `subject` of a
+       * `backend.auth.externalAccess` static token (e.g. `external:ci-bot`). Backstage's permissions service
+       * lets every service principal through without asking the policy, so any other one is refused these
+       * writes; reads stay open to all of them. Default: none.
+       */
+      servicePrincipals?: string[];
+    };
   };
 }
