@@ -37,6 +37,7 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
         cache: coreServices.cache,
+        logger: coreServices.logger,
         catalog: catalogServiceRef,
         actionsRegistry: actionsRegistryServiceRef,
       },
@@ -61,7 +62,11 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
             timeoutMs: config.invoke.timeoutMs,
             maxResponseBytes: config.limits.maxResponseBytes,
           }),
-          cache: new UpstreamCache(deps.cache, config.cacheTtlSeconds * 1000),
+          cache: new UpstreamCache(
+            deps.cache,
+            config.cacheTtlSeconds * 1000,
+            deps.logger,
+          ),
         };
         const service = { ...base, bindings: new ResourceBindings(base) };
         const pipelines = new Pipelines(service);
@@ -77,6 +82,7 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
         });
         deps.httpRouter.use(
           await createRouter({
+            config: deps.rootConfig,
             httpAuth: deps.httpAuth,
             catalog: deps.catalog,
             permissions: deps.permissions,

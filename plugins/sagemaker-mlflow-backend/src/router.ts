@@ -4,6 +4,7 @@ import type {
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
@@ -16,6 +17,7 @@ import {
   pipelineExecutePermission,
   DEFAULT_PAGE_SIZE,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
+import { refuseUnlistedServicePrincipal } from '@model-factory/plugin-sagemaker-mlflow-node';
 import express, { ErrorRequestHandler, Request } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
@@ -27,6 +29,7 @@ import { loadSummary } from './service/summary';
 import { upstreamErrorHandler } from './upstreamErrorHandler';
 
 export interface RouterOptions {
+  config: Config;
   httpAuth: HttpAuthService;
   catalog: CatalogService;
   permissions: PermissionsService;
@@ -146,6 +149,12 @@ export async function createRouter(
     ctx: EntityContext,
     credentials: BackstageCredentials,
   ) {
+    // The permissions service allows service principals without asking the policy: only listed ones may write.
+    refuseUnlistedServicePrincipal(
+      options.config,
+      credentials,
+      permission.name,
+    );
     const [decision] = await permissions.authorize(
       [{ permission, resourceRef: ctx.entityRef }],
       { credentials },

@@ -17,3 +17,4 @@ export * from './sagemaker/awsErrors';
 export * from './sagemaker/EndpointInvoker';
 export * from './sagemaker/SageMakerClients';
 export * from './sagemaker/modelPackages';
+export * from './servicePrincipals';

@@ -228,6 +228,7 @@ async function startBackend(
               { endpointArn: arn('endpoint', UNBOUND.endpoint), url: modelUrl },
             ],
             binding,
+            permissions: { servicePrincipals: ['external:ci-bot'] },
           },
         },
       }),
@@ -461,6 +462,44 @@ describe('two-way binding: an entity acts only on resources that name it back', 
         );
       }
       expect((await post('unbound-model/executions')).status).toBe(403);
+    });
+  });
+
+  describe('service principals (the permissions service allows them without asking the policy)', () => {
+    const asService = (subject: string) =>
+      mockCredentials.service.header({
+        onBehalfOf: mockCredentials.service(subject),
+        targetPluginId: 'sagemaker-mlflow',
+      });
+
+    it('refuses a write by one not listed in sagemakerMlflow.permissions.servicePrincipals, and lets a listed one through', async () => {
+      const before = await executionCount('demo-model-pipeline');
+      const unlisted = await request(server)
+        .post(`${base}/demo-model/executions`)
+        .set('Authorization', asService('external:other-bot'))
+        .send({});
+      expect(unlisted.status).toBe(403);
+      expect(unlisted.body.error.message).toContain(
+        "Service principal 'external:other-bot' may not use sagemaker-mlflow.pipeline.execute",
+      );
+      const approve = await request(server)
+        .post(`${base}/demo-model/model-versions/1/approval`)
+        .set('Authorization', asService('plugin:catalog'))
+        .send({ status: 'Rejected' });
+      expect(approve.status).toBe(403);
+      expect(await executionCount('demo-model-pipeline')).toBe(before);
+      // Reads are not writes: any service may read what the catalog lets it.
+      const read = await request(server)
+        .get(`${base}/demo-model/executions`)
+        .set('Authorization', asService('external:other-bot'));
+      expect(read.status).toBe(200);
+
+      const listed = await request(server)
+        .post(`${base}/demo-model/executions`)
+        .set('Authorization', asService('external:ci-bot'))
+        .send({ displayName: 'ci-bot-start' });
+      expect(listed.status).toBe(201);
+      expect(await executionCount('demo-model-pipeline')).toBe(before + 1);
     });
   });
 
