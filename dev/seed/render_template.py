@@ -1,8 +1,9 @@
 """Renders templates/create-model-project/skeleton into a directory, as the scaffolder's fetch:template would.
 
 The local stack seeds its demo data by running the generated project's own code; this renders that project
-without a running Backstage. The skeleton uses only `${{ values.* }}` and `{% raw %}`, which Jinja2 reads exactly
-as the scaffolder's Nunjucks does; the real scaffolder renders it in the template's own test.
+without a running Backstage. The skeleton uses only what Jinja2 reads exactly as the scaffolder's Nunjucks
+(nunjitsu) does: `${{ values.* }}`, `{% raw %}`, `{# #}`, `~` and the filters replace, string and dump; the real
+scaffolder renders it in the template's own tests.
 """
 from __future__ import annotations
 
@@ -63,6 +64,7 @@ def demo_values(name: str, account: str, region: str, tracking_uri: str) -> dict
         "description": "Breast cancer classifier of the demo model project",
         "owner": "group:default/ml-platform",
         "system": "",
+        "entityRef": f"component:default/{name}",
         "packageName": name.replace("-", "_"),
         "pipelineName": f"{name}-pipeline",
         "modelPackageGroupName": name,

@@ -3,11 +3,15 @@
 Usage: python dev/seed/seed.py --mlflow-url URL --sagemaker-endpoint URL --project-dir DIR
 
 Renders templates/create-model-project for `demo-model` into DIR, provisions what the template's actions and a
-platform team would (role, bucket, model package group, MLflow model), then uses the project's entry points:
-run_pipeline upserts the pipeline and starts one execution per setting, run_local trains, evaluates, gates and
-registers (MLflow version + SageMaker model package), deploy puts the champion on the staging endpoint.
-Re-runnable: MLflow keeps its store between starts and is trained once; the emulator (in memory) is refilled on
-every start, and the runs and versions are re-linked to this start's SageMaker objects.
+platform team would (role, bucket, model package group, MLflow experiment and model), then uses the project's
+entry points: run_pipeline upserts the pipeline and starts one execution per setting, run_local trains,
+evaluates, gates and registers (MLflow version + SageMaker model package), deploy puts the champion on the
+staging endpoint. Every resource is bound to the demo component (tag backstage.io/entity-ref =
+component:default/demo-model), as the template's actions and the project's code bind theirs: the experiment,
+registered model and group here, the pipeline and endpoint by the project's code.
+Re-runnable: MLflow keeps its store between starts and is trained once (its experiment and model are bound again,
+a store from before the binding included); the emulator (in memory) is refilled on every start, and the runs and
+versions are re-linked to this start's SageMaker objects.
 """
 from __future__ import annotations
 
@@ -67,21 +71,36 @@ def provision_aws(role_arn: str, bucket: str) -> None:
         pass
 
 
-def provision(settings, client: MlflowClient) -> None:
+def provision(settings, binding, client: MlflowClient) -> None:
     """What the template's provisioning actions and the platform team create before the project's first run."""
     provision_aws(settings.PIPELINE_ROLE_ARN, settings.ARTIFACT_BUCKET)
     # A project created from the template with its default role and bucket runs on this stack too.
     defaults = render_template.template_defaults()
     provision_aws(defaults["roleArn"], defaults["artifactBucket"])
     sagemaker = boto3.client("sagemaker")
-    groups = sagemaker.list_model_package_groups(NameContains=settings.MODEL_PACKAGE_GROUP_NAME)["ModelPackageGroupSummaryList"]
-    if not any(g["ModelPackageGroupName"] == settings.MODEL_PACKAGE_GROUP_NAME for g in groups):
-        sagemaker.create_model_package_group(
-            ModelPackageGroupName=settings.MODEL_PACKAGE_GROUP_NAME,
+    group = settings.MODEL_PACKAGE_GROUP_NAME
+    groups = sagemaker.list_model_package_groups(NameContains=group)["ModelPackageGroupSummaryList"]
+    group_arn = next((g["ModelPackageGroupArn"] for g in groups if g["ModelPackageGroupName"] == group), None)
+    if group_arn is None:
+        group_arn = sagemaker.create_model_package_group(
+            ModelPackageGroupName=group,
             ModelPackageGroupDescription="Approved versions of the demo model",
-        )
+            Tags=[binding.binding_tag()],
+        )["ModelPackageGroupArn"]
+    binding.bind(sagemaker, group_arn)
+    # MLflow keeps its store across starts: an experiment or model from an earlier start is bound here too.
+    bound = {settings.BINDING_TAG: settings.ENTITY_REF}
+    experiment = client.get_experiment_by_name(settings.MLFLOW_EXPERIMENT_NAME)
+    if experiment is None:
+        client.create_experiment(settings.MLFLOW_EXPERIMENT_NAME, tags=bound)
+    else:
+        client.set_experiment_tag(experiment.experiment_id, settings.BINDING_TAG, settings.ENTITY_REF)
     if not client.search_registered_models(filter_string=f"name = '{MODEL_NAME}'"):
-        client.create_registered_model(MODEL_NAME, description="Breast cancer classifier of the demo model project")
+        client.create_registered_model(
+            MODEL_NAME, description="Breast cancer classifier of the demo model project", tags=bound
+        )
+    else:
+        client.set_registered_model_tag(MODEL_NAME, settings.BINDING_TAG, settings.ENTITY_REF)
 
 
 def start_executions(run_pipeline) -> list[str]:
@@ -142,12 +161,13 @@ def main() -> int:
     package = f"pipelines.{values['packageName']}"
     settings = importlib.import_module(f"{package}.settings")
     register = importlib.import_module(f"{package}.register")
+    binding = importlib.import_module(f"{package}.binding")
     run_pipeline = importlib.import_module("pipelines.run_pipeline").run_pipeline
     run_local = importlib.import_module("pipelines.run_local").run_local
     deploy = importlib.import_module("pipelines.deploy").deploy
 
     client = MlflowClient(args.mlflow_url)
-    provision(settings, client)
+    provision(settings, binding, client)
     execution_arns = start_executions(run_pipeline)
     if len(client.search_model_versions(f"name = '{MODEL_NAME}'")) < 2:
         train_and_register(run_local, execution_arns)

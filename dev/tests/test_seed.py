@@ -9,9 +9,17 @@ from pathlib import Path
 CATALOG = Path(__file__).resolve().parents[1] / "catalog" / "demo-model.yaml"
 
 
+def component():
+    return next(d for d in yaml.safe_load_all(CATALOG.read_text()) if d["kind"] == "Component")
+
+
 def annotations():
-    component = next(d for d in yaml.safe_load_all(CATALOG.read_text()) if d["kind"] == "Component")
-    return component["metadata"]["annotations"]
+    return component()["metadata"]["annotations"]
+
+
+def entity_ref():
+    metadata = component()["metadata"]
+    return f"component:{metadata.get('namespace', 'default')}/{metadata['name']}"
 
 
 def mlflow_get(base: str, path: str, **params):
@@ -82,3 +90,28 @@ def test_endpoint_is_in_service_and_tagged_with_its_model_version(sagemaker):
     assert endpoint["EndpointStatus"] == "InService"
     tags = {t["Key"]: t["Value"] for t in sagemaker.list_tags(ResourceArn=arn)["Tags"]}
     assert tags["mlflow.registered_model_name"] == "demo-model"
+
+
+BINDING_TAG = "backstage.io/entity-ref"
+
+
+def test_every_seeded_resource_names_the_demo_component_back(sagemaker, mlflow_url):
+    """The two-way binding: the portal writes only to a resource whose binding tag is the entity's ref."""
+    ref = entity_ref()
+    assert ref == "component:default/demo-model"
+    arns = [
+        annotations()["aws.amazon.com/sagemaker-pipeline-arn"],
+        annotations()["aws.amazon.com/sagemaker-model-package-group-arn"],
+        *annotations()["aws.amazon.com/sagemaker-endpoint-arns"].split(","),
+    ]
+    for arn in arns:
+        tags = sagemaker.list_tags(ResourceArn=arn)["Tags"]
+        # Exactly one: the emulator keeps a duplicate key that AddTags added again.
+        assert [t["Value"] for t in tags if t["Key"] == BINDING_TAG] == [ref], arn
+
+    model = mlflow_get(mlflow_url, "registered-models/get", name=annotations()["mlflow.org/registered-model-name"])
+    assert {t["key"]: t["value"] for t in model["registered_model"]["tags"]}[BINDING_TAG] == ref
+    experiment = mlflow_get(
+        mlflow_url, "experiments/get-by-name", experiment_name=annotations()["mlflow.org/experiment-name"]
+    )
+    assert {t["key"]: t["value"] for t in experiment["experiment"]["tags"]}[BINDING_TAG] == ref

@@ -3,7 +3,8 @@
     python -m pipelines.deploy [--alias champion | --version 3] [--endpoint-name NAME] [--wait]
 
 The version must be Approved in its SageMaker model package (approve it in the portal's model versions tab).
-The endpoint is tagged with the MLflow model and version it serves, which the portal shows.
+The endpoint is tagged with the MLflow model and version it serves, which the portal shows, and bound to this
+project's catalog entity; an endpoint of that name bound to another entity is refused.
 """
 
 import argparse
@@ -16,6 +17,7 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from .${{ values.packageName }} import settings
+from .${{ values.packageName }}.binding import BindingError, bind, binding_tag, check_binding
 
 
 class DeploymentError(Exception):
@@ -60,12 +62,16 @@ def deploy(
         {"Key": settings.META_REGISTERED_MODEL_NAME, "Value": settings.MLFLOW_REGISTERED_MODEL_NAME},
         {"Key": settings.META_MODEL_VERSION, "Value": str(model_version.version)},
     ]
+    endpoint_arn = None
+    if _exists(lambda: sagemaker.describe_endpoint(EndpointName=endpoint_name)):
+        endpoint_arn = sagemaker.describe_endpoint(EndpointName=endpoint_name)["EndpointArn"]
+        check_binding(sagemaker, endpoint_arn)  # before creating or changing anything
     if not _exists(lambda: sagemaker.describe_model(ModelName=model_name)):
         sagemaker.create_model(
             ModelName=model_name,
             ExecutionRoleArn=settings.PIPELINE_ROLE_ARN,
             PrimaryContainer={"Image": container["Image"], "ModelDataUrl": container["ModelDataUrl"]},
-            Tags=tags,
+            Tags=[*tags, binding_tag()],
         )
     if not _exists(lambda: sagemaker.describe_endpoint_config(EndpointConfigName=config_name)):
         sagemaker.create_endpoint_config(
@@ -78,16 +84,16 @@ def deploy(
                     "InstanceType": settings.ENDPOINT_INSTANCE_TYPE,
                 }
             ],
-            Tags=tags,
+            Tags=[*tags, binding_tag()],
         )
-    if _exists(lambda: sagemaker.describe_endpoint(EndpointName=endpoint_name)):
+    if endpoint_arn:
         sagemaker.update_endpoint(EndpointName=endpoint_name, EndpointConfigName=config_name)
-        endpoint_arn = sagemaker.describe_endpoint(EndpointName=endpoint_name)["EndpointArn"]
         sagemaker.add_tags(ResourceArn=endpoint_arn, Tags=tags)
+        bind(sagemaker, endpoint_arn)  # an endpoint deployed before the binding existed
     else:
-        endpoint_arn = sagemaker.create_endpoint(EndpointName=endpoint_name, EndpointConfigName=config_name, Tags=tags)[
-            "EndpointArn"
-        ]
+        endpoint_arn = sagemaker.create_endpoint(
+            EndpointName=endpoint_name, EndpointConfigName=config_name, Tags=[*tags, binding_tag()]
+        )["EndpointArn"]
     if wait:
         sagemaker.get_waiter("endpoint_in_service").wait(EndpointName=endpoint_name)
     return {"endpoint_arn": endpoint_arn, "version": str(model_version.version), "model_package_arn": package_arn}
@@ -115,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         print(json.dumps(deploy(args.endpoint_name, args.alias, args.version, args.wait)))
-    except DeploymentError as error:
+    except (DeploymentError, BindingError) as error:
         print(f"deploy: {error}", file=sys.stderr)
         return 2
     return 0

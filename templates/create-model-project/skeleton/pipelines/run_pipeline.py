@@ -9,7 +9,10 @@ import argparse
 import json
 import sys
 
+import botocore.exceptions
+
 from .${{ values.packageName }} import settings
+from .${{ values.packageName }}.binding import BindingError, bind, binding_tag, check_binding
 from .${{ values.packageName }}.pipeline import get_pipeline
 
 
@@ -17,16 +20,34 @@ def run_pipeline(
     parameters: dict | None = None, *, start: bool = True, description: str = "", display_name: str | None = None
 ) -> dict:
     pipeline = get_pipeline()
+    sagemaker = pipeline.sagemaker_session.sagemaker_client
+    existing_arn = _existing_pipeline_arn(sagemaker)
+    if existing_arn:
+        check_binding(sagemaker, existing_arn)  # before changing it: another project's pipeline is refused
     upserted = pipeline.upsert(
         role_arn=settings.PIPELINE_ROLE_ARN,
         description=description or f"Model build pipeline of {settings.MODEL_NAME}",
-        tags=[{"Key": "model-factory:component", "Value": settings.MODEL_NAME}],
+        # A new pipeline is created bound. On an update the SDK would AddTags every tag again; bind() below adds
+        # the binding only when it is missing (a pipeline created before the binding existed).
+        tags=None if existing_arn else [binding_tag()],
     )
+    bind(sagemaker, upserted["PipelineArn"])
     result = {"pipeline_arn": upserted["PipelineArn"], "execution_arn": None}
     if start:
         execution = pipeline.start(parameters=parameters or {}, execution_display_name=display_name)
         result["execution_arn"] = execution.arn
     return result
+
+
+def _existing_pipeline_arn(sagemaker) -> str | None:
+    try:
+        return sagemaker.describe_pipeline(PipelineName=settings.PIPELINE_NAME)["PipelineArn"]
+    except botocore.exceptions.ClientError as error:
+        # SageMaker answers ResourceNotFound; the emulator a ValidationException "Could not find pipeline".
+        details = error.response["Error"]
+        if details["Code"] == "ResourceNotFound" or "Could not find" in details.get("Message", ""):
+            return None
+        raise
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,9 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--display-name", help="display name of the started execution")
     parser.add_argument("--no-start", action="store_true", help="only create or update the pipeline")
     args = parser.parse_args(argv)
-    result = run_pipeline(
-        args.parameters, start=not args.no_start, description=args.description, display_name=args.display_name
-    )
+    try:
+        result = run_pipeline(
+            args.parameters, start=not args.no_start, description=args.description, display_name=args.display_name
+        )
+    except BindingError as error:
+        print(f"run-pipeline: {error}", file=sys.stderr)
+        return 2
     print(json.dumps(result))
     return 0
 

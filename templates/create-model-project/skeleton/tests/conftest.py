@@ -81,7 +81,7 @@ def emulator_url():
 
 @pytest.fixture(scope="session")
 def stack(mlflow_uri, emulator_url):
-    """Points the project at the real parts and provisions what the template's actions create in AWS."""
+    """Points the project at the real parts and provisions what the template's actions create."""
     os.environ["MLFLOW_TRACKING_URI"] = mlflow_uri
     os.environ["AWS_ENDPOINT_URL"] = emulator_url
     from pipelines.${{ values.packageName }} import settings
@@ -108,10 +108,24 @@ def stack(mlflow_uri, emulator_url):
         s3.create_bucket(Bucket=settings.ARTIFACT_BUCKET)
     except (s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
         pass
+    # What the template's provisioning actions create, bound to this project's entity as they bind it.
+    from mlflow import MlflowClient
+
+    from pipelines.${{ values.packageName }}.binding import bind, binding_tag
+
     sagemaker = boto3.client("sagemaker")
-    groups = sagemaker.list_model_package_groups(NameContains=settings.MODEL_PACKAGE_GROUP_NAME)
-    if not any(
-        g["ModelPackageGroupName"] == settings.MODEL_PACKAGE_GROUP_NAME for g in groups["ModelPackageGroupSummaryList"]
-    ):
-        sagemaker.create_model_package_group(ModelPackageGroupName=settings.MODEL_PACKAGE_GROUP_NAME)
+    group = settings.MODEL_PACKAGE_GROUP_NAME
+    groups = sagemaker.list_model_package_groups(NameContains=group)["ModelPackageGroupSummaryList"]
+    group_arn = next((g["ModelPackageGroupArn"] for g in groups if g["ModelPackageGroupName"] == group), None)
+    if group_arn is None:
+        group_arn = sagemaker.create_model_package_group(ModelPackageGroupName=group, Tags=[binding_tag()])[
+            "ModelPackageGroupArn"
+        ]
+    bind(sagemaker, group_arn)  # a group an emulator kept from before the binding existed
+    client = MlflowClient(mlflow_uri)
+    name = settings.MLFLOW_REGISTERED_MODEL_NAME
+    if client.search_registered_models(filter_string=f"name = '{name}'"):
+        client.set_registered_model_tag(name, settings.BINDING_TAG, settings.ENTITY_REF)
+    else:
+        client.create_registered_model(name, tags={settings.BINDING_TAG: settings.ENTITY_REF})
     return {"mlflow": mlflow_uri, "emulator": emulator_url, "settings": settings}

@@ -9,6 +9,7 @@ from botocore.awsrequest import AWSResponse
 from mlflow import MlflowClient
 
 from pipelines import deploy as deploy_module
+from pipelines.${{ values.packageName }}.binding import BindingError
 from pipelines.deploy import DeploymentError, deploy
 from pipelines.run_local import run_local
 from pipelines.validate_endpoint import validate_endpoint
@@ -65,6 +66,40 @@ def test_deploys_the_champion_and_tags_the_endpoint_with_it(stack, registered, d
     assert tags[settings.META_REGISTERED_MODEL_NAME] == settings.MLFLOW_REGISTERED_MODEL_NAME
 
 
+def bindings(arn):
+    """Every value of the binding tag (a duplicate would show twice)."""
+    tags = boto3.client("sagemaker").list_tags(ResourceArn=arn)["Tags"]
+    return [tag["Value"] for tag in tags if tag["Key"] == "backstage.io/entity-ref"]
+
+
+def test_the_endpoint_its_model_and_config_are_bound_to_the_component(stack, registered, deployed):
+    settings = stack["settings"]
+    sagemaker = boto3.client("sagemaker")
+    assert bindings(deployed["endpoint_arn"]) == [settings.ENTITY_REF]
+    config = sagemaker.describe_endpoint_config(EndpointConfigName=f"{settings.ENDPOINT_NAME}-v{registered['version']}")
+    assert bindings(config["EndpointConfigArn"]) == [settings.ENTITY_REF]
+    model = sagemaker.describe_model(ModelName=f"{settings.MODEL_NAME}-v{registered['version']}")
+    assert bindings(model["ModelArn"]) == [settings.ENTITY_REF]
+
+
+def test_refuses_an_endpoint_bound_to_another_entity(stack, registered, deployed):
+    settings = stack["settings"]
+    sagemaker = boto3.client("sagemaker")
+    served = sagemaker.describe_endpoint(EndpointName=settings.ENDPOINT_NAME)["EndpointConfigName"]
+    theirs = sagemaker.create_endpoint(
+        EndpointName="another-model-staging",
+        EndpointConfigName=served,
+        Tags=[{"Key": settings.BINDING_TAG, "Value": "component:default/another-model"}],
+    )["EndpointArn"]
+
+    with pytest.raises(BindingError, match="component:default/another-model"):
+        deploy(endpoint_name="another-model-staging", version=registered["version"])
+    assert deploy_module.main(["--endpoint-name", "another-model-staging"]) == 2
+
+    assert sagemaker.describe_endpoint(EndpointName="another-model-staging")["EndpointConfigName"] == served
+    assert bindings(theirs) == ["component:default/another-model"]
+
+
 def labels_of(stack, version):
     import mlflow
 
@@ -115,6 +150,8 @@ def test_a_newer_version_replaces_the_served_one(stack, registered, deployed, mo
     newer = run_local(regularization=0.5, gate_threshold=0.5)["registered"]
     set_approval(newer["model_package_arn"], "Approved")
     sagemaker = boto3.client("sagemaker")
+    # As if the endpoint had been deployed before the binding existed: the update binds it.
+    sagemaker.delete_tags(ResourceArn=deployed["endpoint_arn"], TagKeys=[settings.BINDING_TAG])
     try:
         result = deploy(version=newer["version"])
         assert result["endpoint_arn"] == deployed["endpoint_arn"]
@@ -123,5 +160,6 @@ def test_a_newer_version_replaces_the_served_one(stack, registered, deployed, mo
         assert config["ProductionVariants"][0]["ModelName"] == f"{settings.MODEL_NAME}-v{newer['version']}"
         tags = {t["Key"]: t["Value"] for t in sagemaker.list_tags(ResourceArn=deployed["endpoint_arn"])["Tags"]}
         assert tags[settings.META_MODEL_VERSION] == newer["version"]
+        assert bindings(deployed["endpoint_arn"]) == [settings.ENTITY_REF]
     finally:
         deploy(version=registered["version"])  # the endpoint's tags name the served version again

@@ -44,7 +44,8 @@ def register_in_mlflow(
     for existing in client.search_model_versions(f"name = '{name}' and run_id = '{trained.run_id}'"):
         return existing.version  # this run is registered already: re-running the step changes nothing
     if not client.search_registered_models(filter_string=f"name = '{name}'"):
-        client.create_registered_model(name)  # normally created by the template; kept so a fork runs anywhere
+        # Normally created (and bound) by the template; kept so a fork runs anywhere.
+        client.create_registered_model(name, tags={settings.BINDING_TAG: settings.ENTITY_REF})
     version = client.create_model_version(
         name,
         source=trained.model_uri,

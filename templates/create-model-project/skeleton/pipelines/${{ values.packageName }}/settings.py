@@ -1,3 +1,4 @@
+{#- Every value is written through dump: a JSON string is a Python string literal, so no value can end it. -#}
 """This project's names and defaults, written by the create-model-project template.
 
 Every value can be overridden by the environment variable of the same name, so CI, tests and a laptop can point
@@ -11,36 +12,36 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
-MODEL_NAME = "${{ values.name }}"
-AWS_REGION = _env("AWS_REGION", "${{ values.region }}")
-PIPELINE_NAME = _env("PIPELINE_NAME", "${{ values.pipelineName }}")
-PIPELINE_ROLE_ARN = _env("PIPELINE_ROLE_ARN", "${{ values.roleArn }}")
-ARTIFACT_BUCKET = _env("ARTIFACT_BUCKET", "${{ values.artifactBucket }}")
-MODEL_PACKAGE_GROUP_NAME = _env("MODEL_PACKAGE_GROUP_NAME", "${{ values.modelPackageGroupName }}")
-ENDPOINT_NAME = _env("ENDPOINT_NAME", "${{ values.endpointName }}")
+MODEL_NAME = ${{ values.name | dump }}
+AWS_REGION = _env("AWS_REGION", ${{ values.region | dump }})
+PIPELINE_NAME = _env("PIPELINE_NAME", ${{ values.pipelineName | dump }})
+PIPELINE_ROLE_ARN = _env("PIPELINE_ROLE_ARN", ${{ values.roleArn | dump }})
+ARTIFACT_BUCKET = _env("ARTIFACT_BUCKET", ${{ values.artifactBucket | dump }})
+MODEL_PACKAGE_GROUP_NAME = _env("MODEL_PACKAGE_GROUP_NAME", ${{ values.modelPackageGroupName | dump }})
+ENDPOINT_NAME = _env("ENDPOINT_NAME", ${{ values.endpointName | dump }})
 # A tracking server URL, or the ARN of a SageMaker managed MLflow tracking server (needs sagemaker-mlflow).
-MLFLOW_TRACKING_URI = _env("MLFLOW_TRACKING_URI", "${{ values.trackingUri }}")
-MLFLOW_EXPERIMENT_NAME = _env("MLFLOW_EXPERIMENT_NAME", "${{ values.experimentName }}")
-MLFLOW_REGISTERED_MODEL_NAME = _env("MLFLOW_REGISTERED_MODEL_NAME", "${{ values.registeredModelName }}")
+MLFLOW_TRACKING_URI = _env("MLFLOW_TRACKING_URI", ${{ values.trackingUri | dump }})
+MLFLOW_EXPERIMENT_NAME = _env("MLFLOW_EXPERIMENT_NAME", ${{ values.experimentName | dump }})
+MLFLOW_REGISTERED_MODEL_NAME = _env("MLFLOW_REGISTERED_MODEL_NAME", ${{ values.registeredModelName | dump }})
+# The portal's catalog entity of this project. The pipeline, endpoint and model this code creates name it in their
+# BINDING_TAG; the portal changes a resource only when it names the entity back, and this code refuses to change
+# one that names another entity.
+ENTITY_REF = _env("ENTITY_REF", ${{ values.entityRef | dump }})
 
 # The registration gate: a version is registered only when the evaluation metric reaches the threshold.
-GATE_METRIC = _env("GATE_METRIC", "${{ values.gateMetric }}")
-GATE_THRESHOLD = float(_env("GATE_THRESHOLD", "${{ values.gateThreshold }}"))
+GATE_METRIC = _env("GATE_METRIC", ${{ values.gateMetric | dump }})
+GATE_THRESHOLD = float(_env("GATE_THRESHOLD", ${{ values.gateThreshold | string | dump }}))
 
+_ECR_REGISTRY = ${{ (values.accountId ~ ".dkr.ecr." ~ values.region ~ ".amazonaws.com") | dump }}
 # Serving image for model packages: an MLflow pyfunc image, e.g. from `mlflow sagemaker build-and-push-container`.
-INFERENCE_IMAGE_URI = _env(
-    "INFERENCE_IMAGE_URI",
-    "${{ values.accountId }}.dkr.ecr.${{ values.region }}.amazonaws.com/mlflow-pyfunc:latest",
-)
+INFERENCE_IMAGE_URI = _env("INFERENCE_IMAGE_URI", f"{_ECR_REGISTRY}/mlflow-pyfunc:latest")
 # The image the pipeline's steps run in; it needs this project's requirements installed.
-STEP_IMAGE_URI = _env(
-    "STEP_IMAGE_URI",
-    "${{ values.accountId }}.dkr.ecr.${{ values.region }}.amazonaws.com/${{ values.name }}-steps:latest",
-)
+STEP_IMAGE_URI = _env("STEP_IMAGE_URI", f"{_ECR_REGISTRY}/{MODEL_NAME}-steps:latest")
 STEP_INSTANCE_TYPE = _env("STEP_INSTANCE_TYPE", "ml.m5.large")
 ENDPOINT_INSTANCE_TYPE = _env("ENDPOINT_INSTANCE_TYPE", "ml.m5.large")
 
 # Tags and metadata the Backstage Model Factory plugin joins on; change them only together with the portal.
+BINDING_TAG = "backstage.io/entity-ref"
 TAG_PIPELINE_EXECUTION_ARN = "sagemaker.pipeline_execution_arn"
 TAG_MODEL_PACKAGE_ARN = "sagemaker.model_package_arn"
 META_REGISTERED_MODEL_NAME = "mlflow.registered_model_name"
