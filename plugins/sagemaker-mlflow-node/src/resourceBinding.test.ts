@@ -45,4 +45,16 @@ describe('evaluateBinding', () => {
       );
     }
   });
+
+  it('never binds a resource that carries two different binding tags', () => {
+    expect(
+      evaluateBinding('endpoint', PIPELINE, REF, [
+        REF,
+        'component:default/fraud-model',
+      ]),
+    ).toMatchObject({ state: 'bound-elsewhere' });
+    expect(evaluateBinding('endpoint', PIPELINE, REF, [REF, REF]).state).toBe(
+      'bound',
+    );
+  });
 });

@@ -38,20 +38,28 @@ export function bindCommand(
 }
 
 /**
- * Reads a resource's binding tag against the entity that names it in its annotations. `tagValue` undefined means
- * the resource has no binding tag.
+ * Reads a resource's binding tag against the entity that names it in its annotations. `tagValues` are the values
+ * of every binding tag the resource carries (none: unbound). Two different values are never a binding: only
+ * one entity may act on a resource.
  */
 export function evaluateBinding(
   kind: BindableKind,
   resource: string,
   entityRef: string,
-  tagValue: string | undefined,
+  tagValues: string | undefined | string[],
 ): ResourceBinding {
   const label = `${LABELS[kind]} ${
     kind === 'registered-model' ? `'${resource}'` : resource
   }`;
   const command = bindCommand(kind, resource, entityRef);
-  if (tagValue === undefined) {
+  const values = [
+    ...new Set(
+      (Array.isArray(tagValues) ? tagValues : [tagValues]).filter(
+        (v): v is string => v !== undefined,
+      ),
+    ),
+  ];
+  if (values.length === 0) {
     return {
       kind,
       resource,
@@ -59,15 +67,19 @@ export function evaluateBinding(
       message: `${label} has no ${BINDING_TAG} tag, so it is not bound to ${entityRef}. To bind it, someone who may tag it runs: ${command}`,
     };
   }
-  if (normalisedRef(tagValue) === normalisedRef(entityRef)) {
-    return { kind, resource, state: 'bound', boundTo: tagValue };
+  if (
+    values.length === 1 &&
+    normalisedRef(values[0]) === normalisedRef(entityRef)
+  ) {
+    return { kind, resource, state: 'bound', boundTo: values[0] };
   }
+  const boundTo = values.join("', '");
   return {
     kind,
     resource,
     state: 'bound-elsewhere',
-    boundTo: tagValue,
-    message: `${label} is bound to '${tagValue}' by its ${BINDING_TAG} tag, not to ${entityRef}: only that entity may act on it. If ${entityRef} should, the resource's owners change the tag: ${command}`,
+    boundTo,
+    message: `${label} is bound to '${boundTo}' by its ${BINDING_TAG} tag, not to ${entityRef}: only that entity may act on it. If ${entityRef} should, the resource's owners change the tag: ${command}`,
   };
 }
 

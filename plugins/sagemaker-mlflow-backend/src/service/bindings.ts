@@ -21,9 +21,9 @@ export type BindableResource =
 const resourceId = (r: BindableResource) =>
   r.kind === 'registered-model' ? r.name : r.arn.arn;
 
-/** The binding tag's value among a SageMaker resource's tags (undefined: no such tag). */
+/** The values of every binding tag among a SageMaker resource's tags (a key can repeat in some emulators). */
 export const bindingTagOf = (tags: Array<{ Key?: string; Value?: string }>) =>
-  tags.find(t => t.Key === BINDING_TAG)?.Value;
+  tags.filter(t => t.Key === BINDING_TAG).map(t => t.Value ?? '');
 
 /**
  * Two-way binding: annotations name resources, the resource's binding tag names the entity back. Writes check it
@@ -114,7 +114,7 @@ export class ResourceBindings {
       'registered-model',
       name,
       ctx.entityRef,
-      tags?.find(t => t.key === BINDING_TAG)?.value,
+      (tags ?? []).filter(t => t.key === BINDING_TAG).map(t => t.value),
     );
   }
 }

@@ -306,6 +306,20 @@ describe('sagemaker:model-package-group:create', () => {
     ).rejects.toThrow(/already exists with another description/);
   });
 
+  it('refuses a description SageMaker would refuse (a newline) before creating anything', async () => {
+    const multiline = { ...input, name: `${name}-nl`, description: 'a\nb' };
+    await expect(
+      action.handler(createMockActionContext({ input: multiline })),
+    ).rejects.toThrow(/^description: description must be one line/);
+    await expect(
+      direct.send(
+        new DescribeModelPackageGroupCommand({
+          ModelPackageGroupName: multiline.name,
+        }),
+      ),
+    ).rejects.toThrow();
+  });
+
   it('rejects a bad account id, naming the field', () => {
     expect(inputErrors(action, { ...input, accountId: '12' })).toContain(
       '/accountId',

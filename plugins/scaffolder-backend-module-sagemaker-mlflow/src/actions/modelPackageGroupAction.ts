@@ -45,7 +45,16 @@ export function createModelPackageGroupAction(sagemaker: SageMakerClients) {
         accountId: z => accountIdField(z),
         region: z => regionField(z),
         name: z => sagemakerNameField(z, 'name'),
-        description: z => z.string().max(1024).optional(),
+        description: z =>
+          z
+            .string()
+            .max(1024)
+            // SageMaker's own pattern (no control characters): refused here, before anything is created.
+            .regex(
+              /^[\p{L}\p{M}\p{Z}\p{S}\p{N}\p{P}]*$/u,
+              'description must be one line without control characters (SageMaker refuses them)',
+            )
+            .optional(),
         entityRef: z => entityRefField(z),
       },
       output: {
