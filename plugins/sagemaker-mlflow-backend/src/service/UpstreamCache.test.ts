@@ -1,4 +1,5 @@
 import type { CacheService } from '@backstage/backend-plugin-api';
+import { mockServices } from '@backstage/backend-test-utils';
 import { carriesSectionError, UpstreamCache } from './UpstreamCache';
 
 // A Map stands in for the cache store: what is tested is what UpstreamCache decides to keep.
@@ -18,7 +19,11 @@ function mapCache(): CacheService {
 
 describe('UpstreamCache', () => {
   it('serves a whole answer from the cache the second time', async () => {
-    const cache = new UpstreamCache(mapCache(), 30_000);
+    const cache = new UpstreamCache(
+      mapCache(),
+      30_000,
+      mockServices.logger.mock(),
+    );
     const load = jest.fn().mockResolvedValue({ items: [{ version: '1' }] });
     await cache.get('component:default/m', 'versions', load);
     await cache.get('component:default/m', 'versions', load);
@@ -28,7 +33,7 @@ describe('UpstreamCache', () => {
   it('keeps an answer that cannot change for the TTL given with it, others for the configured one', async () => {
     const store = mapCache();
     const set = jest.spyOn(store, 'set');
-    const cache = new UpstreamCache(store, 30_000);
+    const cache = new UpstreamCache(store, 30_000, mockServices.logger.mock());
     await cache.get('component:default/m', 'executions', async () => ({}));
     await cache.get(
       'component:default/m',
@@ -43,7 +48,11 @@ describe('UpstreamCache', () => {
   });
 
   it('does not keep an answer in which a section failed, so an outage is not served for the whole TTL', async () => {
-    const cache = new UpstreamCache(mapCache(), 30_000);
+    const cache = new UpstreamCache(
+      mapCache(),
+      30_000,
+      mockServices.logger.mock(),
+    );
     const load = jest
       .fn()
       .mockResolvedValueOnce({
@@ -57,6 +66,94 @@ describe('UpstreamCache', () => {
       items: [],
     });
     expect(load).toHaveBeenCalledTimes(2);
+  });
+
+  describe('when the cache fails', () => {
+    // A store whose every call fails (Redis refusing connections) or never answers (Redis queueing commands
+    // while it reconnects). The real Redis outage is tested in packages/backend (cacheOutage.test.ts).
+    const failingCache = (how: 'reject' | 'hang') => {
+      const calls: string[] = [];
+      const fail = (name: string) => async () => {
+        calls.push(name);
+        if (how === 'hang') return new Promise<never>(() => {});
+        throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+      };
+      const store = {
+        get: fail('get'),
+        set: fail('set'),
+        delete: fail('delete'),
+        withOptions: () => store,
+      } as unknown as CacheService;
+      return { store, calls };
+    };
+
+    it('answers from upstream, logs once and leaves the cache alone for a while', async () => {
+      const { store, calls } = failingCache('reject');
+      const logger = mockServices.logger.mock();
+      const cache = new UpstreamCache(store, 30_000, logger);
+      const load = jest.fn().mockResolvedValue({ items: [] });
+      await expect(
+        cache.get('component:default/m', 'versions', load),
+      ).resolves.toEqual({ items: [] });
+      await expect(
+        cache.get('component:default/m', 'versions', load),
+      ).resolves.toEqual({ items: [] });
+      expect(load).toHaveBeenCalledTimes(2);
+      expect(calls).toEqual(['get']);
+      expect(logger.warn).toHaveBeenCalledTimes(1);
+      expect(logger.warn).toHaveBeenCalledWith(
+        'Cache read failed, answering from upstream without the cache for the next 10 s: connect ECONNREFUSED 127.0.0.1:6379',
+      );
+    });
+
+    it('gives a hung cache timeoutMs, then answers from upstream', async () => {
+      const { store } = failingCache('hang');
+      const logger = mockServices.logger.mock();
+      const cache = new UpstreamCache(store, 30_000, logger, {
+        timeoutMs: 100,
+      });
+      const started = Date.now();
+      await expect(
+        cache.get('component:default/m', 'versions', async () => 'fresh'),
+      ).resolves.toBe('fresh');
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(logger.warn).toHaveBeenCalledWith(
+        expect.stringContaining('no answer within 100 ms'),
+      );
+    });
+
+    it('still shares one load between identical requests', async () => {
+      const { store } = failingCache('reject');
+      const cache = new UpstreamCache(
+        store,
+        30_000,
+        mockServices.logger.mock(),
+      );
+      const load = jest.fn(
+        () => new Promise(resolve => setTimeout(() => resolve('x'), 20)),
+      );
+      await Promise.all([
+        cache.get('component:default/m', 'versions', load),
+        cache.get('component:default/m', 'versions', load),
+      ]);
+      expect(load).toHaveBeenCalledTimes(1);
+    });
+
+    it('does not fail a write whose invalidation the cache refuses, and tries the cache again afterwards', async () => {
+      const { store, calls } = failingCache('reject');
+      const logger = mockServices.logger.mock();
+      const cache = new UpstreamCache(store, 30_000, logger, {
+        retryAfterMs: 0,
+      });
+      await expect(
+        cache.invalidate('component:default/m'),
+      ).resolves.toBeUndefined();
+      await cache.get('component:default/m', 'versions', async () => 'x');
+      expect(calls).toEqual(['get', 'get']);
+      expect(logger.warn).toHaveBeenCalledWith(
+        expect.stringMatching(/^Cache invalidation failed/),
+      );
+    });
   });
 
   it('finds section errors at the top, in sections and in items, but not an annotation that is missing', () => {

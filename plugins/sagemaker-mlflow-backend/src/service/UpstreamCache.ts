@@ -1,19 +1,37 @@
-import type { CacheService } from '@backstage/backend-plugin-api';
+import type {
+  CacheService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
 import type { JsonValue } from '@backstage/types';
+
+/** What a cache call gives back when the cache failed, did not answer in time, or is being skipped. */
+const UNAVAILABLE = Symbol('cache unavailable');
 
 /**
  * Caches upstream answers (coreServices.cache, shared between backend instances when it is Redis) and lets
  * identical in-flight requests share one upstream call. Keys start with the entity ref: a caller reaches a key
  * only after the catalog let them read that entity. A write bumps the entity's generation, which retires every
  * key of that entity at once.
+ *
+ * The cache is best-effort: a cache call that fails or takes longer than `timeoutMs` (a Redis client queues
+ * commands while it reconnects) is logged and the request is answered from upstream; the cache is then left
+ * alone for `retryAfterMs`, so an outage costs one timeout per interval, not one per request.
  */
 export class UpstreamCache {
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  private skipUntil = 0;
+  private readonly timeoutMs: number;
+  private readonly retryAfterMs: number;
 
   constructor(
     private readonly cache: CacheService,
     private readonly ttlMs: number,
-  ) {}
+    private readonly logger: LoggerService,
+    options: { timeoutMs?: number; retryAfterMs?: number } = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? 1000;
+    this.retryAfterMs = options.retryAfterMs ?? 10_000;
+  }
 
   /** `ttlMs` overrides the configured TTL for an answer that cannot change (a finished execution's, say). */
   async get<T>(
@@ -22,34 +40,97 @@ export class UpstreamCache {
     load: () => Promise<T>,
     ttlMs = this.ttlMs,
   ): Promise<T> {
-    const generation = (await this.cache.get<number>(`gen:${entityRef}`)) ?? 0;
-    const fullKey = `${entityRef}:${generation}:${key}`;
-    const cached = await this.cache.get(fullKey);
-    if (cached !== undefined) return cached as T;
+    const generation = await this.attempt('read', () =>
+      this.cache.get<number>(`gen:${entityRef}`),
+    );
+    if (generation === UNAVAILABLE) {
+      // Without the generation no cached answer is known to be current: none is read or written.
+      return this.shared(`${entityRef}:-:${key}`, load);
+    }
+    const fullKey = `${entityRef}:${generation ?? 0}:${key}`;
+    const cached = await this.attempt('read', () => this.cache.get(fullKey));
+    if (cached !== undefined && cached !== UNAVAILABLE) return cached as T;
 
-    const pending = this.inFlight.get(fullKey);
-    if (pending) return pending as Promise<T>;
-    const loading = load()
-      .then(async value => {
+    return this.shared(fullKey, () =>
+      load().then(async value => {
         // A partial answer (an upstream failed for one section) is served but not kept: the next may be whole.
         if (!carriesSectionError(value)) {
-          await this.cache.set(fullKey, value as unknown as JsonValue, {
-            ttl: ttlMs,
-          });
+          await this.attempt('write', () =>
+            this.cache.set(fullKey, value as unknown as JsonValue, {
+              ttl: ttlMs,
+            }),
+          );
         }
         return value;
-      })
-      .finally(() => this.inFlight.delete(fullKey));
-    this.inFlight.set(fullKey, loading);
+      }),
+    );
+  }
+
+  /**
+   * After a write: every cached answer for the entity is stale. Tried even while the cache is being skipped (a
+   * cache back within the TTL would serve the old answers); its failure is logged, not the write's.
+   */
+  async invalidate(entityRef: string): Promise<void> {
+    // Loads that began before the write are not joined by requests after it.
+    for (const key of this.inFlight.keys()) {
+      if (key.startsWith(`${entityRef}:`)) this.inFlight.delete(key);
+    }
+    const generation = await this.attempt(
+      'invalidation',
+      () => this.cache.get<number>(`gen:${entityRef}`),
+      true,
+    );
+    if (generation === UNAVAILABLE) return;
+    await this.attempt(
+      'invalidation',
+      () =>
+        this.cache.set(`gen:${entityRef}`, (generation ?? 0) + 1, {
+          ttl: 24 * 3600_000,
+        }),
+      true,
+    );
+  }
+
+  /** Identical requests in flight share one load. */
+  private shared<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const pending = this.inFlight.get(key);
+    if (pending) return pending as Promise<T>;
+    const loading = load().finally(() => {
+      if (this.inFlight.get(key) === loading) this.inFlight.delete(key);
+    });
+    this.inFlight.set(key, loading);
     return loading;
   }
 
-  /** After a write: every cached answer for the entity is stale. */
-  async invalidate(entityRef: string): Promise<void> {
-    const generation = (await this.cache.get<number>(`gen:${entityRef}`)) ?? 0;
-    await this.cache.set(`gen:${entityRef}`, generation + 1, {
-      ttl: 24 * 3600_000,
-    });
+  /** One cache call, bounded by `timeoutMs`; UNAVAILABLE (logged) when it fails, hangs or the cache is skipped. */
+  private async attempt<T>(
+    what: string,
+    call: () => Promise<T>,
+    evenWhenSkipping = false,
+  ): Promise<T | typeof UNAVAILABLE> {
+    if (!evenWhenSkipping && Date.now() < this.skipUntil) return UNAVAILABLE;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        call(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no answer within ${this.timeoutMs} ms`)),
+            this.timeoutMs,
+          );
+        }),
+      ]);
+    } catch (error) {
+      this.skipUntil = Date.now() + this.retryAfterMs;
+      this.logger.warn(
+        `Cache ${what} failed, answering from upstream without the cache for the next ${
+          this.retryAfterMs / 1000
+        } s: ${(error as Error)?.message ?? String(error)}`,
+      );
+      return UNAVAILABLE;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
