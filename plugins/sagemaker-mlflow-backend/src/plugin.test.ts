@@ -16,6 +16,11 @@ import {
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { BINDING_TAG } from '@model-factory/plugin-sagemaker-mlflow-common';
+import {
+  coreServices,
+  createServiceFactory,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
 import { mockClient } from 'aws-sdk-client-mock';
 import request from 'supertest';
 import { sagemakerMlflowPlugin } from './plugin';
@@ -29,10 +34,28 @@ const PIPELINE = 'arn:aws:sagemaker:eu-west-1:123456789012:pipeline/churn';
 const EXECUTION = `${PIPELINE}/execution/abc123def456`;
 const base = '/api/sagemaker-mlflow/v1/entities/default/component/churn-model';
 
+/** What the plugin logged at error level, with the error it logged. */
+const loggedErrors: Array<{ message: string; error?: any }> = [];
+const recordingLogger = createServiceFactory({
+  service: coreServices.logger,
+  deps: {},
+  factory() {
+    const logger: LoggerService = {
+      error: (message, error) => loggedErrors.push({ message, error }),
+      warn: () => {},
+      info: () => {},
+      debug: () => {},
+      child: () => logger,
+    };
+    return logger;
+  },
+});
+
 async function startBackend() {
   const { server } = await startTestBackend({
     features: [
       sagemakerMlflowPlugin,
+      recordingLogger,
       mockServices.rootConfig.factory({
         data: {
           aws: {
@@ -245,5 +268,30 @@ describe('sagemakerMlflowPlugin', () => {
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('5');
     expect(res.body.error.message).toContain('throttling');
+  });
+
+  it("answers an AWS access-denied with the refused call only; the message naming the portal's role goes to the log", async () => {
+    const denied =
+      'User: arn:aws:sts::123456789012:assumed-role/BackstagePortalRole/i-0abc is not authorized to perform: ' +
+      `sagemaker:ListPipelineExecutions on resource: ${PIPELINE} because no identity-based policy allows it`;
+    // An AWS refusal, which the emulator cannot give.
+    sagemaker.on(ListPipelineExecutionsCommand).rejects(
+      Object.assign(new Error(denied), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    loggedErrors.length = 0;
+    const server = await startBackend();
+    const res = await request(server)
+      .get(`${base}/executions`)
+      .set('Authorization', mockCredentials.user.header());
+    expect(res.status).toBe(502);
+    expect(res.body.error.message).toBe(
+      `SageMaker ListPipelineExecutions: the portal's AWS role may not call sagemaker:ListPipelineExecutions on ${PIPELINE}`,
+    );
+    expect(JSON.stringify(res.body)).not.toContain('BackstagePortalRole');
+    const logged = loggedErrors.find(e => e.message.includes('/executions'));
+    expect(logged?.error.cause.message).toBe(denied);
   });
 });

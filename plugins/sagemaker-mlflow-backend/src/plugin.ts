@@ -53,6 +53,7 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
           invokeTimeoutMs: config.invoke.timeoutMs,
         });
         const base = {
+          logger: deps.logger,
           config,
           sagemaker,
           mlflow: new MlflowClients(config, credentialsManager),
@@ -87,6 +88,7 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
             catalog: deps.catalog,
             permissions: deps.permissions,
             auditor: deps.auditor,
+            logger: deps.logger,
             pipelines,
             versions,
             endpoints,

@@ -2,6 +2,7 @@ import type {
   AuditorService,
   BackstageCredentials,
   HttpAuthService,
+  LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
@@ -18,7 +19,7 @@ import {
   DEFAULT_PAGE_SIZE,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import { refuseUnlistedServicePrincipal } from '@model-factory/plugin-sagemaker-mlflow-node';
-import express, { ErrorRequestHandler, Request } from 'express';
+import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { EntityContext, loadEntityContext } from './service/EntityContext';
@@ -30,6 +31,7 @@ import { upstreamErrorHandler } from './upstreamErrorHandler';
 
 export interface RouterOptions {
   config: Config;
+  logger: LoggerService;
   httpAuth: HttpAuthService;
   catalog: CatalogService;
   permissions: PermissionsService;
@@ -200,7 +202,11 @@ export async function createRouter(
 
   router.get(`${entityPath}/summary`, async (req, res) => {
     res.json(
-      await loadSummary(await context(req), { pipelines, versions, endpoints }),
+      await loadSummary(
+        await context(req),
+        { pipelines, versions, endpoints },
+        options.logger,
+      ),
     );
   });
 
@@ -345,6 +351,6 @@ export async function createRouter(
     },
   );
 
-  router.use(upstreamErrorHandler as ErrorRequestHandler);
+  router.use(upstreamErrorHandler(options.logger));
   return router;
 }

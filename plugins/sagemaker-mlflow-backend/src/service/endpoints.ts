@@ -83,7 +83,7 @@ export class Endpoints {
             }
             return { ...item, endpoint, binding };
           } catch (error) {
-            return { ...item, error: toSectionError(error) };
+            return { ...item, error: toSectionError(error, this.deps.logger) };
           }
         }),
       ),
@@ -102,10 +102,12 @@ export class Endpoints {
           new DescribeEndpointCommand({ EndpointName: arn.resourceName }),
         ),
       ),
-      settle(() =>
-        awsCall('SageMaker ListTags', () =>
-          sm.send(new ListTagsCommand({ ResourceArn: arn.arn })),
-        ),
+      settle(
+        () =>
+          awsCall('SageMaker ListTags', () =>
+            sm.send(new ListTagsCommand({ ResourceArn: arn.arn })),
+          ),
+        this.deps.logger,
       ),
     ]);
     const tagMap = Object.fromEntries(

@@ -108,7 +108,7 @@ export class ModelVersions {
             // Version search results do not carry aliases; the registered model lists them.
             client.getRegisteredModel(modelName),
             this.experimentIds(ctx),
-            settle(() => this.packagesByArn(ctx)),
+            settle(() => this.packagesByArn(ctx), this.deps.logger),
             this.groupBinding(ctx),
           ]);
         const aliases = aliasesByVersion(model.aliases);

@@ -217,7 +217,7 @@ export class Pipelines {
         const [{ items, nextPageToken }, runs, binding] = await Promise.all([
           this.describedPage(ctx, client, pipeline, size, page),
           // One MLflow search for the runs of all this pipeline's executions: metrics for the table, no N+1.
-          settle(() => this.runsOfPipeline(ctx, pipeline)),
+          settle(() => this.runsOfPipeline(ctx, pipeline), this.deps.logger),
           this.deps.bindings.read(ctx, { kind: 'pipeline', arn: pipeline }),
         ]);
         const runsByExecution = new Map<string, MlflowRunSummary[]>();
@@ -361,14 +361,16 @@ export class Pipelines {
               }),
             ),
           ),
-          settle(() =>
-            awsCall('SageMaker ListPipelineParametersForExecution', () =>
-              client.send(
-                new ListPipelineParametersForExecutionCommand({
-                  PipelineExecutionArn: arn,
-                }),
+          settle(
+            () =>
+              awsCall('SageMaker ListPipelineParametersForExecution', () =>
+                client.send(
+                  new ListPipelineParametersForExecutionCommand({
+                    PipelineExecutionArn: arn,
+                  }),
+                ),
               ),
-            ),
+            this.deps.logger,
           ),
           settle(async () => {
             const res = await awsCall(
@@ -382,7 +384,7 @@ export class Pipelines {
                 ),
             );
             return (res.PipelineExecutionSteps ?? []).map(toStep);
-          }),
+          }, this.deps.logger),
           settle(async () => {
             const res = await awsCall('SageMaker DescribePipeline', () =>
               client.send(
@@ -392,8 +394,8 @@ export class Pipelines {
               ),
             );
             return parseDefinition(res.PipelineDefinition).steps;
-          }),
-          settle(() => this.runsOfExecution(ctx, arn)),
+          }, this.deps.logger),
+          settle(() => this.runsOfExecution(ctx, arn), this.deps.logger),
         ]);
       const execution = toExecution(pipeline, {
         ...described,

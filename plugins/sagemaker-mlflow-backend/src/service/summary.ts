@@ -1,3 +1,4 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
 import {
   DEFAULT_PAGE_SIZE,
   Summary,
@@ -19,6 +20,7 @@ export async function loadSummary(
     versions: ModelVersions;
     endpoints: Endpoints;
   },
+  logger?: LoggerService,
 ): Promise<Summary> {
   const { pipelines, versions, endpoints } = services;
   const [latestExecution, latestVersion, champion, endpointStates] =
@@ -26,10 +28,12 @@ export async function loadSummary(
       settle(
         async () =>
           (await pipelines.list(ctx, DEFAULT_PAGE_SIZE)).items[0] ?? null,
+        logger,
       ),
       settle(
         async () =>
           (await versions.list(ctx, DEFAULT_PAGE_SIZE)).items[0] ?? null,
+        logger,
       ),
       settle(async () => {
         const page = await versions.list(ctx, DEFAULT_PAGE_SIZE);
@@ -39,14 +43,16 @@ export async function loadSummary(
           page.items.find(v => v.version === version) ??
           versions.one(ctx, 'champion')
         );
-      }),
-      settle(async () =>
-        (
-          await endpoints.list(ctx)
-        ).items.map(e => ({
-          name: e.name,
-          status: e.endpoint?.status ?? 'Unknown',
-        })),
+      }, logger),
+      settle(
+        async () =>
+          (
+            await endpoints.list(ctx)
+          ).items.map(e => ({
+            name: e.name,
+            status: e.endpoint?.status ?? 'Unknown',
+          })),
+        logger,
       ),
     ]);
   return {

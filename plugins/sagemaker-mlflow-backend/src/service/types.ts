@@ -1,3 +1,4 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
 import type {
   EndpointInvoker,
   MlflowClients,
@@ -8,6 +9,7 @@ import type { ResourceBindings } from './bindings';
 import type { UpstreamCache } from './UpstreamCache';
 
 export interface ServiceDeps {
+  logger: LoggerService;
   config: SageMakerMlflowConfig;
   sagemaker: SageMakerClients;
   mlflow: MlflowClients;
