@@ -61,6 +61,24 @@ test('validates the endpoint with the logged sample and shows the accuracy', asy
   await screenshot(page, 'tab');
 });
 
+test("shows another component's pipeline and endpoint read-only, with how to bind them, even to owners", async () => {
+  const { page: lookalike, errors: lookalikeErrors } = await signedInPage(
+    browser, '/catalog/default/component/lookalike-model/sagemaker-mlflow');
+  const notBound = lookalike.getByTestId('not-bound');
+  await notBound.first().waitFor({ timeout: 60_000 });
+  assert.equal(await notBound.count(), 2); // the executions' pipeline and the endpoint
+  const text = (await notBound.allInnerTexts()).join('\n');
+  assert.match(text, /pipeline\/demo-model-pipeline is bound to 'component:default\/demo-model' by its backstage.io\/entity-ref tag/);
+  assert.match(text, /endpoint\/demo-model-staging is bound to 'component:default\/demo-model'/);
+  // The executions are readable, the write controls are gone.
+  await lookalike.getByTestId('executions-table').getByText('Succeeded').first().waitFor({ timeout: 30_000 });
+  assert.equal(await lookalike.getByRole('button', { name: 'Start execution' }).count(), 0);
+  assert.equal(await lookalike.getByRole('button', { name: 'Invoke' }).count(), 0);
+  await screenshot(lookalike, 'not-bound', notBound.first().locator('xpath=ancestor::*[contains(@class, "MuiCard-root")][1]'));
+  assert.deepEqual(lookalikeErrors, []);
+  await lookalike.close();
+});
+
 test('renders 100 executions (time measured, not asserted)', async () => {
   const sagemaker = new SageMakerClient({
     endpoint: process.env.MODEL_FACTORY_TEST_SAGEMAKER_ENDPOINT,
