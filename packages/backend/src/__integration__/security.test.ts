@@ -52,6 +52,8 @@ const UNBOUND = {
   endpoint: 'sec-unbound-endpoint',
   model: 'sec-unbound-model',
 };
+/** An endpoint bound to borrower-model, whose annotations also name demo-model's registered model. */
+const OWN_ENDPOINT = 'sec-borrower-endpoint';
 const arn = (type: string, name: string) =>
   `arn:aws:sagemaker:us-east-1:123456789012:${type}/${name}`;
 
@@ -98,6 +100,11 @@ function writeCatalog(dir: string) {
         UNBOUND.endpoint,
       ),
       'mlflow.org/registered-model-name': UNBOUND.model,
+    }),
+    // Its own, bound endpoint, and another team's registered model: the model's data must not reach the endpoint.
+    component('borrower-model', GUEST, {
+      'aws.amazon.com/sagemaker-endpoint-arns': arn('endpoint', OWN_ENDPOINT),
+      'mlflow.org/registered-model-name': 'demo-model',
     }),
     {
       apiVersion: 'backstage.io/v1alpha1',
@@ -171,6 +178,15 @@ async function createUnboundResources() {
       }),
     )
     .catch(exists);
+  await sm
+    .send(
+      new CreateEndpointCommand({
+        EndpointName: OWN_ENDPOINT,
+        EndpointConfigName: UNBOUND.endpoint,
+        Tags: [{ Key: BINDING_TAG, Value: 'component:default/borrower-model' }],
+      }),
+    )
+    .catch(exists);
   const res = await fetch(
     `${stack.mlflowUrl}/api/2.0/mlflow/registered-models/create`,
     {
@@ -226,6 +242,7 @@ async function startBackend(
             endpointRoutes: [
               { endpointArn: ARN.endpoint, url: modelUrl },
               { endpointArn: arn('endpoint', UNBOUND.endpoint), url: modelUrl },
+              { endpointArn: arn('endpoint', OWN_ENDPOINT), url: modelUrl },
             ],
             binding,
             permissions: { servicePrincipals: ['external:ci-bot'] },
@@ -375,6 +392,25 @@ describe('two-way binding: an entity acts only on resources that name it back', 
       const summary = await get(strictServer, 'claims-model/summary');
       expect(summary.body.latestExecution.error.name).toBe('NotAllowedError');
       expect(summary.body.champion.error.name).toBe('NotAllowedError');
+    });
+  });
+
+  describe("an entity with its own bound endpoint naming another team's registered model", () => {
+    it("cannot send that model's validation sample to its endpoint, nor read it with requireForReads", async () => {
+      const validate = await post(
+        `borrower-model/endpoints/${OWN_ENDPOINT}/validation`,
+      );
+      expect(validate.status).toBe(403);
+      expect(validate.body.error.message).toContain(
+        "MLflow registered model 'demo-model' is bound to 'component:default/demo-model'",
+      );
+      expect(model.count()).toBe(0);
+      const example = await get(
+        strictServer,
+        `borrower-model/endpoints/${OWN_ENDPOINT}/example`,
+      );
+      expect(example.status).toBe(403);
+      expect(example.body.error.message).toContain('demo-model');
     });
   });
 

@@ -159,23 +159,17 @@ export class Endpoints {
     return { endpoint, binding };
   }
 
-  /** The endpoint, if it names this entity back (checked now): what an invocation may be sent to. */
-  private async boundEndpoint(ctx: EntityContext, name: string) {
-    const endpoint = this.endpoint(ctx, name);
-    await this.deps.bindings.requireForWrite(ctx, {
-      kind: 'endpoint',
-      arn: endpoint,
-    });
-    return endpoint;
-  }
-
   async invoke(
     ctx: EntityContext,
     name: string,
     body: Buffer,
     contentType: string,
   ): Promise<InvocationResult> {
-    const endpoint = await this.boundEndpoint(ctx, name);
+    const endpoint = this.endpoint(ctx, name);
+    await this.deps.bindings.requireForWrite(ctx, {
+      kind: 'endpoint',
+      arn: endpoint,
+    });
     const res = await this.deps.invoker.invoke(endpoint, body, contentType);
     const text = res.body.toString('utf8');
     let parsed: unknown = text;
@@ -200,7 +194,14 @@ export class Endpoints {
    * compares its predictions with the true labels.
    */
   async validate(ctx: EntityContext, name: string): Promise<ValidationResult> {
-    const endpoint = await this.boundEndpoint(ctx, name);
+    const endpoint = this.endpoint(ctx, name);
+    // The model's validation sample is sent to the endpoint: both must name this entity, or an entity could
+    // send another team's data to an endpoint of its own.
+    await this.deps.bindings.requireForWrite(
+      ctx,
+      { kind: 'endpoint', arn: endpoint },
+      { kind: 'registered-model', name: this.modelName(ctx) },
+    );
     const { version, sample } = await this.servedSample(ctx, endpoint);
     const payload = Buffer.from(
       JSON.stringify({
@@ -228,11 +229,19 @@ export class Endpoints {
   /** A request the endpoint accepts, in JSON and CSV: the first rows of the served version's validation sample. */
   async example(ctx: EntityContext, name: string): Promise<EndpointExample> {
     const endpoint = this.endpoint(ctx, name);
-    await this.deps.bindings.requireForRead(ctx, {
-      kind: 'endpoint',
-      arn: endpoint,
-    });
-    return this.deps.cache.get(ctx.entityRef, `example:${name}`, async () => {
+    const modelName = this.modelName(ctx);
+    await Promise.all([
+      this.deps.bindings.requireForRead(ctx, {
+        kind: 'endpoint',
+        arn: endpoint,
+      }),
+      this.deps.bindings.requireForRead(ctx, {
+        kind: 'registered-model',
+        name: modelName,
+      }),
+    ]);
+    const key = `example:${name}:${ctx.binding.trackingServer}:${modelName}`;
+    return this.deps.cache.get(ctx.entityRef, key, async () => {
       const { version, sample } = await this.servedSample(ctx, endpoint);
       const rows = sample.data.slice(0, EXAMPLE_ROWS);
       return {
@@ -252,11 +261,15 @@ export class Endpoints {
   }
 
   /** The validation sample logged by the version the endpoint serves (by its tags), else by the champion. */
-  private async servedSample(ctx: EntityContext, endpoint: SageMakerArn) {
-    const modelName = required(
+  private modelName(ctx: EntityContext) {
+    return required(
       ctx.binding.registeredModelName,
       ANNOTATION_REGISTERED_MODEL_NAME,
     );
+  }
+
+  private async servedSample(ctx: EntityContext, endpoint: SageMakerArn) {
+    const modelName = this.modelName(ctx);
     const mlflow = this.deps.mlflow.forServer(ctx.binding.trackingServer);
     const deployed = await this.describe(ctx, endpoint)
       .then(e => e.endpoint.deployedVersion)
