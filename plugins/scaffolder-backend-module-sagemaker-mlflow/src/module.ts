@@ -3,6 +3,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import {
   MlflowClients,
@@ -15,6 +16,7 @@ import {
   createMlflowRegisteredModelAction,
 } from './actions/mlflowActions';
 import { createModelPackageGroupAction } from './actions/modelPackageGroupAction';
+import { createRequireNewEntityAction } from './actions/requireNewEntityAction';
 import { createPublishLocalAction } from './localRepositories/publishLocalAction';
 import { readLocalRepositoryRoot } from './localRepositories/localRepositoryRoot';
 
@@ -27,8 +29,10 @@ export const scaffolderModule = createBackendModule({
       deps: {
         scaffolderActions: scaffolderActionsExtensionPoint,
         config: coreServices.rootConfig,
+        catalog: catalogServiceRef,
+        auth: coreServices.auth,
       },
-      async init({ scaffolderActions, config }) {
+      async init({ scaffolderActions, config, catalog, auth }) {
         const settings = readSageMakerMlflowConfig(config);
         const credentialsManager =
           DefaultAwsCredentialsManager.fromConfig(config);
@@ -40,6 +44,7 @@ export const scaffolderModule = createBackendModule({
           invokeTimeoutMs: settings.invoke.timeoutMs,
         });
         scaffolderActions.addActions(
+          createRequireNewEntityAction({ catalog, auth }),
           createCatalogAnnotationsAction(),
           createMlflowExperimentAction(mlflow),
           createMlflowRegisteredModelAction(mlflow),

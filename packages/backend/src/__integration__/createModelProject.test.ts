@@ -5,31 +5,22 @@ import path from 'path';
 import request from 'supertest';
 import { parse as parseYaml } from 'yaml';
 import { DescribeModelPackageGroupCommand } from '@aws-sdk/client-sagemaker';
+import { testStack } from '../__testUtils__/stack';
 import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import catalogPlugin from '@backstage/plugin-catalog-backend';
-import catalogScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
-import sagemakerMlflowPlugin from '@model-factory/plugin-sagemaker-mlflow-backend';
-import scaffolderModule, {
-  localRepositoryUrlReader,
-} from '@model-factory/plugin-scaffolder-backend-module-sagemaker-mlflow';
-import { emulatorAwsConfig, testStack } from '../__testUtils__/stack';
+  GUEST,
+  runTemplate,
+  startTemplateBackend,
+  waitForEntity,
+} from '../__testUtils__/templateBackend';
 
 // The create-model-project template run by the real scaffolder (its fetch:template, fs:delete and
 // catalog:register, our actions), against the real MLflow server and the SageMaker emulator. ./scripts/test
 // then runs the published repository's own pytest (MODEL_FACTORY_TEST_REPOSITORIES names where it goes).
 const stack = testStack();
-const repoRoot = path.resolve(__dirname, '../../../..');
 const repositories =
   process.env.MODEL_FACTORY_TEST_REPOSITORIES ??
   fs.mkdtempSync(path.join(os.tmpdir(), 'model-factory-repositories-'));
 const NAME = 'churn-model';
-const GUEST = mockCredentials.user.header('user:default/guest');
 
 const values = {
   name: NAME,
@@ -45,103 +36,12 @@ const values = {
   ciSystem: 'codebuild',
 };
 
-async function runTemplate(server: any, input: object) {
-  const created = await request(server)
-    .post('/api/scaffolder/v2/tasks')
-    .set('Authorization', GUEST)
-    .send({
-      templateRef: 'template:default/create-model-project',
-      values: input,
-    });
-  expect(created.status).toBe(201);
-  for (let i = 0; i < 240; i++) {
-    const task = await request(server)
-      .get(`/api/scaffolder/v2/tasks/${created.body.id}`)
-      .set('Authorization', GUEST);
-    if (['completed', 'failed', 'cancelled'].includes(task.body.status)) {
-      const events = await request(server)
-        .get(`/api/scaffolder/v2/tasks/${created.body.id}/events`)
-        .set('Authorization', GUEST);
-      const log = events.body
-        .map((e: any) => e.body?.message)
-        .filter(Boolean)
-        .join('\n');
-      return { status: task.body.status as string, output: task.body, log };
-    }
-    await new Promise(r => setTimeout(r, 500));
-  }
-  throw new Error('the scaffolder task did not finish in 2 minutes');
-}
-
-async function waitForEntity(server: any, ref: string) {
-  let res = await request(server)
-    .get(`/api/catalog/entities/by-name/${ref}`)
-    .set('Authorization', GUEST);
-  for (let i = 0; i < 120 && res.status === 404; i++) {
-    await new Promise(r => setTimeout(r, 500));
-    res = await request(server)
-      .get(`/api/catalog/entities/by-name/${ref}`)
-      .set('Authorization', GUEST);
-  }
-  return res;
-}
-
 describe('template create-model-project', () => {
   let server: any;
   const target = path.join(repositories, NAME);
 
   beforeAll(async () => {
-    ({ server } = await startTestBackend({
-      features: [
-        mockServices.rootConfig.factory({
-          data: {
-            backend: { baseUrl: 'http://localhost:7007' },
-            aws: emulatorAwsConfig,
-            catalog: {
-              rules: [{ allow: ['Component', 'Location', 'Template'] }],
-              locations: [
-                {
-                  type: 'file',
-                  target: path.join(
-                    repoRoot,
-                    'templates/create-model-project/template.yaml',
-                  ),
-                },
-                {
-                  type: 'file',
-                  target: path.join(repoRoot, 'dev/catalog/org.yaml'),
-                  rules: [{ allow: ['User', 'Group'] }],
-                },
-              ],
-            },
-            sagemakerMlflow: {
-              sagemaker: { endpoint: stack.sagemakerEndpoint },
-              mlflow: {
-                servers: [{ name: 'default', baseUrl: stack.mlflowUrl }],
-              },
-              localRepositories: { root: repositories },
-            },
-          },
-        }),
-        // Permissions are not what this test is about; the shipped policy has its own tests.
-        mockServices.permissions.factory({ result: AuthorizeResult.ALLOW }),
-        catalogPlugin,
-        catalogScaffolderEntityModel,
-        scaffolderPlugin,
-        scaffolderModule,
-        localRepositoryUrlReader,
-        sagemakerMlflowPlugin,
-      ],
-    }));
-    const template = await waitForEntity(
-      server,
-      'template/default/create-model-project',
-    );
-    if (template.status !== 200) {
-      throw new Error(
-        `the catalog did not ingest the template: ${template.status}`,
-      );
-    }
+    server = await startTemplateBackend(stack, repositories);
   }, 120_000);
 
   it('provisions MLflow and SageMaker, publishes a git repository and registers the component', async () => {
@@ -229,9 +129,25 @@ describe('template create-model-project', () => {
     expect(res.body.sagemakerError).toBeUndefined();
   });
 
-  it('refuses to publish over an existing repository and changes nothing', async () => {
+  it('refuses a second run for the same component before creating anything, and changes nothing', async () => {
     const before = fs.readFileSync(path.join(target, 'README.md'), 'utf8');
     const run = await runTemplate(server, values);
+    expect(run.status).toBe('failed');
+    expect(run.log).toMatch(
+      /component:default\/churn-model is already in the catalog \(owned by group:default\/ml-platform\)/,
+    );
+    expect(fs.readFileSync(path.join(target, 'README.md'), 'utf8')).toBe(
+      before,
+    );
+  }, 180_000);
+
+  it('refuses to publish over an existing repository and changes nothing', async () => {
+    const before = fs.readFileSync(path.join(target, 'README.md'), 'utf8');
+    const run = await runTemplate(server, {
+      ...values,
+      name: 'churn-model-again',
+      repoName: NAME,
+    });
     expect(run.status).toBe('failed');
     expect(run.log).toMatch(
       /already exists in the local repositories directory/,
@@ -241,11 +157,56 @@ describe('template create-model-project', () => {
     );
   }, 180_000);
 
+  it("refuses a name someone registered first, so the new project's resources are never bound to their entity", async () => {
+    // Any signed-in user may register a location; one registers the ref a team's next project will have.
+    const squatter = path.join(repositories, 'squatter');
+    fs.mkdirSync(squatter, { recursive: true });
+    fs.writeFileSync(
+      path.join(squatter, 'catalog-info.yaml'),
+      JSON.stringify({
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Component',
+        metadata: { name: 'squatted-model' },
+        spec: {
+          type: 'ml-model',
+          lifecycle: 'x',
+          owner: 'user:default/mallory',
+        },
+      }),
+    );
+    const registered = await request(server)
+      .post('/api/catalog/locations')
+      .set('Authorization', GUEST)
+      .send({
+        type: 'url',
+        target: `file://${path.join(squatter, 'catalog-info.yaml')}`,
+      });
+    expect(registered.status).toBe(201);
+    expect(
+      (await waitForEntity(server, 'component/default/squatted-model')).status,
+    ).toBe(200);
+
+    const run = await runTemplate(server, {
+      ...values,
+      name: 'squatted-model',
+    });
+    expect(run.status).toBe('failed');
+    expect(run.log).toContain(
+      'component:default/squatted-model is already in the catalog (owned by user:default/mallory)',
+    );
+    const mlflow = (what: string) =>
+      fetch(`${stack.mlflowUrl}/api/2.0/mlflow/${what}`).then(r => r.status);
+    expect(await mlflow('registered-models/get?name=squatted-model')).toBe(404);
+    expect(fs.existsSync(path.join(repositories, 'squatted-model'))).toBe(
+      false,
+    );
+  }, 180_000);
+
   it('keeps the GitHub Actions workflow instead of the buildspec when asked', async () => {
     const run = await runTemplate(server, {
       ...values,
+      name: 'churn-model-gha',
       ciSystem: 'github-actions',
-      repoName: 'churn-model-gha',
     });
     expect({ status: run.status, log: run.log }).toMatchObject({
       status: 'completed',
