@@ -64,6 +64,11 @@ export interface Config {
        * request fails with a 502 naming this key. Default 6291456 (6 MiB, SageMaker InvokeEndpoint's own limit).
        */
       maxResponseBytes?: number;
+      /**
+       * Largest MLflow API answer (a search page, say) read into memory; a larger one is a 502 naming this key.
+       * Default 33554432 (32 MiB).
+       */
+      maxMlflowResponseBytes?: number;
     };
     /** Timeout of one SageMaker or MLflow call (default 10000). */
     upstreamTimeoutMs?: number;

@@ -41,7 +41,11 @@ describe('readSageMakerMlflowConfig', () => {
       timeoutMs: 30000,
     });
     expect(config.sagemakerEndpoint).toBeUndefined();
-    expect(config.limits).toEqual({ maxResponseBytes: 6291456 });
+    expect(config.limits).toEqual({
+      maxResponseBytes: 6291456,
+      maxMlflowResponseBytes: 33554432,
+    });
+    expect(config.requireBindingForReads).toBe(false);
   });
 
   it('refuses at start-up a route named by endpoint name only, which would answer for that name in every account and region', () => {

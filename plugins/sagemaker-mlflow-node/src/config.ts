@@ -24,7 +24,7 @@ export interface SageMakerMlflowConfig {
   cacheTtlSeconds: number;
   invoke: { maxPayloadBytes: number; timeoutMs: number };
   /** Largest upstream answer read into memory: a model endpoint's answer, a logged validation sample. */
-  limits: { maxResponseBytes: number };
+  limits: { maxResponseBytes: number; maxMlflowResponseBytes: number };
   /** Timeout of one upstream (SageMaker or MLflow) call. */
   upstreamTimeoutMs: number;
   /** Reads too need the resource's binding tag (writes always do). */
@@ -59,6 +59,8 @@ function readAuth(config: Config | undefined): MlflowAuthConfig {
 
 /** SageMaker's own InvokeEndpoint answer limit. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
+/** MLflow API answers: a page of 1,000 runs with their params and metrics fits well within it. */
+export const DEFAULT_MAX_MLFLOW_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 /**
  * A route's endpoint, by full ARN: an endpoint name alone is not unique (any account and region may have one
@@ -131,6 +133,9 @@ export function readSageMakerMlflowConfig(root: Config): SageMakerMlflowConfig {
       maxResponseBytes:
         config?.getOptionalNumber('limits.maxResponseBytes') ??
         DEFAULT_MAX_RESPONSE_BYTES,
+      maxMlflowResponseBytes:
+        config?.getOptionalNumber('limits.maxMlflowResponseBytes') ??
+        DEFAULT_MAX_MLFLOW_RESPONSE_BYTES,
     },
     requireBindingForReads:
       config?.getOptionalBoolean('binding.requireForReads') ?? false,

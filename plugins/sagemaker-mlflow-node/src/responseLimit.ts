@@ -2,13 +2,15 @@ import { Readable, Transform } from 'node:stream';
 import { UpstreamError } from './errors';
 
 export const MAX_RESPONSE_BYTES_KEY = 'sagemakerMlflow.limits.maxResponseBytes';
+export const MAX_MLFLOW_RESPONSE_BYTES_KEY =
+  'sagemakerMlflow.limits.maxMlflowResponseBytes';
 
 /** An answer over the configured size: not read further, the connection is closed (→ 502). */
 export class ResponseTooLargeError extends UpstreamError {
-  constructor(service: string, maxBytes: number) {
+  constructor(service: string, maxBytes: number, key = MAX_RESPONSE_BYTES_KEY) {
     super(
       service,
-      `answered more than ${maxBytes} bytes, the limit set by ${MAX_RESPONSE_BYTES_KEY}`,
+      `answered more than ${maxBytes} bytes, the limit set by ${key}`,
     );
   }
 }
@@ -21,12 +23,13 @@ export async function readCapped(
   res: Response,
   maxBytes: number,
   service: string,
+  key = MAX_RESPONSE_BYTES_KEY,
 ): Promise<Buffer> {
   if (!res.body) return Buffer.alloc(0);
   const reader = res.body.getReader();
   const tooLarge = async () => {
     await reader.cancel().catch(() => {});
-    return new ResponseTooLargeError(service, maxBytes);
+    return new ResponseTooLargeError(service, maxBytes, key);
   };
   if (Number(res.headers.get('content-length')) > maxBytes) {
     throw await tooLarge();

@@ -92,6 +92,7 @@ describe('MlflowClient on a connection the server closed', () => {
 async function answeringServer(
   answer: (req: http.IncomingMessage, res: http.ServerResponse) => void,
   maxResponseBytes?: number,
+  maxApiResponseBytes?: number,
 ) {
   const cutOff: boolean[] = [];
   const server = http.createServer((req, res) => {
@@ -106,6 +107,7 @@ async function answeringServer(
     sign: async request => request.headers,
     timeoutMs: 10_000,
     maxResponseBytes,
+    maxApiResponseBytes,
   });
   return {
     client,
@@ -199,6 +201,58 @@ describe('MlflowClient.downloadArtifact', () => {
       expect(
         (await server.client.downloadArtifact('r1', 'sample.json')).length,
       ).toBe(MAX);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('MlflowClient API answers', () => {
+  it('stops reading a search answer at sagemakerMlflow.limits.maxMlflowResponseBytes', async () => {
+    const runs = Array.from({ length: 2000 }, (_, i) => ({
+      info: { run_id: `r${i}`, experiment_id: '1', status: 'FINISHED' },
+      data: { params: [{ key: 'p', value: 'x'.repeat(1000) }] },
+    }));
+    const server = await answeringServer(
+      (_, res) => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ runs }));
+      },
+      undefined,
+      512 * 1024,
+    );
+    try {
+      await expect(
+        server.client.searchRuns({ experimentIds: ['1'] }),
+      ).rejects.toMatchObject({
+        name: 'UpstreamError',
+        message: `MLflow server 'local' runs/search: answered more than ${
+          512 * 1024
+        } bytes, the limit set by sagemakerMlflow.limits.maxMlflowResponseBytes`,
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("answers a server's HTML error page by its status only; the page goes to the cause for the log", async () => {
+    const page =
+      '<html><body><h1>Internal Server Error</h1><pre>Traceback (most recent call last): File "/srv/mlflow/secret.py"</pre></body></html>';
+    const server = await answeringServer((_, res) => {
+      res.writeHead(500, { 'content-type': 'text/html' });
+      res.end(page);
+    });
+    try {
+      const error = await server.client
+        .getRegisteredModel('churn')
+        .catch(e => e);
+      expect(error).toMatchObject({
+        name: 'UpstreamError',
+        upstreamStatus: 500,
+        message: "MLflow server 'local': HTTP 500 without an MLflow error",
+      });
+      expect(error.cause.message).toBe(page);
+      expect(JSON.stringify(serializeError(error))).not.toContain('Traceback');
     } finally {
       await server.close();
     }

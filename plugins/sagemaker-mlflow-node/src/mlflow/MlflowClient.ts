@@ -1,7 +1,11 @@
 import { NotFoundError } from '@backstage/errors';
-import { DEFAULT_MAX_RESPONSE_BYTES, MlflowServerConfig } from '../config';
+import {
+  DEFAULT_MAX_MLFLOW_RESPONSE_BYTES,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  MlflowServerConfig,
+} from '../config';
 import { UpstreamError, UpstreamThrottledError } from '../errors';
-import { readCapped } from '../responseLimit';
+import { MAX_MLFLOW_RESPONSE_BYTES_KEY, readCapped } from '../responseLimit';
 import { withLoggedDetail } from '../sagemaker/awsErrors';
 import type { MlflowRequestSigner } from './requestSigner';
 import type {
@@ -27,6 +31,8 @@ export class MlflowClient {
       timeoutMs: number;
       /** Largest artifact read into memory (sagemakerMlflow.limits.maxResponseBytes). */
       maxResponseBytes?: number;
+      /** Largest API answer read into memory (sagemakerMlflow.limits.maxMlflowResponseBytes). */
+      maxApiResponseBytes?: number;
     },
   ) {}
 
@@ -223,7 +229,20 @@ export class MlflowClient {
       `${this.options.server.baseUrl}/api/2.0/mlflow/${path}`,
     );
     const res = await this.send(method, url, body);
-    return (await res.json()) as T;
+    const answer = await readCapped(
+      res,
+      this.options.maxApiResponseBytes ?? DEFAULT_MAX_MLFLOW_RESPONSE_BYTES,
+      `MLflow server '${this.options.server.name}' ${path.split('?')[0]}`,
+      MAX_MLFLOW_RESPONSE_BYTES_KEY,
+    );
+    try {
+      return JSON.parse(answer.toString('utf8')) as T;
+    } catch {
+      throw new UpstreamError(
+        `MLflow server '${this.options.server.name}'`,
+        `${path.split('?')[0]} answered with something other than JSON`,
+      );
+    }
   }
 
   private async send(
@@ -266,18 +285,21 @@ export class MlflowClient {
       throw new UpstreamError(name, reason, error);
     }
     if (res.ok) return res;
-    const text = await res.text();
+    // An error answer is read only as far as a message goes.
+    const text = (
+      await readCapped(res, ERROR_BODY_BYTES, name).catch(() => Buffer.alloc(0))
+    ).toString('utf8');
     let code: string | undefined;
-    let message = text.slice(0, 500);
+    let message: string | undefined;
     try {
       const parsed = JSON.parse(text);
       code = parsed.error_code;
-      message = parsed.message ?? message;
+      message = parsed.message;
     } catch {
-      // not JSON: keep the text
+      // Not an MLflow error (a proxy's or the server's HTML error page, say): its text goes to the log only.
     }
     if (res.status === 404 || code === 'RESOURCE_DOES_NOT_EXIST') {
-      throw new NotFoundError(`${name}: ${message}`);
+      throw new NotFoundError(`${name}: ${message ?? 'HTTP 404'}`);
     }
     if (res.status === 401 || res.status === 403) {
       // The server refused the portal's credentials. Its text may name them (managed MLflow's answer names the
@@ -299,6 +321,17 @@ export class MlflowClient {
         Number(res.headers.get('retry-after')) || 5,
       );
     }
+    if (message === undefined) {
+      throw withLoggedDetail(
+        new UpstreamError(
+          name,
+          `HTTP ${res.status} without an MLflow error`,
+          undefined,
+          res.status,
+        ),
+        { name: `HTTP ${res.status}`, message: text.slice(0, 2000) },
+      );
+    }
     throw new UpstreamError(
       name,
       `HTTP ${res.status} ${code ?? ''} ${message}`.trim(),
@@ -307,6 +340,8 @@ export class MlflowClient {
     );
   }
 }
+
+const ERROR_BODY_BYTES = 64 * 1024;
 
 const CLOSED_SOCKET_CODES = new Set([
   'UND_ERR_SOCKET',

@@ -29,6 +29,7 @@ export class MlflowClients {
           sign: createRequestSigner(server.auth, credentialsManager),
           timeoutMs: config.upstreamTimeoutMs,
           maxResponseBytes: config.limits.maxResponseBytes,
+          maxApiResponseBytes: config.limits.maxMlflowResponseBytes,
         }),
       ]),
     );
