@@ -71,4 +71,16 @@ describe('readEntityBinding', () => {
     );
     expect(binding.endpoints).toMatchObject({ state: 'invalid' });
   });
+
+  it("refuses an MLflow name MLflow's search filters cannot express (a quote, a backslash), naming the annotation", () => {
+    for (const name of ["churn'model", 'churn\\model']) {
+      const binding = readEntityBinding(
+        entity({ 'mlflow.org/registered-model-name': name }),
+      );
+      expect(binding.registeredModelName).toMatchObject({
+        state: 'invalid',
+        annotation: 'mlflow.org/registered-model-name',
+      });
+    }
+  });
 });

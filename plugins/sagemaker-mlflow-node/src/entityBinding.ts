@@ -25,8 +25,9 @@ export interface EntityBinding {
   trackingServer: string;
 }
 
-// MLflow names are free text, but a control character or an over-long value is a typo, not a model.
-const MLFLOW_NAME = /^\P{Cc}{1,256}$/u;
+// MLflow names are free text, but a control character or an over-long value is a typo, not a model; a quote or a
+// backslash cannot be written in MLflow's search filters (it takes literals as written).
+const MLFLOW_NAME = /^[^\p{Cc}'\\]{1,256}$/u;
 
 function read<T>(
   entity: Entity,
@@ -49,7 +50,9 @@ function read<T>(
 function mlflowName(kind: string) {
   return (value: string) => {
     if (!MLFLOW_NAME.test(value)) {
-      throw new Error(`'${value}' is not a valid MLflow ${kind} name`);
+      throw new Error(
+        `'${value}' is not a valid MLflow ${kind} name (no control characters, quotes or backslashes)`,
+      );
     }
     return value;
   };

@@ -101,6 +101,11 @@ function writeCatalog(dir: string) {
       ),
       'mlflow.org/registered-model-name': UNBOUND.model,
     }),
+    // A pipeline in an account the portal has no credentials for.
+    component('other-account-model', GUEST, {
+      'aws.amazon.com/sagemaker-pipeline-arn':
+        'arn:aws:sagemaker:eu-west-1:999999999999:pipeline/elsewhere',
+    }),
     // Its own, bound endpoint, and another team's registered model: the model's data must not reach the endpoint.
     component('borrower-model', GUEST, {
       'aws.amazon.com/sagemaker-endpoint-arns': arn('endpoint', OWN_ENDPOINT),
@@ -411,6 +416,20 @@ describe('two-way binding: an entity acts only on resources that name it back', 
       );
       expect(example.status).toBe(403);
       expect(example.body.error.message).toContain('demo-model');
+    });
+  });
+
+  describe('an entity naming a resource in an account the portal has no credentials for', () => {
+    it('is a 400 that names the account and the config to fix, for reads and writes', async () => {
+      const read = await get(server, 'other-account-model/executions');
+      const start = await post('other-account-model/executions');
+      for (const res of [read, start]) {
+        expect(res.status).toBe(400);
+        expect(res.body.error.message).toContain(
+          'The portal has no AWS credentials for account 999999999999',
+        );
+        expect(res.body.error.message).toContain('aws.accounts');
+      }
     });
   });
 

@@ -1,8 +1,22 @@
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { InputError } from '@backstage/errors';
 import type { AwsCredentialsManager } from '@backstage/integration-aws-node';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { SageMakerArn } from '../arn';
+
+/**
+ * An ARN in an account the portal has no credentials for: the annotation is mistyped, or `aws` config lacks the
+ * account (a 400 that says which, not the SDK's "Could not load credentials from any providers").
+ */
+export class AwsAccountNotConfiguredError extends InputError {
+  constructor(arn: SageMakerArn, cause: unknown) {
+    super(
+      `The portal has no AWS credentials for account ${arn.accountId} (of ${arn.arn}): add the account to the aws config (aws.accounts, or aws.mainAccount; see @backstage/integration-aws-node), or fix the entity's annotation`,
+      cause,
+    );
+  }
+}
 
 /**
  * AWS SDK v3 clients per account and region, with credentials for the ARN's account from
@@ -78,6 +92,9 @@ export class SageMakerClients {
     if (!client) {
       client = this.options.credentialsManager
         .getCredentialProvider({ arn: arn.arn })
+        .catch(error => {
+          throw new AwsAccountNotConfiguredError(arn, error);
+        })
         .then(provider => create(provider.sdkCredentialProvider));
       // A failed credential lookup is not remembered.
       client.catch(() => cache.delete(key));

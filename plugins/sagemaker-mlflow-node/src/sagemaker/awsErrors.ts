@@ -75,6 +75,16 @@ export function toUpstreamError(service: string, error: unknown): Error {
   ) {
     return new UpstreamThrottledError(service, 5, error);
   }
+  if (e.name === 'CredentialsProviderError') {
+    // The account's credentials (a role to assume, the default chain) could not be had when the call was made.
+    return withLoggedDetail(
+      new UpstreamError(
+        service,
+        "the portal's AWS credentials for this account could not be loaded (check the aws config: aws.accounts, aws.mainAccount)",
+      ),
+      { name: e.name, message: e.message ?? '' },
+    );
+  }
   if (ACCESS_DENIED.has(e.name ?? '') || e.$metadata?.httpStatusCode === 403) {
     return accessDenied(
       service,
