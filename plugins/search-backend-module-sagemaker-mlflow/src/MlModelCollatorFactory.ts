@@ -1,3 +1,4 @@
+import { ListTagsCommand } from '@aws-sdk/client-sagemaker';
 import { Readable } from 'stream';
 import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
@@ -121,7 +122,7 @@ export class MlModelCollatorFactory implements DocumentCollatorFactory {
     const [model, approvals, experimentId] = await Promise.all([
       client.getRegisteredModel(modelName),
       // Without SageMaker the model and versions are still worth finding; only their approval is unknown.
-      this.approvals(binding).catch(error => {
+      this.approvals(entity, binding).catch(error => {
         this.deps.logger.warn(
           `Indexing ${modelName} without approval states: ${error}`,
         );
@@ -139,7 +140,7 @@ export class MlModelCollatorFactory implements DocumentCollatorFactory {
         'registered-model',
         modelName,
         stringifyEntityRef(entity),
-        model.tags?.find(t => t.key === BINDING_TAG)?.value,
+        (model.tags ?? []).filter(t => t.key === BINDING_TAG).map(t => t.value),
       );
       if (bound.state !== 'bound') {
         this.deps.logger.info(`Not indexing: ${bound.message}`);
@@ -204,16 +205,29 @@ export class MlModelCollatorFactory implements DocumentCollatorFactory {
 
   /** Approval status by model package ARN for the entity's group (one model's packages, page by page). */
   private async approvals(
+    entity: Entity,
     binding: EntityBinding,
   ): Promise<Map<string, string>> {
     const approvals = new Map<string, string>();
     if (!this.deps.sagemaker || binding.modelPackageGroup.state !== 'bound')
       return approvals;
     const group = binding.modelPackageGroup.value;
-    const packages = await listModelPackages(
-      await this.deps.sagemaker.sagemaker(group),
-      group,
-    );
+    const sagemaker = await this.deps.sagemaker.sagemaker(group);
+    if (this.deps.requireBinding) {
+      const tags = await sagemaker.send(
+        new ListTagsCommand({ ResourceArn: group.arn }),
+      );
+      const bound = evaluateBinding(
+        'model-package-group',
+        group.arn,
+        stringifyEntityRef(entity),
+        (tags.Tags ?? [])
+          .filter(t => t.Key === BINDING_TAG)
+          .map(t => t.Value ?? ''),
+      );
+      if (bound.state !== 'bound') throw new Error(bound.message);
+    }
+    const packages = await listModelPackages(sagemaker, group);
     for (const [arn, p] of packages)
       approvals.set(arn, p.ModelApprovalStatus ?? '');
     return approvals;

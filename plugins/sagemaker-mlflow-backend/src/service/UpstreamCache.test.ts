@@ -30,6 +30,29 @@ describe('UpstreamCache', () => {
     expect(load).toHaveBeenCalledTimes(1);
   });
 
+  it('caches the pages of tokens it gave out, never those of made-up tokens', async () => {
+    const store = mapCache();
+    const set = jest.spyOn(store, 'set');
+    const cache = new UpstreamCache(store, 30_000, mockServices.logger.mock());
+    const ref = 'component:default/m';
+    const load = jest.fn(async () => ({ items: [], nextPageToken: 'given' }));
+    await cache.getPage(ref, 'versions:1', undefined, load);
+    await cache.getPage(ref, 'versions:2', 'given', load);
+    await cache.getPage(ref, 'versions:2', 'given', load);
+    expect(load).toHaveBeenCalledTimes(2); // the first page, then the given token's page once
+
+    const writes = set.mock.calls.length;
+    for (let i = 0; i < 5; i++) {
+      await cache.getPage(ref, `versions:made-up-${i}`, `made-up-${i}`, load);
+      await cache.getPage(ref, `versions:made-up-${i}`, `made-up-${i}`, load);
+    }
+    expect(load).toHaveBeenCalledTimes(12);
+    // Only the one token the made-up pages answered with is recorded as given; no page of theirs is kept.
+    expect(set.mock.calls.slice(writes).map(([key]) => key)).toEqual(
+      Array(10).fill(`issued:${ref}:given`),
+    );
+  });
+
   it('keeps an answer that cannot change for the TTL given with it, others for the configured one', async () => {
     const store = mapCache();
     const set = jest.spyOn(store, 'set');

@@ -4,6 +4,9 @@ import type {
 } from '@backstage/backend-plugin-api';
 import type { JsonValue } from '@backstage/types';
 
+/** How long a page token this API gave out keeps its pages cacheable: longer than anyone pages a list. */
+const ISSUED_TOKEN_TTL_MS = 3600_000;
+
 /** What a cache call gives back when the cache failed, did not answer in time, or is being skipped. */
 const UNAVAILABLE = Symbol('cache unavailable');
 
@@ -64,6 +67,38 @@ export class UpstreamCache {
         return value;
       }),
     );
+  }
+
+  /**
+   * One page of a list: cached like {@link UpstreamCache.get} when it is the first page or its token is one this
+   * API gave out for the entity (each loaded page's `nextPageToken` is recorded), loaded without the cache
+   * otherwise, so made-up tokens cannot fill the cache with pages nobody was given.
+   */
+  async getPage<T extends { nextPageToken?: string }>(
+    entityRef: string,
+    key: string,
+    pageToken: string | undefined,
+    load: () => Promise<T>,
+  ): Promise<T> {
+    const loadAndRecord = async () => {
+      const page = await load();
+      if (page.nextPageToken) {
+        await this.attempt('write', () =>
+          this.cache.set(`issued:${entityRef}:${page.nextPageToken}`, true, {
+            ttl: ISSUED_TOKEN_TTL_MS,
+          }),
+        );
+      }
+      return page;
+    };
+    const given =
+      !pageToken ||
+      (await this.attempt('read', () =>
+        this.cache.get(`issued:${entityRef}:${pageToken}`),
+      )) === true;
+    return given
+      ? this.get(entityRef, key, loadAndRecord)
+      : this.shared(`${entityRef}:not-given:${key}`, loadAndRecord);
   }
 
   /**

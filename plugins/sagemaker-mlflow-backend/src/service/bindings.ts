@@ -45,7 +45,12 @@ export class ResourceBindings {
     return this.deps.cache
       .get(
         ctx.entityRef,
-        `binding:${resource.kind}:${resourceId(resource)}`,
+        // A registered model is named within its tracking server.
+        `binding:${resource.kind}:${
+          resource.kind === 'registered-model'
+            ? `${ctx.binding.trackingServer}:`
+            : ''
+        }${resourceId(resource)}`,
         () => this.load(ctx, resource),
       )
       .catch(error =>

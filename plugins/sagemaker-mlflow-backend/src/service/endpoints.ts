@@ -61,7 +61,8 @@ export class Endpoints {
 
   async list(ctx: EntityContext): Promise<EndpointsResponse> {
     const endpoints = required(ctx.binding.endpoints, ANNOTATION_ENDPOINT_ARNS);
-    return this.deps.cache.get(ctx.entityRef, 'endpoints', async () => ({
+    const key = `endpoints:${endpoints.map(e => e.arn).join(',')}`;
+    return this.deps.cache.get(ctx.entityRef, key, async () => ({
       items: await Promise.all(
         endpoints.map(async arn => {
           const item = { name: arn.resourceName, arn: arn.arn };

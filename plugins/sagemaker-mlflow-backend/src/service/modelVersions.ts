@@ -83,9 +83,12 @@ export class ModelVersions {
   ): Promise<ModelVersionsPage> {
     const { client, modelName } = await this.readableModel(ctx);
     const size = Math.min(Math.max(pageSize, 1), MAX_PAGE_SIZE);
-    return this.deps.cache.get(
+    return this.deps.cache.getPage(
       ctx.entityRef,
-      `versions:${size}:${pageToken ?? ''}`,
+      `versions:${ctx.binding.trackingServer}:${modelName}:${size}:${
+        pageToken ?? ''
+      }`,
+      pageToken,
       async () => {
         const [page, model, experimentIds, packages, groupBinding] =
           await Promise.all([
@@ -150,7 +153,7 @@ export class ModelVersions {
     const { client, modelName } = await this.readableModel(ctx);
     return this.deps.cache.get(
       ctx.entityRef,
-      `version:${alias ?? 'latest'}`,
+      `version:${ctx.binding.trackingServer}:${modelName}:${alias ?? 'latest'}`,
       async () => {
         let version: MlflowModelVersion | undefined;
         const experimentIds = this.experimentIds(ctx);

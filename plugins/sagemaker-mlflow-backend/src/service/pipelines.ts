@@ -209,9 +209,10 @@ export class Pipelines {
     const pipeline = await this.readablePipeline(ctx);
     const size = Math.min(Math.max(pageSize, 1), MAX_PAGE_SIZE);
     const page = decodePageToken(pageToken);
-    return this.deps.cache.get(
+    return this.deps.cache.getPage(
       ctx.entityRef,
-      `executions:${size}:${canonicalPageToken(page)}`,
+      `executions:${pipeline.arn}:${size}:${canonicalPageToken(page)}`,
+      pageToken,
       async () => {
         const client = await this.deps.sagemaker.sagemaker(pipeline);
         const [{ items, nextPageToken }, runs, binding] = await Promise.all([
@@ -350,7 +351,7 @@ export class Pipelines {
   async detail(ctx: EntityContext, id: string): Promise<ExecutionDetail> {
     const pipeline = await this.readablePipeline(ctx);
     const arn = this.executionArn(ctx, id);
-    return this.deps.cache.get(ctx.entityRef, `execution:${id}`, async () => {
+    return this.deps.cache.get(ctx.entityRef, `execution:${arn}`, async () => {
       const client = await this.deps.sagemaker.sagemaker(pipeline);
       const [described, parameters, steps, definition, mlflowRuns] =
         await Promise.all([
