@@ -15,23 +15,26 @@ if (!mlflowUrl) {
   );
 }
 
-async function collect(versionsPageSize?: number) {
+const component = (name: string) => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name,
+    annotations: {
+      'mlflow.org/registered-model-name': 'demo-model',
+      'mlflow.org/experiment-name': 'demo-model',
+    },
+  },
+  spec: { type: 'ml-model', owner: 'group:default/ml-platform' },
+});
+
+async function collect(
+  versionsPageSize?: number,
+  options: { requireBinding?: boolean; entities?: string[] } = {},
+) {
   const factory = new MlModelCollatorFactory({
     catalog: catalogServiceMock({
-      entities: [
-        {
-          apiVersion: 'backstage.io/v1alpha1',
-          kind: 'Component',
-          metadata: {
-            name: 'demo-model',
-            annotations: {
-              'mlflow.org/registered-model-name': 'demo-model',
-              'mlflow.org/experiment-name': 'demo-model',
-            },
-          },
-          spec: { type: 'ml-model', owner: 'group:default/ml-platform' },
-        },
-      ],
+      entities: (options.entities ?? ['demo-model']).map(component),
     }),
     auth: mockServices.auth(),
     logger: mockServices.logger.mock(),
@@ -47,6 +50,7 @@ async function collect(versionsPageSize?: number) {
       ),
     ),
     versionsPageSize,
+    requireBinding: options.requireBinding,
   });
   const documents = [];
   for await (const document of await factory.getCollator())
@@ -70,5 +74,19 @@ describe('ml-model collator against a real MLflow server', () => {
     expect(new Set(versions.map(d => d.version)).size).toBe(versions.length);
     expect(versions.every(d => d.metrics.includes('accuracy='))).toBe(true);
     expect(onePerPage).toEqual(whole);
+  });
+
+  it('with binding.requireForReads, indexes a model only for the entity its binding tag names', async () => {
+    // The seed binds demo-model to component:default/demo-model; lookalike-model names it too.
+    const documents = await collect(undefined, {
+      requireBinding: true,
+      entities: ['demo-model', 'lookalike-model'],
+    });
+    expect(documents.length).toBeGreaterThan(1);
+    expect(new Set(documents.map(d => d.entityRef))).toEqual(
+      new Set(['component:default/demo-model']),
+    );
+    const unbound = await collect(undefined, { entities: ['lookalike-model'] });
+    expect(unbound.length).toBe(documents.length); // indexed when reads follow annotations
   });
 });
