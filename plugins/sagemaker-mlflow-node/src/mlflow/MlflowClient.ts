@@ -19,6 +19,9 @@ import type {
 
 type Query = Record<string, string | number | undefined>;
 
+/** How much of an error answer is read: enough for its message. */
+const ERROR_BODY_BYTES = 64 * 1024;
+
 /** MLflow's searches that take their query as a POST body: reads, safe to send twice. */
 const READ_ONLY_POSTS = new Set(['runs/search']);
 
@@ -340,8 +343,6 @@ export class MlflowClient {
     );
   }
 }
-
-const ERROR_BODY_BYTES = 64 * 1024;
 
 const CLOSED_SOCKET_CODES = new Set([
   'UND_ERR_SOCKET',
