@@ -25,6 +25,8 @@ export interface ResourceBinding {
   state: 'bound' | 'unbound' | 'bound-elsewhere' | 'unknown';
   /** The entity the tag names, when it names one. */
   boundTo?: string;
-  /** When not bound: what is wrong and how to bind it. */
+  /** When not bound: what is wrong. */
   message?: string;
+  /** When unbound or bound elsewhere: the command that binds it to this entity, for someone who may tag it. */
+  command?: string;
 }

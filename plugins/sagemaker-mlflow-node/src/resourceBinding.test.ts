@@ -20,7 +20,7 @@ describe('evaluateBinding', () => {
   it('says how to bind a resource without the tag, with the region and ARN it needs', () => {
     const binding = evaluateBinding('pipeline', PIPELINE, REF, undefined);
     expect(binding.state).toBe('unbound');
-    expect(binding.message).toContain(
+    expect(binding.command).toBe(
       `aws sagemaker add-tags --region eu-west-1 --resource-arn ${PIPELINE} --tags Key=backstage.io/entity-ref,Value=${REF}`,
     );
   });

@@ -64,7 +64,8 @@ export function evaluateBinding(
       kind,
       resource,
       state: 'unbound',
-      message: `${label} has no ${BINDING_TAG} tag, so it is not bound to ${entityRef}. To bind it, someone who may tag it runs: ${command}`,
+      message: `${label} has no ${BINDING_TAG} tag, so it is not bound to ${entityRef}.`,
+      command,
     };
   }
   if (
@@ -79,9 +80,22 @@ export function evaluateBinding(
     resource,
     state: 'bound-elsewhere',
     boundTo,
-    message: `${label} is bound to '${boundTo}' by its ${BINDING_TAG} tag, not to ${entityRef}: only that entity may act on it. If ${entityRef} should, the resource's owners change the tag: ${command}`,
+    message: `${label} is bound to '${boundTo}' by its ${BINDING_TAG} tag, not to ${entityRef}: only that entity may act on it.`,
+    command,
   };
 }
+
+/** What to do about a resource that is not bound: run its command (who may, depends on its state). */
+export function bindingFix(binding: ResourceBinding): string {
+  if (!binding.command) return '';
+  return binding.state === 'unbound'
+    ? `To bind it, someone who may tag it runs: ${binding.command}`
+    : `If this entity should act on it, the resource's owners change the tag: ${binding.command}`;
+}
+
+/** A binding's message and its fix, as an error or a log line says it. */
+export const explainBinding = (binding: ResourceBinding) =>
+  [binding.message, bindingFix(binding)].filter(Boolean).join(' ');
 
 /** A binding that could not be read (the resource may not exist yet, or its tags may not be readable). */
 export function unknownBinding(

@@ -20,6 +20,7 @@ import {
 import {
   EntityBinding,
   evaluateBinding,
+  explainBinding,
   listModelPackages,
   MlflowClient,
   MlflowClients,
@@ -143,7 +144,7 @@ export class MlModelCollatorFactory implements DocumentCollatorFactory {
         (model.tags ?? []).filter(t => t.key === BINDING_TAG).map(t => t.value),
       );
       if (bound.state !== 'bound') {
-        this.deps.logger.info(`Not indexing: ${bound.message}`);
+        this.deps.logger.info(`Not indexing: ${explainBinding(bound)}`);
         return;
       }
     }
@@ -225,7 +226,7 @@ export class MlModelCollatorFactory implements DocumentCollatorFactory {
           .filter(t => t.Key === BINDING_TAG)
           .map(t => t.Value ?? ''),
       );
-      if (bound.state !== 'bound') throw new Error(bound.message);
+      if (bound.state !== 'bound') throw new Error(explainBinding(bound));
     }
     const packages = await listModelPackages(sagemaker, group);
     for (const [arn, p] of packages)

@@ -476,7 +476,7 @@ describe('two-way binding: an entity acts only on resources that name it back', 
         state: 'unbound',
         resource: arn('pipeline', UNBOUND.pipeline),
       });
-      expect(executions.body.binding.message).toContain(
+      expect(executions.body.binding.command).toContain(
         'aws sagemaker add-tags',
       );
       const versions = await get(server, 'unbound-model/model-versions');

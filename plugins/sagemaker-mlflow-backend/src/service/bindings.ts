@@ -7,6 +7,7 @@ import {
 import {
   awsCall,
   evaluateBinding,
+  explainBinding,
   SageMakerArn,
   unknownBinding,
 } from '@model-factory/plugin-sagemaker-mlflow-node';
@@ -67,7 +68,7 @@ export class ResourceBindings {
     const refused = bindings.filter(b => b.state !== 'bound');
     if (refused.length > 0) {
       throw new NotAllowedError(
-        `Refused: ${refused.map(b => b.message).join(' ')}`,
+        `Refused: ${refused.map(explainBinding).join(' ')}`,
       );
     }
   }
@@ -81,7 +82,9 @@ export class ResourceBindings {
     const binding = await this.read(ctx, resource);
     if (binding.state !== 'bound') {
       throw new NotAllowedError(
-        `This portal shows only resources bound to their entity (sagemakerMlflow.binding.requireForReads). ${binding.message}`,
+        `This portal shows only resources bound to their entity (sagemakerMlflow.binding.requireForReads). ${explainBinding(
+          binding,
+        )}`,
       );
     }
   }

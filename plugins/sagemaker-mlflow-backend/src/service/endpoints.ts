@@ -19,6 +19,7 @@ import {
 import {
   awsCall,
   evaluateBinding,
+  explainBinding,
   SageMakerArn,
   unknownBinding,
   UpstreamError,
@@ -77,7 +78,9 @@ export class Endpoints {
                 binding,
                 error: toSectionError(
                   new NotAllowedError(
-                    `This portal shows only resources bound to their entity (sagemakerMlflow.binding.requireForReads). ${binding.message}`,
+                    `This portal shows only resources bound to their entity (sagemakerMlflow.binding.requireForReads). ${explainBinding(
+                      binding,
+                    )}`,
                   ),
                 ),
               };

@@ -112,5 +112,6 @@ export const binding = (
         kind,
         resource,
         state,
-        message: `${resource} has no backstage.io/entity-ref tag, so it is not bound to component:default/demo-model. To bind it, someone who may tag it runs: aws sagemaker add-tags`,
+        message: `${resource} has no backstage.io/entity-ref tag, so it is not bound to component:default/demo-model.`,
+        command: `aws sagemaker add-tags --resource-arn ${resource}`,
       };

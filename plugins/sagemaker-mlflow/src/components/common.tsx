@@ -4,6 +4,7 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import {
+  CodeSnippet,
   StatusAborted,
   StatusError,
   StatusOK,
@@ -15,6 +16,7 @@ import type {
   ResourceBinding,
   SectionError as SectionErrorData,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
+import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import { ReactNode } from 'react';
 
@@ -97,14 +99,22 @@ export function NotBoundPanel({ bindings }: { bindings: ResourceBinding[] }) {
     >
       <div data-testid="not-bound">
         {bindings.map(b => (
-          <Typography
-            key={`${b.kind}:${b.resource}`}
-            variant="body2"
-            paragraph
-            style={{ wordBreak: 'break-word' }}
-          >
-            {b.message}
-          </Typography>
+          <Box key={`${b.kind}:${b.resource}`} mb={1}>
+            <Typography variant="body2" style={{ wordBreak: 'break-word' }}>
+              {b.message}
+              {b.command &&
+                (b.state === 'unbound'
+                  ? ' To bind it, someone who may tag it runs:'
+                  : " If this component should act on it, the resource's owners change the tag:")}
+            </Typography>
+            {b.command && (
+              <CodeSnippet
+                text={b.command}
+                language="bash"
+                showCopyCodeButton
+              />
+            )}
+          </Box>
         ))}
       </div>
     </WarningPanel>

@@ -129,6 +129,10 @@ describe('ExecutionsSection', () => {
     expect(screen.getByTestId('not-bound')).toHaveTextContent(
       `${PIPELINE_ARN} has no backstage.io/entity-ref tag`,
     );
+    // The command that binds it, ready to copy.
+    expect(screen.getByTestId('not-bound')).toHaveTextContent(
+      `aws sagemaker add-tags --resource-arn ${PIPELINE_ARN}`,
+    );
     expect(
       screen.queryByRole('button', { name: 'Start execution' }),
     ).not.toBeInTheDocument();
