@@ -77,7 +77,7 @@ export interface Config {
       /**
        * Group entity refs (e.g. `group:default/platform-admins`) whose members may do everything: delete any
        * entity or location, read and cancel anyone's scaffolder tasks, use the template editor, and Model
-       * Factory's writes on any entity. Default: none.
+       * Factory's writes on any entity's bound resources. Default: none.
        */
       adminGroups?: string[];
       /**

@@ -30,6 +30,10 @@ import {
   scaffolderTaskConditions,
 } from '@backstage/plugin-scaffolder-backend/alpha';
 import { sagemakerMlflowPermissions } from '@model-factory/plugin-sagemaker-mlflow-common';
+import {
+  readSageMakerMlflowConfig,
+  serviceSubject,
+} from '@model-factory/plugin-sagemaker-mlflow-node';
 
 const ALLOW = { result: AuthorizeResult.ALLOW } as const;
 const DENY = { result: AuthorizeResult.DENY } as const;
@@ -97,15 +101,6 @@ export function readAdminGroups(config: RootConfigService): string[] {
     }
   }
   return groups.map(g => g.toLocaleLowerCase('en-US'));
-}
-
-/** `sagemakerMlflow.permissions.servicePrincipals`: subjects such as `plugin:scaffolder` or `external:ci-bot`. */
-export function readServicePrincipals(config: RootConfigService): Set<string> {
-  return new Set(
-    config.getOptionalStringArray(
-      'sagemakerMlflow.permissions.servicePrincipals',
-    ) ?? [],
-  );
 }
 
 /**
@@ -235,10 +230,8 @@ class ServicePrincipalGuard implements PermissionsService {
   ): T[] {
     const credentials: BackstageCredentials | undefined =
       options && 'credentials' in options ? options.credentials : undefined;
-    const principal = credentials?.principal as
-      | { type: string; subject?: string }
-      | undefined;
-    if (principal?.type !== 'service' || this.allowed.has(principal.subject!)) {
+    const subject = serviceSubject(credentials);
+    if (subject === undefined || this.allowed.has(subject)) {
       return decisions;
     }
     return decisions.map((decision, i) =>
@@ -263,6 +256,9 @@ export const servicePrincipalPermissionsServiceFactory = createServiceFactory({
       auth,
       discovery,
     });
-    return new ServicePrincipalGuard(inner, readServicePrincipals(config));
+    return new ServicePrincipalGuard(
+      inner,
+      new Set(readSageMakerMlflowConfig(config).servicePrincipals),
+    );
   },
 });

@@ -83,7 +83,7 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
         });
         deps.httpRouter.use(
           await createRouter({
-            config: deps.rootConfig,
+            servicePrincipals: config.servicePrincipals,
             httpAuth: deps.httpAuth,
             catalog: deps.catalog,
             permissions: deps.permissions,

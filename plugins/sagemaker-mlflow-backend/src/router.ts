@@ -5,7 +5,6 @@ import type {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import type { Config } from '@backstage/config';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
@@ -30,7 +29,8 @@ import { loadSummary } from './service/summary';
 import { upstreamErrorHandler } from './upstreamErrorHandler';
 
 export interface RouterOptions {
-  config: Config;
+  /** `sagemakerMlflow.permissions.servicePrincipals`: the only service principals that may write. */
+  servicePrincipals: string[];
   logger: LoggerService;
   httpAuth: HttpAuthService;
   catalog: CatalogService;
@@ -153,7 +153,7 @@ export async function createRouter(
   ) {
     // The permissions service allows service principals without asking the policy: only listed ones may write.
     refuseUnlistedServicePrincipal(
-      options.config,
+      options.servicePrincipals,
       credentials,
       permission.name,
     );

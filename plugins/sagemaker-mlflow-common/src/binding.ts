@@ -27,6 +27,8 @@ export interface ResourceBinding {
   boundTo?: string;
   /** When not bound: what is wrong. */
   message?: string;
-  /** When unbound or bound elsewhere: the command that binds it to this entity, for someone who may tag it. */
+  /** When unbound or bound elsewhere: who may bind it to this entity, introducing `command`. */
+  fix?: string;
+  /** The command that binds it to this entity. */
   command?: string;
 }

@@ -29,6 +29,8 @@ export interface SageMakerMlflowConfig {
   upstreamTimeoutMs: number;
   /** Reads too need the resource's binding tag (writes always do). */
   requireBindingForReads: boolean;
+  /** Subjects of the service principals that may write (`plugin:<id>`, an external token's subject). */
+  servicePrincipals: string[];
 }
 
 function readAuth(config: Config | undefined): MlflowAuthConfig {
@@ -139,5 +141,7 @@ export function readSageMakerMlflowConfig(root: Config): SageMakerMlflowConfig {
     },
     requireBindingForReads:
       config?.getOptionalBoolean('binding.requireForReads') ?? false,
+    servicePrincipals:
+      config?.getOptionalStringArray('permissions.servicePrincipals') ?? [],
   };
 }

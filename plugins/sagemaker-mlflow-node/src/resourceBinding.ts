@@ -23,7 +23,7 @@ function normalisedRef(value: string | undefined): string | undefined {
 }
 
 /** The command that binds the resource to the entity, run by someone allowed to tag it (not by the portal). */
-export function bindCommand(
+function bindCommand(
   kind: BindableKind,
   resource: string,
   entityRef: string,
@@ -37,10 +37,42 @@ export function bindCommand(
   return `aws sagemaker add-tags --region ${region} --resource-arn ${resource} --tags Key=${BINDING_TAG},Value=${entityRef}`;
 }
 
+/** The binding tag values among a SageMaker resource's tags (a key can repeat in some emulators). */
+export const sagemakerBindingTags = (
+  tags: Array<{ Key?: string; Value?: string }> = [],
+) => tags.filter(t => t.Key === BINDING_TAG).map(t => t.Value ?? '');
+
+/** The binding tag values among an MLflow entity's tags. */
+export const mlflowBindingTags = (
+  tags: Array<{ key: string; value: string }> = [],
+) => tags.filter(t => t.key === BINDING_TAG).map(t => t.value);
+
+/** The distinct, non-blank binding tag values: none means unbound. */
+const distinctValues = (tagValues: string | undefined | string[]) => [
+  ...new Set(
+    (Array.isArray(tagValues) ? tagValues : [tagValues]).filter(
+      (v): v is string => !!v?.trim(),
+    ),
+  ),
+];
+
+/**
+ * Whether binding tag values bind the entity: exactly one distinct value, naming it as the catalog names refs.
+ * Two different values are never a binding: only one entity may act on a resource.
+ */
+export function bindsEntity(
+  tagValues: string | undefined | string[],
+  entityRef: string,
+): boolean {
+  const values = distinctValues(tagValues);
+  return (
+    values.length === 1 && normalisedRef(values[0]) === normalisedRef(entityRef)
+  );
+}
+
 /**
  * Reads a resource's binding tag against the entity that names it in its annotations. `tagValues` are the values
- * of every binding tag the resource carries (none: unbound). Two different values are never a binding: only
- * one entity may act on a resource.
+ * of every binding tag the resource carries (none, or only blank ones: unbound).
  */
 export function evaluateBinding(
   kind: BindableKind,
@@ -52,26 +84,18 @@ export function evaluateBinding(
     kind === 'registered-model' ? `'${resource}'` : resource
   }`;
   const command = bindCommand(kind, resource, entityRef);
-  const values = [
-    ...new Set(
-      (Array.isArray(tagValues) ? tagValues : [tagValues]).filter(
-        (v): v is string => v !== undefined,
-      ),
-    ),
-  ];
+  const values = distinctValues(tagValues);
   if (values.length === 0) {
     return {
       kind,
       resource,
       state: 'unbound',
       message: `${label} has no ${BINDING_TAG} tag, so it is not bound to ${entityRef}.`,
+      fix: 'To bind it, someone who may tag it runs:',
       command,
     };
   }
-  if (
-    values.length === 1 &&
-    normalisedRef(values[0]) === normalisedRef(entityRef)
-  ) {
+  if (bindsEntity(values, entityRef)) {
     return { kind, resource, state: 'bound', boundTo: values[0] };
   }
   const boundTo = values.join("', '");
@@ -81,21 +105,14 @@ export function evaluateBinding(
     state: 'bound-elsewhere',
     boundTo,
     message: `${label} is bound to '${boundTo}' by its ${BINDING_TAG} tag, not to ${entityRef}: only that entity may act on it.`,
+    fix: "If this entity should act on it, the resource's owners change the tag:",
     command,
   };
 }
 
-/** What to do about a resource that is not bound: run its command (who may, depends on its state). */
-export function bindingFix(binding: ResourceBinding): string {
-  if (!binding.command) return '';
-  return binding.state === 'unbound'
-    ? `To bind it, someone who may tag it runs: ${binding.command}`
-    : `If this entity should act on it, the resource's owners change the tag: ${binding.command}`;
-}
-
 /** A binding's message and its fix, as an error or a log line says it. */
 export const explainBinding = (binding: ResourceBinding) =>
-  [binding.message, bindingFix(binding)].filter(Boolean).join(' ');
+  [binding.message, binding.fix, binding.command].filter(Boolean).join(' ');
 
 /** A binding that could not be read (the resource may not exist yet, or its tags may not be readable). */
 export function unknownBinding(

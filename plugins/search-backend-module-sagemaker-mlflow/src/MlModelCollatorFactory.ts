@@ -13,20 +13,20 @@ import type {
   DocumentCollatorFactory,
   IndexableDocument,
 } from '@backstage/plugin-search-common';
+import { ANNOTATION_REGISTERED_MODEL_NAME } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
-  ANNOTATION_REGISTERED_MODEL_NAME,
-  BINDING_TAG,
-} from '@model-factory/plugin-sagemaker-mlflow-common';
-import {
+  awsCall,
   EntityBinding,
   evaluateBinding,
   explainBinding,
   listModelPackages,
   MlflowClient,
+  mlflowBindingTags,
   MlflowClients,
   mlflowFilterLiteral,
   MODEL_PACKAGE_TAG,
   readEntityBinding,
+  sagemakerBindingTags,
   SageMakerClients,
 } from '@model-factory/plugin-sagemaker-mlflow-node';
 
@@ -141,7 +141,7 @@ export class MlModelCollatorFactory implements DocumentCollatorFactory {
         'registered-model',
         modelName,
         stringifyEntityRef(entity),
-        (model.tags ?? []).filter(t => t.key === BINDING_TAG).map(t => t.value),
+        mlflowBindingTags(model.tags),
       );
       if (bound.state !== 'bound') {
         this.deps.logger.info(`Not indexing: ${explainBinding(bound)}`);
@@ -215,16 +215,14 @@ export class MlModelCollatorFactory implements DocumentCollatorFactory {
     const group = binding.modelPackageGroup.value;
     const sagemaker = await this.deps.sagemaker.sagemaker(group);
     if (this.deps.requireBinding) {
-      const tags = await sagemaker.send(
-        new ListTagsCommand({ ResourceArn: group.arn }),
+      const tags = await awsCall('SageMaker ListTags', () =>
+        sagemaker.send(new ListTagsCommand({ ResourceArn: group.arn })),
       );
       const bound = evaluateBinding(
         'model-package-group',
         group.arn,
         stringifyEntityRef(entity),
-        (tags.Tags ?? [])
-          .filter(t => t.Key === BINDING_TAG)
-          .map(t => t.Value ?? ''),
+        sagemakerBindingTags(tags.Tags),
       );
       if (bound.state !== 'bound') throw new Error(explainBinding(bound));
     }

@@ -101,6 +101,13 @@ function writeCatalog(dir: string) {
       ),
       'mlflow.org/registered-model-name': UNBOUND.model,
     }),
+    // A pipeline its project has not created yet.
+    component('not-created-model', GUEST, {
+      'aws.amazon.com/sagemaker-pipeline-arn': arn(
+        'pipeline',
+        'not-created-yet',
+      ),
+    }),
     // A pipeline in an account the portal has no credentials for.
     component('other-account-model', GUEST, {
       'aws.amazon.com/sagemaker-pipeline-arn':
@@ -394,6 +401,14 @@ describe('two-way binding: an entity acts only on resources that name it back', 
       const endpoints = await get(strictServer, 'claims-model/endpoints');
       expect(endpoints.body.items[0].endpoint).toBeUndefined();
       expect(endpoints.body.items[0].error.name).toBe('NotAllowedError');
+      // What is not there (yet) keeps its own answer (404 on AWS; the emulator's ListTags fails with a 500):
+      // requireForReads refuses only what is bound elsewhere or not at all.
+      const notCreated = await get(
+        strictServer,
+        'not-created-model/executions',
+      );
+      expect([404, 502]).toContain(notCreated.status);
+      expect(notCreated.body.error.name).not.toBe('NotAllowedError');
       const summary = await get(strictServer, 'claims-model/summary');
       expect(summary.body.latestExecution.error.name).toBe('NotAllowedError');
       expect(summary.body.champion.error.name).toBe('NotAllowedError');

@@ -47,10 +47,8 @@ describe('UpstreamCache', () => {
       await cache.getPage(ref, `versions:made-up-${i}`, `made-up-${i}`, load);
     }
     expect(load).toHaveBeenCalledTimes(12);
-    // Only the one token the made-up pages answered with is recorded as given; no page of theirs is kept.
-    expect(set.mock.calls.slice(writes).map(([key]) => key)).toEqual(
-      Array(10).fill(`issued:${ref}:given`),
-    );
+    // Neither their pages nor the tokens those pages answered with are kept.
+    expect(set.mock.calls.length).toBe(writes);
   });
 
   it('keeps an answer that cannot change for the TTL given with it, others for the configured one', async () => {

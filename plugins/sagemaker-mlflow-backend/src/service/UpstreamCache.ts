@@ -71,8 +71,9 @@ export class UpstreamCache {
 
   /**
    * One page of a list: cached like {@link UpstreamCache.get} when it is the first page or its token is one this
-   * API gave out for the entity (each loaded page's `nextPageToken` is recorded), loaded without the cache
-   * otherwise, so made-up tokens cannot fill the cache with pages nobody was given.
+   * API gave out for the entity (the `nextPageToken` of each page loaded that way is recorded), loaded without
+   * the cache otherwise, and what such a page answers is not recorded either: made-up tokens cannot fill the
+   * cache, nor make tokens of their own count as given.
    */
   async getPage<T extends { nextPageToken?: string }>(
     entityRef: string,
@@ -80,7 +81,13 @@ export class UpstreamCache {
     pageToken: string | undefined,
     load: () => Promise<T>,
   ): Promise<T> {
-    const loadAndRecord = async () => {
+    const given =
+      !pageToken ||
+      (await this.attempt('read', () =>
+        this.cache.get(`issued:${entityRef}:${pageToken}`),
+      )) === true;
+    if (!given) return this.shared(`${entityRef}:not-given:${key}`, load);
+    return this.get(entityRef, key, async () => {
       const page = await load();
       if (page.nextPageToken) {
         await this.attempt('write', () =>
@@ -90,15 +97,7 @@ export class UpstreamCache {
         );
       }
       return page;
-    };
-    const given =
-      !pageToken ||
-      (await this.attempt('read', () =>
-        this.cache.get(`issued:${entityRef}:${pageToken}`),
-      )) === true;
-    return given
-      ? this.get(entityRef, key, loadAndRecord)
-      : this.shared(`${entityRef}:not-given:${key}`, loadAndRecord);
+    });
   }
 
   /**

@@ -1,14 +1,13 @@
 import { ListTagsCommand } from '@aws-sdk/client-sagemaker';
 import { NotAllowedError } from '@backstage/errors';
-import {
-  BINDING_TAG,
-  ResourceBinding,
-} from '@model-factory/plugin-sagemaker-mlflow-common';
+import type { ResourceBinding } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
   awsCall,
   evaluateBinding,
   explainBinding,
+  mlflowBindingTags,
   SageMakerArn,
+  sagemakerBindingTags,
   unknownBinding,
 } from '@model-factory/plugin-sagemaker-mlflow-node';
 import type { EntityContext } from './EntityContext';
@@ -21,10 +20,6 @@ export type BindableResource =
 
 const resourceId = (r: BindableResource) =>
   r.kind === 'registered-model' ? r.name : r.arn.arn;
-
-/** The values of every binding tag among a SageMaker resource's tags (a key can repeat in some emulators). */
-export const bindingTagOf = (tags: Array<{ Key?: string; Value?: string }>) =>
-  tags.filter(t => t.Key === BINDING_TAG).map(t => t.Value ?? '');
 
 /**
  * Two-way binding: annotations name resources, the resource's binding tag names the entity back. Writes check it
@@ -43,20 +38,23 @@ export class ResourceBindings {
     ctx: EntityContext,
     resource: BindableResource,
   ): Promise<ResourceBinding> {
-    return this.deps.cache
-      .get(
-        ctx.entityRef,
-        // A registered model is named within its tracking server.
-        `binding:${resource.kind}:${
-          resource.kind === 'registered-model'
-            ? `${ctx.binding.trackingServer}:`
-            : ''
-        }${resourceId(resource)}`,
-        () => this.load(ctx, resource),
-      )
-      .catch(error =>
-        unknownBinding(resource.kind, resourceId(resource), error.message),
-      );
+    return this.cached(ctx, resource).catch(error =>
+      unknownBinding(resource.kind, resourceId(resource), error.message),
+    );
+  }
+
+  /** The binding with the same cache rules as the rest; a failure to read it is the caller's to report. */
+  private cached(ctx: EntityContext, resource: BindableResource) {
+    return this.deps.cache.get(
+      ctx.entityRef,
+      // A registered model is named within its tracking server.
+      `binding:${resource.kind}:${
+        resource.kind === 'registered-model'
+          ? `${ctx.binding.trackingServer}:`
+          : ''
+      }${resourceId(resource)}`,
+      () => this.load(ctx, resource),
+    );
   }
 
   /** Before a write: refuses (403, naming each one) unless every resource's tag, read now, names this entity. */
@@ -79,7 +77,8 @@ export class ResourceBindings {
     resource: BindableResource,
   ): Promise<void> {
     if (!this.deps.config.requireBindingForReads) return;
-    const binding = await this.read(ctx, resource);
+    // A resource that does not exist (yet) or an upstream failure keeps its own answer (404, 502), not a 403.
+    const binding = await this.cached(ctx, resource);
     if (binding.state !== 'bound') {
       throw new NotAllowedError(
         `This portal shows only resources bound to their entity (sagemakerMlflow.binding.requireForReads). ${explainBinding(
@@ -108,7 +107,7 @@ export class ResourceBindings {
       resource.kind,
       resource.arn.arn,
       ctx.entityRef,
-      bindingTagOf(res.Tags ?? []),
+      sagemakerBindingTags(res.Tags),
     );
   }
 
@@ -122,7 +121,7 @@ export class ResourceBindings {
       'registered-model',
       name,
       ctx.entityRef,
-      (tags ?? []).filter(t => t.key === BINDING_TAG).map(t => t.value),
+      mlflowBindingTags(tags),
     );
   }
 }

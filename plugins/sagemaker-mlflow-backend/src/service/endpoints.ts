@@ -21,10 +21,10 @@ import {
   evaluateBinding,
   explainBinding,
   SageMakerArn,
+  sagemakerBindingTags,
   unknownBinding,
   UpstreamError,
 } from '@model-factory/plugin-sagemaker-mlflow-node';
-import { bindingTagOf } from './bindings';
 import { endpointConsoleUrl } from './consoleUrls';
 import { EntityContext, required } from './EntityContext';
 import { settle, toSectionError } from './sections';
@@ -122,7 +122,7 @@ export class Endpoints {
           'endpoint',
           arn.arn,
           ctx.entityRef,
-          bindingTagOf(tags.data.Tags ?? []),
+          sagemakerBindingTags(tags.data.Tags),
         )
       : unknownBinding('endpoint', arn.arn, tags.error!.message);
     // The endpoint config says which model and instance type each variant runs.
@@ -244,7 +244,7 @@ export class Endpoints {
         name: modelName,
       }),
     ]);
-    const key = `example:${name}:${ctx.binding.trackingServer}:${modelName}`;
+    const key = `example:${endpoint.arn}:${ctx.binding.trackingServer}:${modelName}`;
     return this.deps.cache.get(ctx.entityRef, key, async () => {
       const { version, sample } = await this.servedSample(ctx, endpoint);
       const rows = sample.data.slice(0, EXAMPLE_ROWS);

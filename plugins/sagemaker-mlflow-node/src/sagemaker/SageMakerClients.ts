@@ -9,7 +9,7 @@ import type { SageMakerArn } from '../arn';
  * An ARN in an account the portal has no credentials for: the annotation is mistyped, or `aws` config lacks the
  * account (a 400 that says which, not the SDK's "Could not load credentials from any providers").
  */
-export class AwsAccountNotConfiguredError extends InputError {
+class AwsAccountNotConfiguredError extends InputError {
   constructor(arn: SageMakerArn, cause: unknown) {
     super(
       `The portal has no AWS credentials for account ${arn.accountId} (of ${arn.arn}): add the account to the aws config (aws.accounts, or aws.mainAccount; see @backstage/integration-aws-node), or fix the entity's annotation`,

@@ -113,5 +113,6 @@ export const binding = (
         resource,
         state,
         message: `${resource} has no backstage.io/entity-ref tag, so it is not bound to component:default/demo-model.`,
+        fix: 'To bind it, someone who may tag it runs:',
         command: `aws sagemaker add-tags --resource-arn ${resource}`,
       };

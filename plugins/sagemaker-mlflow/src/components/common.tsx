@@ -101,11 +101,7 @@ export function NotBoundPanel({ bindings }: { bindings: ResourceBinding[] }) {
         {bindings.map(b => (
           <Box key={`${b.kind}:${b.resource}`} mb={1}>
             <Typography variant="body2" style={{ wordBreak: 'break-word' }}>
-              {b.message}
-              {b.command &&
-                (b.state === 'unbound'
-                  ? ' To bind it, someone who may tag it runs:'
-                  : " If this component should act on it, the resource's owners change the tag:")}
+              {b.message} {b.fix}
             </Typography>
             {b.command && (
               <CodeSnippet

@@ -1,6 +1,7 @@
 // The zod the scaffolder hands to schema functions (its v3 API).
 import { ConflictError, InputError } from '@backstage/errors';
 import { BINDING_TAG } from '@model-factory/plugin-sagemaker-mlflow-common';
+import { bindsEntity } from '@model-factory/plugin-sagemaker-mlflow-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { z as zodV3 } from 'zod/v3';
 import type { z as zod } from 'zod/v3';
@@ -43,14 +44,18 @@ export const mlflowNameField = (z: Z, field: string) =>
     .max(256)
     .regex(/^\P{Cc}+$/u, `${field} must not contain control characters`);
 
-/** The entity that will name what the action creates: its binding tag's value. */
+/** A full entity ref, as binding tags hold them. */
 export const entityRefField = (z: Z) =>
   z
     .string()
     .regex(
       /^[a-z0-9-]+:[a-z0-9_.-]+\/[a-zA-Z0-9_.-]{1,63}$/,
       'entityRef must be a full entity ref like component:default/churn-model',
-    )
+    );
+
+/** The entity that will own what the action creates: its binding tag's value. */
+export const bindingEntityRefField = (z: Z) =>
+  entityRefField(z)
     .optional()
     .describe(
       'The catalog entity that will own what is created: it is tagged backstage.io/entity-ref=<entityRef>, the two-way binding that lets that entity (and only it) act on the resource',
@@ -63,10 +68,10 @@ export const entityRefField = (z: Z) =>
 export function checkReusable(
   what: string,
   entityRef: string | undefined,
-  tagValue: string | undefined,
+  tagValues: string[],
   logger: { warn(message: string): void },
 ) {
-  if (tagValue === undefined) {
+  if (!tagValues.some(v => v.trim())) {
     if (entityRef) {
       // Tagging it here would let any template user claim an existing resource by naming it.
       logger.warn(
@@ -75,9 +80,11 @@ export function checkReusable(
     }
     return;
   }
-  if (!entityRef || tagValue.toLowerCase() !== entityRef.toLowerCase()) {
+  if (!entityRef || !bindsEntity(tagValues, entityRef)) {
     throw new ConflictError(
-      `${what} already exists and is bound to '${tagValue}' (its ${BINDING_TAG} tag): choose another name`,
+      `${what} already exists and is bound to '${[...new Set(tagValues)].join(
+        "', '",
+      )}' (its ${BINDING_TAG} tag): choose another name`,
     );
   }
 }

@@ -1,10 +1,11 @@
 import { ConflictError } from '@backstage/errors';
 import type { MlflowClients } from '@model-factory/plugin-sagemaker-mlflow-node';
 import { BINDING_TAG } from '@model-factory/plugin-sagemaker-mlflow-common';
+import { mlflowBindingTags } from '@model-factory/plugin-sagemaker-mlflow-node';
 import {
   checkReusable,
   createValidatedTemplateAction,
-  entityRefField,
+  bindingEntityRefField,
   mlflowNameField,
   trackingServerField,
 } from './inputFields';
@@ -14,9 +15,6 @@ const withBindingTag = (
   tags: Record<string, string>,
   entityRef: string | undefined,
 ) => (entityRef ? { ...tags, [BINDING_TAG]: entityRef } : tags);
-
-const bindingTagOf = (tags: Array<{ key: string; value: string }> = []) =>
-  tags.find(t => t.key === BINDING_TAG)?.value;
 
 const notFound = (error: Error) => error.name === 'NotFoundError';
 
@@ -48,7 +46,7 @@ export function createMlflowExperimentAction(mlflow: MlflowClients) {
             .record(z.string(), z.string())
             .default({})
             .describe('Tags for a new experiment'),
-        entityRef: z => entityRefField(z),
+        entityRef: z => bindingEntityRefField(z),
       },
       output: {
         experimentId: z => z.string(),
@@ -87,7 +85,7 @@ export function createMlflowExperimentAction(mlflow: MlflowClients) {
         checkReusable(
           `MLflow experiment '${ctx.input.name}'`,
           ctx.input.entityRef,
-          bindingTagOf(existing.tags),
+          mlflowBindingTags(existing.tags),
           ctx.logger,
         );
         ctx.logger.info(
@@ -141,7 +139,7 @@ export function createMlflowRegisteredModelAction(mlflow: MlflowClients) {
             .record(z.string(), z.string())
             .default({})
             .describe('Tags for a new model'),
-        entityRef: z => entityRefField(z),
+        entityRef: z => bindingEntityRefField(z),
       },
       output: {
         name: z => z.string(),
@@ -168,7 +166,7 @@ export function createMlflowRegisteredModelAction(mlflow: MlflowClients) {
         checkReusable(
           `MLflow registered model '${ctx.input.name}'`,
           ctx.input.entityRef,
-          bindingTagOf(existing.tags),
+          mlflowBindingTags(existing.tags),
           ctx.logger,
         );
         if (

@@ -8,7 +8,7 @@ import { ConflictError } from '@backstage/errors';
 import {
   accountIdField,
   checkReusable,
-  entityRefField,
+  bindingEntityRefField,
   regionField,
   sagemakerNameField,
   createValidatedTemplateAction,
@@ -16,6 +16,7 @@ import {
 import {
   awsCall,
   parseSageMakerArn,
+  sagemakerBindingTags,
   SageMakerClients,
 } from '@model-factory/plugin-sagemaker-mlflow-node';
 
@@ -55,7 +56,7 @@ export function createModelPackageGroupAction(sagemaker: SageMakerClients) {
               'description must be one line without control characters (SageMaker refuses them)',
             )
             .optional(),
-        entityRef: z => entityRefField(z),
+        entityRef: z => bindingEntityRefField(z),
       },
       output: {
         arn: z => z.string(),
@@ -97,7 +98,7 @@ export function createModelPackageGroupAction(sagemaker: SageMakerClients) {
         checkReusable(
           `Model package group '${ctx.input.name}'`,
           ctx.input.entityRef,
-          tags.Tags?.find(t => t.Key === BINDING_TAG)?.Value,
+          sagemakerBindingTags(tags.Tags),
           ctx.logger,
         );
         if (

@@ -3,7 +3,7 @@ import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { ConflictError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { BINDING_TAG } from '@model-factory/plugin-sagemaker-mlflow-common';
-import { createValidatedTemplateAction } from './inputFields';
+import { createValidatedTemplateAction, entityRefField } from './inputFields';
 
 /**
  * Refuses a new project whose component ref is already in the catalog. What the template creates is bound to
@@ -33,13 +33,7 @@ export function createRequireNewEntityAction(options: {
     schema: {
       input: {
         entityRef: z =>
-          z
-            .string()
-            .regex(
-              /^[a-z0-9-]+:[a-z0-9_.-]+\/[a-zA-Z0-9_.-]{1,63}$/,
-              'entityRef must be a full entity ref like component:default/churn-model',
-            )
-            .describe('The ref the new entity will have'),
+          entityRefField(z).describe('The ref the new entity will have'),
       },
     },
     async handler(ctx) {
