@@ -72,6 +72,18 @@ export interface Config {
     };
     /** Timeout of one SageMaker or MLflow call (default 10000). */
     upstreamTimeoutMs?: number;
+    /**
+     * The overall deadline of one request to the plugin's entity routes, in ms (default 10000): no upstream call it
+     * makes, nor their retries and fan-outs, waits longer; a section not answered by then is that section's error.
+     */
+    requestTimeoutMs?: number;
+    /** An upstream (a region's SageMaker API, an MLflow server) that stops answering is left alone for a while. */
+    upstreamBreaker?: {
+      /** Calls in a row without an answer (timeouts, refused connections) that open the breaker (default 3). */
+      failures?: number;
+      /** How long calls then fail at once, before one probe call tries again (default 30). */
+      coolDownSeconds?: number;
+    };
     /** Who may do more than the shipped permission policy's defaults (README "Security model"). */
     permissions?: {
       /**

@@ -51,6 +51,7 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
           endpoint: config.sagemakerEndpoint,
           timeoutMs: config.upstreamTimeoutMs,
           invokeTimeoutMs: config.invoke.timeoutMs,
+          breaker: config.upstreamBreaker,
         });
         const base = {
           logger: deps.logger,
@@ -84,6 +85,7 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
         deps.httpRouter.use(
           await createRouter({
             servicePrincipals: config.servicePrincipals,
+            requestTimeoutMs: config.requestTimeoutMs,
             httpAuth: deps.httpAuth,
             catalog: deps.catalog,
             permissions: deps.permissions,

@@ -17,7 +17,10 @@ import {
   pipelineExecutePermission,
   DEFAULT_PAGE_SIZE,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
-import { refuseUnlistedServicePrincipal } from '@model-factory/plugin-sagemaker-mlflow-node';
+import {
+  refuseUnlistedServicePrincipal,
+  withRequestDeadline,
+} from '@model-factory/plugin-sagemaker-mlflow-node';
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
@@ -31,6 +34,8 @@ import { upstreamErrorHandler } from './upstreamErrorHandler';
 export interface RouterOptions {
   /** `sagemakerMlflow.permissions.servicePrincipals`: the only service principals that may write. */
   servicePrincipals: string[];
+  /** `sagemakerMlflow.requestTimeoutMs`: no upstream call an entity route makes waits longer. */
+  requestTimeoutMs: number;
   logger: LoggerService;
   httpAuth: HttpAuthService;
   catalog: CatalogService;
@@ -137,6 +142,11 @@ export async function createRouter(
   });
 
   const entityPath = '/v1/entities/:namespace/:kind/:name';
+  // Every upstream call an entity route makes, however deep, gives up at the request's deadline (invocations
+  // keep their own, longer timeout: the endpoint runtime client is not bound by it). Placed right before each
+  // handler: a body parser reads the body in the socket's async context, which would lose the deadline's.
+  const inDeadline: express.RequestHandler = (_req, _res, next) =>
+    withRequestDeadline(options.requestTimeoutMs, next);
 
   async function context(req: Request<any>): Promise<EntityContext> {
     const credentials = await httpAuth.credentials(req, {
@@ -200,7 +210,7 @@ export async function createRouter(
     }
   }
 
-  router.get(`${entityPath}/summary`, async (req, res) => {
+  router.get(`${entityPath}/summary`, inDeadline, async (req, res) => {
     res.json(
       await loadSummary(
         await context(req),
@@ -210,18 +220,19 @@ export async function createRouter(
     );
   });
 
-  router.get(`${entityPath}/executions`, async (req, res) => {
+  router.get(`${entityPath}/executions`, inDeadline, async (req, res) => {
     const { pageSize, pageToken } = parse(pageQuery, req.query, 'query');
     res.json(await pipelines.list(await context(req), pageSize, pageToken));
   });
 
-  router.get(`${entityPath}/executions/:id`, async (req, res) => {
+  router.get(`${entityPath}/executions/:id`, inDeadline, async (req, res) => {
     res.json(await pipelines.detail(await context(req), req.params.id));
   });
 
   router.post(
     `${entityPath}/executions`,
     ...jsonBody('64kb'),
+    inDeadline,
     async (req, res) => {
       const body = parse(startBody, req.body, 'body');
       const result = await write(
@@ -235,20 +246,24 @@ export async function createRouter(
     },
   );
 
-  router.post(`${entityPath}/executions/:id/stop`, async (req, res) => {
-    const id = req.params.id;
-    res.json(
-      await write(
-        req,
-        'pipeline-execution-stop',
-        pipelineExecutePermission,
-        { executionId: id },
-        ctx => pipelines.stop(ctx, id),
-      ),
-    );
-  });
+  router.post(
+    `${entityPath}/executions/:id/stop`,
+    inDeadline,
+    async (req, res) => {
+      const id = req.params.id;
+      res.json(
+        await write(
+          req,
+          'pipeline-execution-stop',
+          pipelineExecutePermission,
+          { executionId: id },
+          ctx => pipelines.stop(ctx, id),
+        ),
+      );
+    },
+  );
 
-  router.get(`${entityPath}/model-versions`, async (req, res) => {
+  router.get(`${entityPath}/model-versions`, inDeadline, async (req, res) => {
     const { pageSize, pageToken } = parse(pageQuery, req.query, 'query');
     res.json(await versions.list(await context(req), pageSize, pageToken));
   });
@@ -256,6 +271,7 @@ export async function createRouter(
   router.post(
     `${entityPath}/model-versions/:version/approval`,
     ...jsonBody('16kb'),
+    inDeadline,
     async (req, res) => {
       const body = parse(approvalBody, req.body, 'body');
       const version = req.params.version;
@@ -271,12 +287,13 @@ export async function createRouter(
     },
   );
 
-  router.get(`${entityPath}/endpoints`, async (req, res) => {
+  router.get(`${entityPath}/endpoints`, inDeadline, async (req, res) => {
     res.json(await endpoints.list(await context(req)));
   });
 
   router.get(
     `${entityPath}/endpoints/:endpointName/example`,
+    inDeadline,
     async (req, res) => {
       res.json(
         await endpoints.example(await context(req), req.params.endpointName),
@@ -303,6 +320,7 @@ export async function createRouter(
       );
     },
     rawBody,
+    inDeadline,
     async (req, res) => {
       const endpointName = req.params.endpointName;
       const contentType = mediaType(req);
@@ -331,6 +349,7 @@ export async function createRouter(
 
   router.post(
     `${entityPath}/endpoints/:endpointName/validation`,
+    inDeadline,
     async (req, res) => {
       const endpointName = req.params.endpointName;
       res.json(

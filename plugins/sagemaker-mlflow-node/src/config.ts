@@ -31,6 +31,10 @@ export interface SageMakerMlflowConfig {
   requireBindingForReads: boolean;
   /** Subjects of the service principals that may write (`plugin:<id>`, an external token's subject). */
   servicePrincipals: string[];
+  /** The overall deadline of one HTTP request to the backend: no upstream call it makes waits longer. */
+  requestTimeoutMs: number;
+  /** When an upstream that stopped answering is left alone (see CircuitBreaker). */
+  upstreamBreaker: { failures: number; coolDownMs: number };
 }
 
 function readAuth(config: Config | undefined): MlflowAuthConfig {
@@ -143,5 +147,12 @@ export function readSageMakerMlflowConfig(root: Config): SageMakerMlflowConfig {
       config?.getOptionalBoolean('binding.requireForReads') ?? false,
     servicePrincipals:
       config?.getOptionalStringArray('permissions.servicePrincipals') ?? [],
+    requestTimeoutMs: config?.getOptionalNumber('requestTimeoutMs') ?? 10_000,
+    upstreamBreaker: {
+      failures: config?.getOptionalNumber('upstreamBreaker.failures') ?? 3,
+      coolDownMs:
+        (config?.getOptionalNumber('upstreamBreaker.coolDownSeconds') ?? 30) *
+        1000,
+    },
   };
 }

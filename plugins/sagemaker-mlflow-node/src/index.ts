@@ -18,3 +18,5 @@ export * from './sagemaker/EndpointInvoker';
 export * from './sagemaker/SageMakerClients';
 export * from './sagemaker/modelPackages';
 export * from './servicePrincipals';
+export * from './faults/CircuitBreaker';
+export * from './faults/requestDeadline';

@@ -90,8 +90,9 @@ export class ModelVersions {
       }`,
       pageToken,
       async () => {
-        const [page, model, experimentIds, packages, groupBinding] =
-          await Promise.all([
+        // The MLflow side and the SageMaker join run side by side: a slow SageMaker never delays the versions.
+        const fromMlflow = async () => {
+          const [page, model, experimentIds] = await Promise.all([
             client
               .searchModelVersions({
                 filter: `name=${quote(modelName)}`,
@@ -111,15 +112,21 @@ export class ModelVersions {
             // Version search results do not carry aliases; the registered model lists them.
             client.getRegisteredModel(modelName),
             this.experimentIds(ctx),
+          ]);
+          const metrics = await this.runMetrics(
+            client,
+            page.items,
+            experimentIds,
+          );
+          return { page, model, metrics };
+        };
+        const [{ page, model, metrics }, packages, groupBinding] =
+          await Promise.all([
+            fromMlflow(),
             settle(() => this.packagesByArn(ctx), this.deps.logger),
             this.groupBinding(ctx),
           ]);
         const aliases = aliasesByVersion(model.aliases);
-        const metrics = await this.runMetrics(
-          client,
-          page.items,
-          experimentIds,
-        );
         return {
           modelName,
           modelUrl: mlflowModelUrl(client.server.uiUrl, modelName),

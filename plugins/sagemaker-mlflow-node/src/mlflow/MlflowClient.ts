@@ -5,6 +5,11 @@ import {
   MlflowServerConfig,
 } from '../config';
 import { UpstreamError, UpstreamThrottledError } from '../errors';
+import type { CircuitBreaker } from '../faults/CircuitBreaker';
+import {
+  DeadlineExceededError,
+  requestDeadline,
+} from '../faults/requestDeadline';
 import { MAX_MLFLOW_RESPONSE_BYTES_KEY, readCapped } from '../responseLimit';
 import { withLoggedDetail } from '../sagemaker/awsErrors';
 import type { MlflowRequestSigner } from './requestSigner';
@@ -36,6 +41,8 @@ export class MlflowClient {
       maxResponseBytes?: number;
       /** Largest API answer read into memory (sagemakerMlflow.limits.maxMlflowResponseBytes). */
       maxApiResponseBytes?: number;
+      /** Fails calls fast while the server does not answer. */
+      breaker?: CircuitBreaker;
     },
   ) {}
 
@@ -262,13 +269,28 @@ export class MlflowClient {
     });
     let res: Response;
     try {
-      const attempt = () =>
+      // The call's own timeout, and the deadline of the request it serves.
+      const deadline = requestDeadline();
+      const fetchOnce = () =>
         fetch(url, {
           method,
           headers,
           body,
-          signal: AbortSignal.timeout(this.options.timeoutMs),
+          signal: deadline
+            ? AbortSignal.any([
+                AbortSignal.timeout(this.options.timeoutMs),
+                deadline.signal,
+              ])
+            : AbortSignal.timeout(this.options.timeoutMs),
+        }).catch(error => {
+          throw deadline?.signal.aborted
+            ? new DeadlineExceededError(name, deadline.ms)
+            : error;
         });
+      const attempt = () =>
+        this.options.breaker
+          ? this.options.breaker.run(fetchOnce)
+          : fetchOnce();
       // A server or proxy may close an idle kept-alive socket just as a request goes out on it; a read (a GET,
       // or a search sent as POST) changes nothing, so it is sent once more on a fresh connection.
       const reads =
@@ -279,6 +301,8 @@ export class MlflowClient {
         return attempt();
       });
     } catch (error) {
+      // The deadline's and the breaker's errors already say what happened.
+      if (error instanceof UpstreamError) throw error;
       const reason =
         (error as Error).name === 'TimeoutError'
           ? `no answer within ${this.options.timeoutMs} ms`

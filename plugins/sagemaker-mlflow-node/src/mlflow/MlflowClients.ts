@@ -1,6 +1,7 @@
 import { InputError } from '@backstage/errors';
 import type { AwsCredentialsManager } from '@backstage/integration-aws-node';
 import type { SageMakerMlflowConfig } from '../config';
+import { CircuitBreaker } from '../faults/CircuitBreaker';
 import { MlflowClient } from './MlflowClient';
 import { createRequestSigner } from './requestSigner';
 
@@ -30,6 +31,10 @@ export class MlflowClients {
           timeoutMs: config.upstreamTimeoutMs,
           maxResponseBytes: config.limits.maxResponseBytes,
           maxApiResponseBytes: config.limits.maxMlflowResponseBytes,
+          breaker: new CircuitBreaker(
+            `MLflow server '${server.name}'`,
+            config.upstreamBreaker,
+          ),
         }),
       ]),
     );

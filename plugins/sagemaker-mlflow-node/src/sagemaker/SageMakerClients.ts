@@ -4,6 +4,8 @@ import { InputError } from '@backstage/errors';
 import type { AwsCredentialsManager } from '@backstage/integration-aws-node';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { SageMakerArn } from '../arn';
+import { CircuitBreaker } from '../faults/CircuitBreaker';
+import { beforeDeadline } from '../faults/requestDeadline';
 
 /**
  * An ARN in an account the portal has no credentials for: the annotation is mistyped, or `aws` config lacks the
@@ -40,19 +42,49 @@ export class SageMakerClients {
       timeoutMs: number;
       invokeTimeoutMs: number;
       maxAttempts?: number;
+      /** When a region's SageMaker API that stopped answering is left alone. */
+      breaker?: { failures: number; coolDownMs: number };
     },
   ) {}
 
+  private readonly breakers = new Map<string, CircuitBreaker>();
+
   sagemaker(arn: SageMakerArn): Promise<SageMakerClient> {
-    return this.cached(
-      this.sagemakerClients,
-      arn,
-      async credentials =>
-        new SageMakerClient({
-          ...this.common(arn, this.options.timeoutMs),
-          credentials,
-        }),
-    );
+    return this.cached(this.sagemakerClients, arn, async credentials => {
+      const client = new SageMakerClient({
+        ...this.common(arn, this.options.timeoutMs),
+        credentials,
+      });
+      // Outermost, around retries too: a call gives up at the request's deadline, and fails fast while the
+      // region's API has not answered its last calls (the SDK's own timeouts did not bound a hung server).
+      const breaker = this.breakerOf(arn);
+      client.middlewareStack.add(
+        (next, context) => args => {
+          const service = `SageMaker ${context.commandName?.replace(
+            /Command$/,
+            '',
+          )}`;
+          const call = () => beforeDeadline(service, next(args));
+          return breaker ? breaker.run(call) : call();
+        },
+        { step: 'initialize', name: 'modelFactoryDeadlineAndBreaker' },
+      );
+      return client;
+    });
+  }
+
+  private breakerOf(arn: SageMakerArn): CircuitBreaker | undefined {
+    if (!this.options.breaker) return undefined;
+    const key = `${arn.partition}:${arn.region}`;
+    let breaker = this.breakers.get(key);
+    if (!breaker) {
+      breaker = new CircuitBreaker(
+        `SageMaker API of ${arn.region}`,
+        this.options.breaker,
+      );
+      this.breakers.set(key, breaker);
+    }
+    return breaker;
   }
 
   runtime(arn: SageMakerArn): Promise<SageMakerRuntimeClient> {

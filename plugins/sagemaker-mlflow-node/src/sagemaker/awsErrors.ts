@@ -62,6 +62,8 @@ function accessDenied(service: string, name: string, message: string) {
 
 /** Turns an AWS SDK error into the error the backend answers with: 404, 503 with a retry hint, or 502. */
 export function toUpstreamError(service: string, error: unknown): Error {
+  // Already ours (the request's deadline, an open circuit breaker): it says what happened.
+  if (error instanceof UpstreamError) return error;
   const e = error as {
     name?: string;
     message?: string;
