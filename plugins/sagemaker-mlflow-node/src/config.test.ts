@@ -116,4 +116,23 @@ describe('readSageMakerMlflowConfig', () => {
       ),
     ).toThrow("auth.type 'oauth' is not one of none, basic, bearer, aws-sigv4");
   });
+
+  it('stops at start-up on a timeout, limit or breaker setting of zero or less, naming the key', () => {
+    for (const [block, key] of [
+      [{ requestTimeoutMs: 0 }, 'requestTimeoutMs'],
+      [{ upstreamBreaker: { failures: -1 } }, 'upstreamBreaker.failures'],
+      [
+        { limits: { maxMlflowResponseBytes: 0 } },
+        'limits.maxMlflowResponseBytes',
+      ],
+      [{ cache: { ttlSeconds: -5 } }, 'cache.ttlSeconds'],
+    ] as const) {
+      expect(() =>
+        readSageMakerMlflowConfig(new ConfigReader({ sagemakerMlflow: block })),
+      ).toThrow(`sagemakerMlflow.${key} must be a number above 0`);
+    }
+    expect(
+      readSageMakerMlflowConfig(new ConfigReader({})).upstreamBreaker,
+    ).toEqual({ failures: 3, coolDownMs: 30_000 });
+  });
 });

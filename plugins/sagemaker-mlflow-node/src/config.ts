@@ -93,6 +93,25 @@ function readRouteArn(route: Config): string {
   }
 }
 
+/**
+ * A number the block may set, else its default. Zero or less would switch a limit or timeout into refusing
+ * everything (a deadline of 0 ms fails every request), so it stops the start-up with the key to fix.
+ */
+function positive(
+  config: Config | undefined,
+  key: string,
+  fallback: number,
+): number {
+  const value = config?.getOptionalNumber(key);
+  if (value === undefined) return fallback;
+  if (!(value > 0) || !Number.isFinite(value)) {
+    throw new Error(
+      `sagemakerMlflow.${key} must be a number above 0, got ${value}`,
+    );
+  }
+  return value;
+}
+
 /** Reads the `sagemakerMlflow` config block (DESIGN §5), with the documented defaults. */
 export function readSageMakerMlflowConfig(root: Config): SageMakerMlflowConfig {
   const config = root.getOptionalConfig('sagemakerMlflow');
@@ -128,31 +147,37 @@ export function readSageMakerMlflowConfig(root: Config): SageMakerMlflowConfig {
     sagemakerEndpoint: config?.getOptionalString('sagemaker.endpoint'),
     mlflowServers: servers,
     endpointRoutes: routes,
-    cacheTtlSeconds: config?.getOptionalNumber('cache.ttlSeconds') ?? 30,
+    cacheTtlSeconds: positive(config, 'cache.ttlSeconds', 30),
     invoke: {
-      maxPayloadBytes:
-        config?.getOptionalNumber('invoke.maxPayloadBytes') ?? 6 * 1024 * 1024,
-      timeoutMs: config?.getOptionalNumber('invoke.timeoutMs') ?? 30_000,
+      maxPayloadBytes: positive(
+        config,
+        'invoke.maxPayloadBytes',
+        6 * 1024 * 1024,
+      ),
+      timeoutMs: positive(config, 'invoke.timeoutMs', 30_000),
     },
-    upstreamTimeoutMs: config?.getOptionalNumber('upstreamTimeoutMs') ?? 10_000,
+    upstreamTimeoutMs: positive(config, 'upstreamTimeoutMs', 10_000),
     limits: {
-      maxResponseBytes:
-        config?.getOptionalNumber('limits.maxResponseBytes') ??
+      maxResponseBytes: positive(
+        config,
+        'limits.maxResponseBytes',
         DEFAULT_MAX_RESPONSE_BYTES,
-      maxMlflowResponseBytes:
-        config?.getOptionalNumber('limits.maxMlflowResponseBytes') ??
+      ),
+      maxMlflowResponseBytes: positive(
+        config,
+        'limits.maxMlflowResponseBytes',
         DEFAULT_MAX_MLFLOW_RESPONSE_BYTES,
+      ),
     },
     requireBindingForReads:
       config?.getOptionalBoolean('binding.requireForReads') ?? false,
     servicePrincipals:
       config?.getOptionalStringArray('permissions.servicePrincipals') ?? [],
-    requestTimeoutMs: config?.getOptionalNumber('requestTimeoutMs') ?? 10_000,
+    requestTimeoutMs: positive(config, 'requestTimeoutMs', 10_000),
     upstreamBreaker: {
-      failures: config?.getOptionalNumber('upstreamBreaker.failures') ?? 3,
+      failures: positive(config, 'upstreamBreaker.failures', 3),
       coolDownMs:
-        (config?.getOptionalNumber('upstreamBreaker.coolDownSeconds') ?? 30) *
-        1000,
+        positive(config, 'upstreamBreaker.coolDownSeconds', 30) * 1000,
     },
   };
 }
