@@ -17,6 +17,7 @@ import {
   fileCatalogConfig,
   testStack,
 } from '../__testUtils__/stack';
+import { waitForEntity } from '../__testUtils__/backendRequests';
 
 /**
  * A hung upstream, as a process stopped with SIGSTOP looks from outside: connections are accepted and never
@@ -113,13 +114,7 @@ async function startBackend(sagemakerUrl: string, mlflowUrl: string) {
       sagemakerMlflowPlugin,
     ],
   });
-  for (let i = 0; i < 120; i++) {
-    const res = await request(server)
-      .get('/api/catalog/entities/by-name/component/default/demo-model')
-      .set('Authorization', mockCredentials.user.header());
-    if (res.status === 200) break;
-    await new Promise(r => setTimeout(r, 250));
-  }
+  await waitForEntity(server, 'component/default/demo-model');
   return server;
 }
 

@@ -2,22 +2,17 @@ import { execFileSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import request from 'supertest';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import scaffolderModule from '@model-factory/plugin-scaffolder-backend-module-sagemaker-mlflow';
+import { runTask, waitForEntity } from '../__testUtils__/backendRequests';
 
 // Whoever may register a template may make the scaffolder write any file into a workspace, .git/config
 // included, through the scaffolder's own fetch actions. git runs core.fsmonitor as a shell command: publishing
 // that workspace must not run it on the backend host. The real scaffolder and catalog, no other service needed.
-const GUEST = mockCredentials.user.header('user:default/guest');
 
 describe('publish:local with a template that writes git configuration', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-factory-gitcfg-'));
@@ -98,41 +93,24 @@ describe('publish:local with a template that writes git configuration', () => {
         scaffolderModule,
       ],
     }));
-    for (let i = 0; i < 120; i++) {
-      const res = await request(server)
-        .get('/api/catalog/entities/by-name/template/default/git-config-writer')
-        .set('Authorization', GUEST);
-      if (res.status === 200) return;
-      await new Promise(r => setTimeout(r, 500));
+    const template = await waitForEntity(
+      server,
+      'template/default/git-config-writer',
+    );
+    if (template.status !== 200) {
+      throw new Error('the catalog did not ingest the template');
     }
-    throw new Error('the catalog did not ingest the template');
   }, 120_000);
 
   it('publishes the project without running the workspace .git/config and without any .git of the workspace', async () => {
-    const created = await request(server)
-      .post('/api/scaffolder/v2/tasks')
-      .set('Authorization', GUEST)
-      .send({ templateRef: 'template:default/git-config-writer', values: {} });
-    expect(created.status).toBe(201);
-    let task: any;
-    for (let i = 0; i < 120; i++) {
-      task = await request(server)
-        .get(`/api/scaffolder/v2/tasks/${created.body.id}`)
-        .set('Authorization', GUEST);
-      if (['completed', 'failed', 'cancelled'].includes(task.body.status))
-        break;
-      await new Promise(r => setTimeout(r, 500));
-    }
-    const events = await request(server)
-      .get(`/api/scaffolder/v2/tasks/${created.body.id}/events`)
-      .set('Authorization', GUEST);
-    const log = events.body
-      .map((e: any) => e.body?.message)
-      .filter(Boolean)
-      .join('\n');
+    const { status, log } = await runTask(
+      server,
+      'template:default/git-config-writer',
+      {},
+    );
     // First: the command did not run, whether or not the publishing went through.
     expect(fs.existsSync(marker)).toBe(false);
-    expect({ status: task.body.status, log }).toMatchObject({
+    expect({ status, log }).toMatchObject({
       status: 'completed',
     });
     const repo = path.join(repositories, 'hostile');

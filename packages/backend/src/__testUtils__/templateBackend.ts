@@ -2,11 +2,7 @@ import fs from 'fs';
 import type { Server } from 'http';
 import path from 'path';
 import request from 'supertest';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogScaffolderEntityModel from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
@@ -15,7 +11,10 @@ import sagemakerMlflowPlugin from '@model-factory/plugin-sagemaker-mlflow-backen
 import scaffolderModule, {
   localRepositoryUrlReader,
 } from '@model-factory/plugin-scaffolder-backend-module-sagemaker-mlflow';
+import { GUEST, postTask, runTask, waitForEntity } from './backendRequests';
 import { emulatorAwsConfig, testStack } from './stack';
+
+export { GUEST, waitForEntity };
 
 // The real scaffolder and catalog with our scaffolder module, the create-model-project template ingested, pointed
 // at the test stack's MLflow and SageMaker emulator: what the template tests run the template through.
@@ -24,7 +23,6 @@ export const templateDir = path.join(
   repoRoot,
   'templates/create-model-project',
 );
-export const GUEST = mockCredentials.user.header('user:default/guest');
 
 export async function startTemplateBackend(
   stack: ReturnType<typeof testStack>,
@@ -81,58 +79,15 @@ export async function startTemplateBackend(
   return server;
 }
 
+const TEMPLATE = 'template:default/create-model-project';
+
 /** POSTs a task of the create-model-project template; the answer, before anything ran. */
-export function postTemplateTask(server: any, values: object) {
-  return request(server)
-    .post('/api/scaffolder/v2/tasks')
-    .set('Authorization', GUEST)
-    .send({
-      templateRef: 'template:default/create-model-project',
-      values,
-    });
-}
+export const postTemplateTask = (server: any, values: object) =>
+  postTask(server, TEMPLATE, values);
 
-/** Runs the template to its end; its status and the steps' log. */
-export async function runTemplate(server: any, values: object) {
-  const created = await postTemplateTask(server, values);
-  if (created.status !== 201) {
-    throw new Error(
-      `the scaffolder refused the task: ${created.status} ${JSON.stringify(
-        created.body,
-      )}`,
-    );
-  }
-  for (let i = 0; i < 240; i++) {
-    const task = await request(server)
-      .get(`/api/scaffolder/v2/tasks/${created.body.id}`)
-      .set('Authorization', GUEST);
-    if (['completed', 'failed', 'cancelled'].includes(task.body.status)) {
-      const events = await request(server)
-        .get(`/api/scaffolder/v2/tasks/${created.body.id}/events`)
-        .set('Authorization', GUEST);
-      const log = events.body
-        .map((e: any) => e.body?.message)
-        .filter(Boolean)
-        .join('\n');
-      return { status: task.body.status as string, log };
-    }
-    await new Promise(r => setTimeout(r, 500));
-  }
-  throw new Error('the scaffolder task did not finish in 2 minutes');
-}
-
-export async function waitForEntity(server: any, ref: string) {
-  let res = await request(server)
-    .get(`/api/catalog/entities/by-name/${ref}`)
-    .set('Authorization', GUEST);
-  for (let i = 0; i < 120 && res.status === 404; i++) {
-    await new Promise(r => setTimeout(r, 500));
-    res = await request(server)
-      .get(`/api/catalog/entities/by-name/${ref}`)
-      .set('Authorization', GUEST);
-  }
-  return res;
-}
+/** Runs the create-model-project template to its end; its status and the steps' log. */
+export const runTemplate = (server: any, values: object) =>
+  runTask(server, TEMPLATE, values);
 
 /** Every file under `dir`, as the dry-run API takes a template's directory. */
 function directoryContents(dir: string, prefix = ''): object[] {
