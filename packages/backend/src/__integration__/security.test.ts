@@ -26,6 +26,7 @@ import catalogPlugin from '@backstage/plugin-catalog-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import sagemakerMlflowPlugin from '@model-factory/plugin-sagemaker-mlflow-backend';
 import { BINDING_TAG } from '@model-factory/plugin-sagemaker-mlflow-common';
+import { waitForEntity } from '../__testUtils__/backendRequests';
 import { expectMatchesSpec } from '../__testUtils__/openapi';
 import {
   ARN,
@@ -55,6 +56,15 @@ const UNBOUND = {
   endpoint: 'sec-unbound-endpoint',
   model: 'sec-unbound-model',
 };
+/** The test's catalog: every component the tests address. */
+const COMPONENTS = [
+  'demo-model',
+  'claims-model',
+  'unbound-model',
+  'not-created-model',
+  'other-account-model',
+  'borrower-model',
+];
 /** An endpoint bound to borrower-model, whose annotations also name demo-model's registered model. */
 const OWN_ENDPOINT = 'sec-borrower-endpoint';
 const arn = (type: string, name: string) =>
@@ -273,13 +283,8 @@ async function startBackend(
       sagemakerMlflowPlugin,
     ],
   });
-  // Wait until the catalog has ingested the test entities.
-  for (let i = 0; i < 120; i++) {
-    const res = await request(backend.server)
-      .get(`${base}/unbound-model/endpoints`)
-      .set('Authorization', as(GUEST));
-    if (res.status !== 404) break;
-    await new Promise(r => setTimeout(r, 250));
+  for (const name of COMPONENTS) {
+    await waitForEntity(backend.server, `component/default/${name}`);
   }
   return backend;
 }
