@@ -48,3 +48,5 @@ META_REGISTERED_MODEL_NAME = "mlflow.registered_model_name"
 META_MODEL_VERSION = "mlflow.model_version"
 META_RUN_ID = "mlflow.run_id"
 VALIDATION_SAMPLE_ARTIFACT = "validation/validation_sample.json"
+# The metrics the evaluation step logs; the portal shows them as columns and indexes them for search.
+KEY_METRICS = ("accuracy", "f1", "roc_auc")

@@ -1,0 +1,56 @@
+import fs from 'fs';
+import path from 'path';
+import { BINDING_TAG } from './binding';
+import * as conventions from './conventions';
+
+// The generated project writes what the portal reads: the skeleton's settings.py must hold the same names.
+const SETTINGS = path.resolve(
+  __dirname,
+  '../../../templates/create-model-project/skeleton/pipelines/${{ values.packageName }}/settings.py',
+);
+
+function pythonConstants(source: string): Map<string, string | string[]> {
+  const constants = new Map<string, string | string[]>();
+  for (const [, name, value] of source.matchAll(
+    /^([A-Z][A-Z0-9_]*) = ("[^"\n]*"|\([^)\n]*\))\s*$/gm,
+  )) {
+    constants.set(
+      name,
+      value.startsWith('(')
+        ? [...value.matchAll(/"([^"]*)"/g)].map(m => m[1])
+        : JSON.parse(value),
+    );
+  }
+  return constants;
+}
+
+describe('conventions shared with the generated project', () => {
+  const settings = pythonConstants(fs.readFileSync(SETTINGS, 'utf8'));
+
+  it.each([
+    ['BINDING_TAG', BINDING_TAG],
+    ['TAG_PIPELINE_EXECUTION_ARN', conventions.TAG_PIPELINE_EXECUTION_ARN],
+    ['TAG_MODEL_PACKAGE_ARN', conventions.TAG_MODEL_PACKAGE_ARN],
+    ['META_REGISTERED_MODEL_NAME', conventions.META_REGISTERED_MODEL_NAME],
+    ['META_MODEL_VERSION', conventions.META_MODEL_VERSION],
+    ['META_RUN_ID', conventions.META_RUN_ID],
+    ['VALIDATION_SAMPLE_ARTIFACT', conventions.VALIDATION_SAMPLE_ARTIFACT],
+    ['KEY_METRICS', [...conventions.KEY_METRICS]],
+  ])('settings.py %s is what the portal reads', (name, value) => {
+    expect(settings.get(name)).toEqual(value);
+  });
+
+  it('reads the constants it compares (a renamed or re-quoted line must not pass unnoticed)', () => {
+    expect(settings.size).toBeGreaterThanOrEqual(8);
+  });
+
+  it('builds the tab path the app routes to', () => {
+    expect(
+      conventions.entityTabPath({
+        kind: 'Component',
+        namespace: 'default',
+        name: 'churn-model',
+      }),
+    ).toBe('/catalog/default/component/churn-model/sagemaker-mlflow');
+  });
+});
