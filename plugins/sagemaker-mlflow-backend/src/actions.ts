@@ -5,7 +5,7 @@ import { DEFAULT_PAGE_SIZE } from '@model-factory/plugin-sagemaker-mlflow-common
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { EntityContext, loadEntityContext } from './service/EntityContext';
 import type { ModelVersions } from './service/modelVersions';
-import type { Pipelines } from './service/pipelines';
+import type { Pipelines } from './service/pipelines/Pipelines';
 
 /**
  * Read-only actions for AI assistants connected to the portal (MCP): the same pages as the tab, for an entity

@@ -17,7 +17,7 @@ import { createRouter } from './router';
 import { ResourceBindings } from './service/bindings';
 import { Endpoints } from './service/endpoints';
 import { ModelVersions } from './service/modelVersions';
-import { Pipelines } from './service/pipelines';
+import { Pipelines } from './service/pipelines/Pipelines';
 import { UpstreamCache } from './service/UpstreamCache';
 
 /**

@@ -27,7 +27,7 @@ import { z } from 'zod';
 import { EntityContext, loadEntityContext } from './service/EntityContext';
 import type { Endpoints } from './service/endpoints';
 import type { ModelVersions } from './service/modelVersions';
-import type { Pipelines } from './service/pipelines';
+import type { Pipelines } from './service/pipelines/Pipelines';
 import { loadSummary } from './service/summary';
 import { upstreamErrorHandler } from './upstreamErrorHandler';
 

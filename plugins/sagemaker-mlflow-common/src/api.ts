@@ -4,14 +4,50 @@ import type { ResourceBinding } from './binding';
 /** The page size the tab asks for; the summary reads the same first pages, so one load serves both. */
 export const DEFAULT_PAGE_SIZE = 20;
 
+/**
+ * What kind of failure a section error is, so a reader (and the UI) knows what to fix without parsing the message.
+ * `missing-annotation`/`invalid-annotation`: fix the entity's annotation; `not-bound`: the resource does not name
+ * the entity (binding.requireForReads); `not-found`: the resource does not exist; `missing-credentials`: the portal
+ * has no AWS credentials for the account (aws.accounts); `access-denied`: the portal's AWS role may not call the
+ * action; `unknown-region`: no SageMaker API answers for the ARN's region; `throttled`: retry after
+ * `retryAfterSeconds`; `timeout`: no answer before the request's deadline; `unavailable`: the upstream is not
+ * answering (its circuit breaker is open, or the connection failed); `upstream`: the upstream answered with an error.
+ */
+export type SectionErrorCode =
+  | 'missing-annotation'
+  | 'invalid-annotation'
+  | 'invalid-request'
+  | 'not-bound'
+  | 'not-found'
+  | 'missing-credentials'
+  | 'access-denied'
+  | 'unknown-region'
+  | 'throttled'
+  | 'timeout'
+  | 'unavailable'
+  | 'upstream'
+  | 'internal';
+
 /** Why one section of a response has no data; the other sections are unaffected. */
 export interface SectionError {
+  code: SectionErrorCode;
   name: string;
   message: string;
+  /** What would fix it, when the portal knows (the config key to add, the action to grant, ...). */
+  fix?: string;
   /** The annotation to fix, when the cause is a missing or malformed annotation. */
   annotation?: string;
+  /** For `missing-credentials`, `access-denied`, `unknown-region`: the AWS account and region concerned. */
+  account?: string;
+  region?: string;
+  /** For `throttled`: when a retry may succeed. */
+  retryAfterSeconds?: number;
 }
 
+/**
+ * One part of a response that loads and fails on its own: its data, or why there is none. Every partial failure
+ * in this API has this shape; a response is a set of sections, each from one upstream.
+ */
 export type Section<T> =
   | { data: T; error?: never }
   | { data?: never; error: SectionError };
@@ -31,18 +67,16 @@ export interface PipelineExecution {
   parameters?: Record<string, string>;
   failureReason?: string;
   consoleUrl: string;
-  /** Metrics of the execution's MLflow run, when one is tagged with it. */
-  metrics?: Record<string, number>;
 }
 
 export interface ExecutionsPage {
   pipelineArn: string;
   pipelineName: string;
   consoleUrl: string;
-  items: PipelineExecution[];
-  nextPageToken?: string;
-  /** Set when the MLflow join failed: the executions are still listed, without metrics. */
-  mlflowError?: SectionError;
+  /** From SageMaker: one page of executions, newest first. */
+  executions: Section<{ items: PipelineExecution[]; nextPageToken?: string }>;
+  /** From MLflow: the metrics of each execution's run, by execution ARN (an execution without a run is absent). */
+  runMetrics: Section<Record<string, Record<string, number>>>;
   /** Whether the pipeline names this entity back: only then may it be started or stopped from here. */
   binding: ResourceBinding;
 }
@@ -108,19 +142,22 @@ export interface ModelVersion {
   runId?: string;
   runUrl?: string;
   metrics: Record<string, number>;
-  /** The SageMaker model package registered for this version, when linked. */
-  modelPackage?: ModelPackageRef;
 }
 
 export interface ModelVersionsPage {
   modelName: string;
   modelUrl: string;
-  /** Every alias of the registered model and the version it points at. */
-  aliases: Record<string, string>;
-  items: ModelVersion[];
-  nextPageToken?: string;
-  /** Set when the SageMaker join failed: the MLflow versions are still listed. */
-  sagemakerError?: SectionError;
+  /** From MLflow: one page of versions, newest first, and every alias of the model with the version it names. */
+  versions: Section<{
+    items: ModelVersion[];
+    aliases: Record<string, string>;
+    nextPageToken?: string;
+  }>;
+  /**
+   * From SageMaker: the model package registered for each version, by MLflow version number (a version without a
+   * package is absent; empty when the entity names no model package group).
+   */
+  modelPackages: Section<Record<string, ModelPackageRef>>;
   /**
    * The registered model's binding, and the model package group's when one is annotated: approving needs both.
    */
@@ -148,12 +185,11 @@ export interface Endpoint {
 }
 
 export interface EndpointsResponse {
-  /** One entry per annotated endpoint; an endpoint that failed to load carries its error. */
+  /** One entry per annotated endpoint, each loaded (and failing) on its own. */
   items: Array<{
     name: string;
     arn: string;
-    endpoint?: Endpoint;
-    error?: SectionError;
+    endpoint: Section<Endpoint>;
     /** Whether the endpoint names this entity back: only then may it be invoked or validated from here. */
     binding?: ResourceBinding;
   }>;

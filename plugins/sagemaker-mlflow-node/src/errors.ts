@@ -1,4 +1,21 @@
-import { CustomErrorBase } from '@backstage/errors';
+import { CustomErrorBase, InputError } from '@backstage/errors';
+
+/** What kind of upstream failure an error is; a section error carries it as its `code` (-common SectionErrorCode). */
+export type UpstreamErrorCode =
+  | 'missing-credentials'
+  | 'access-denied'
+  | 'unknown-region'
+  | 'timeout'
+  | 'unavailable'
+  | 'upstream';
+
+/** What an upstream error knows beyond its message: its kind, what would fix it, the account and region. */
+export interface UpstreamErrorDetails {
+  code?: UpstreamErrorCode;
+  fix?: string;
+  account?: string;
+  region?: string;
+}
 
 /**
  * An upstream service (SageMaker, MLflow, a model endpoint) failed or answered with an error. The backend answers
@@ -6,20 +23,30 @@ import { CustomErrorBase } from '@backstage/errors';
  */
 export class UpstreamError extends CustomErrorBase {
   name = 'UpstreamError' as const;
+  readonly code: UpstreamErrorCode;
+  readonly fix?: string;
+  readonly account?: string;
+  readonly region?: string;
   constructor(
     readonly service: string,
     message: string,
     cause?: unknown,
     /** The HTTP status the service answered with, when it answered. */
     readonly upstreamStatus?: number,
+    details: UpstreamErrorDetails = {},
   ) {
     super(`${service}: ${message}`, cause);
+    this.code = details.code ?? 'upstream';
+    this.fix = details.fix;
+    this.account = details.account;
+    this.region = details.region;
   }
 }
 
 /** The upstream service throttled us; retrying after `retryAfterSeconds` may succeed (→ 503). */
 export class UpstreamThrottledError extends CustomErrorBase {
   name = 'UpstreamThrottledError' as const;
+  readonly code = 'throttled' as const;
   constructor(
     readonly service: string,
     readonly retryAfterSeconds: number,
@@ -29,5 +56,24 @@ export class UpstreamThrottledError extends CustomErrorBase {
       `${service} is throttling requests; retry in ${retryAfterSeconds}s`,
       cause,
     );
+  }
+}
+
+/**
+ * The portal has no AWS credentials for an account an entity's ARN names (the `aws` config lacks it, or its
+ * credentials could not be loaded). A 400 where a route as a whole depends on it (a write); a section error naming
+ * the account, region and the config to add where only one section does.
+ */
+export class AwsCredentialsMissingError extends InputError {
+  readonly code = 'missing-credentials' as const;
+  readonly fix: string;
+  constructor(
+    readonly account: string,
+    readonly region: string,
+    message: string,
+    cause?: unknown,
+  ) {
+    super(message, cause);
+    this.fix = `add account ${account} to the portal's aws config (an aws.accounts entry with accountId ${account} and a roleName or accessKeyId/secretAccessKey, or aws.mainAccount; see @backstage/integration-aws-node), or fix the entity's annotation if the account is wrong`;
   }
 }

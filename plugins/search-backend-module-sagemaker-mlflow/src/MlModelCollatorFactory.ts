@@ -13,21 +13,26 @@ import type {
   DocumentCollatorFactory,
   IndexableDocument,
 } from '@backstage/plugin-search-common';
-import { ANNOTATION_REGISTERED_MODEL_NAME } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
+  ANNOTATION_REGISTERED_MODEL_NAME,
+  entityTabPath,
+  TAG_MODEL_PACKAGE_ARN,
+} from '@model-factory/plugin-sagemaker-mlflow-common';
+import {
+  aliasesByVersion,
   awsCall,
   EntityBinding,
   evaluateBinding,
   explainBinding,
+  keyMetricsOf,
   listModelPackages,
-  MlflowClient,
   mlflowBindingTags,
   MlflowClients,
-  mlflowFilterLiteral,
-  MODEL_PACKAGE_TAG,
   readEntityBinding,
   sagemakerBindingTags,
   SageMakerClients,
+  sourceRunsOf,
+  versionsOf,
 } from '@model-factory/plugin-sagemaker-mlflow-node';
 
 /** A registered model or one of its versions, as the portal's search indexes it (document type `ml-model`). */
@@ -49,8 +54,6 @@ export interface MlModelDocument extends IndexableDocument {
 }
 
 const DEFAULT_VERSIONS_PAGE = 200;
-const KEY_METRICS = ['accuracy', 'f1', 'roc_auc', 'rmse', 'auc'];
-const quote = mlflowFilterLiteral;
 const pairs = (entries: Array<[string, string | number]>) =>
   entries.map(([k, v]) => `${k}=${v}`).join(' ');
 
@@ -148,9 +151,7 @@ export class MlModelCollatorFactory implements DocumentCollatorFactory {
         return;
       }
     }
-    const aliases = new Map<string, string[]>();
-    for (const { alias, version } of model.aliases ?? [])
-      aliases.set(version, [...(aliases.get(version) ?? []), alias]);
+    const aliases = aliasesByVersion(model.aliases);
     const base = baseFields(entity, modelName);
     yield {
       ...base,
@@ -168,21 +169,21 @@ export class MlModelCollatorFactory implements DocumentCollatorFactory {
     let pageToken: string | undefined;
     do {
       const page = await client.searchModelVersions({
-        filter: `name=${quote(modelName)}`,
+        filter: versionsOf(modelName),
         maxResults: this.deps.versionsPageSize ?? DEFAULT_VERSIONS_PAGE,
         pageToken,
       });
-      const metrics = experimentId
-        ? await runMetrics(
-            client,
-            experimentId,
-            page.items.map(v => v.run_id),
-          )
-        : new Map();
+      const runs = await sourceRunsOf(
+        client,
+        page.items,
+        experimentId ? [experimentId] : [],
+      );
       for (const v of page.items) {
-        const tags = (v.tags ?? []).filter(t => t.key !== MODEL_PACKAGE_TAG);
+        const tags = (v.tags ?? []).filter(
+          t => t.key !== TAG_MODEL_PACKAGE_ARN,
+        );
         const packageArn = v.tags?.find(
-          t => t.key === MODEL_PACKAGE_TAG,
+          t => t.key === TAG_MODEL_PACKAGE_ARN,
         )?.value;
         const versionAliases = aliases.get(v.version) ?? [];
         yield {
@@ -197,7 +198,11 @@ export class MlModelCollatorFactory implements DocumentCollatorFactory {
           aliases: versionAliases.join(' '),
           approvalStatus: (packageArn && approvals.get(packageArn)) || '',
           tags: pairs(tags.map(t => [t.key, t.value])),
-          metrics: pairs(Object.entries(metrics.get(v.run_id ?? '') ?? {})),
+          metrics: pairs(
+            Object.entries(
+              keyMetricsOf(runs.get(v.run_id ?? '')?.metrics ?? {}),
+            ),
+          ),
         };
       }
       pageToken = page.nextPageToken;
@@ -233,39 +238,12 @@ export class MlModelCollatorFactory implements DocumentCollatorFactory {
   }
 }
 
-/** Key metrics of a page of versions' runs, with one filtered search. */
-async function runMetrics(
-  client: MlflowClient,
-  experimentId: string,
-  runIds: Array<string | undefined>,
-) {
-  const ids = [...new Set(runIds.filter((id): id is string => Boolean(id)))];
-  const byRun = new Map<string, Record<string, number>>();
-  if (ids.length === 0) return byRun;
-  const runs = await client.searchRuns({
-    experimentIds: [experimentId],
-    filter: `attributes.run_id IN (${ids.map(quote).join(', ')})`,
-    maxResults: ids.length,
-  });
-  for (const run of runs.items) {
-    const metrics = (run.data.metrics ?? []).filter(m =>
-      KEY_METRICS.includes(m.key),
-    );
-    byRun.set(
-      run.info.run_id,
-      Object.fromEntries(
-        metrics.map(m => [m.key, Math.round(m.value * 10000) / 10000]),
-      ),
-    );
-  }
-  return byRun;
-}
-
 function tabUrl(entity: Entity): string {
-  const namespace = entity.metadata.namespace ?? DEFAULT_NAMESPACE;
-  return `/catalog/${namespace}/${entity.kind.toLocaleLowerCase('en-US')}/${
-    entity.metadata.name
-  }/sagemaker-mlflow`;
+  return entityTabPath({
+    kind: entity.kind,
+    namespace: entity.metadata.namespace ?? DEFAULT_NAMESPACE,
+    name: entity.metadata.name,
+  });
 }
 
 function baseFields(entity: Entity, modelName: string) {

@@ -141,7 +141,7 @@ describe('the sagemaker-mlflow routes when the Redis cache fails', () => {
 
     const { res, ms } = await firstAnswer(server);
     expect(res.status).toBe(200);
-    expect(res.body.items).toHaveLength(1);
+    expect(res.body.executions.data.items).toHaveLength(1);
     expect(ms).toBeLessThan(4000);
   }, 60_000);
 
@@ -157,7 +157,7 @@ describe('the sagemaker-mlflow routes when the Redis cache fails', () => {
 
     const { res, ms } = await firstAnswer(server);
     expect(res.status).toBe(200);
-    expect(res.body.items).toHaveLength(1);
+    expect(res.body.executions.data.items).toHaveLength(1);
     expect(ms).toBeLessThan(4000);
   }, 60_000);
 });

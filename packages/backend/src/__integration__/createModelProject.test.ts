@@ -125,8 +125,11 @@ describe('template create-model-project', () => {
       )
       .set('Authorization', GUEST);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ modelName: NAME, items: [] });
-    expect(res.body.sagemakerError).toBeUndefined();
+    expect(res.body).toMatchObject({
+      modelName: NAME,
+      versions: { data: { items: [] } },
+      modelPackages: { data: {} },
+    });
   });
 
   it('refuses a second run for the same component before creating anything, and changes nothing', async () => {

@@ -144,12 +144,30 @@ describe('a hung upstream', () => {
       // MLflow still answers: the versions are there, without their approval states.
       expect(first.res.body.latestVersion.data.version).toMatch(/^\d+$/);
 
-      // While it stays hung, its calls fail at once: the breaker is open.
-      const repeat = await timed(server, 'executions');
-      expect(repeat.ms).toBeLessThan(1000);
-      expect(repeat.res.status).toBe(502);
-      expect(repeat.res.body.error.message).toMatch(
-        /SageMaker API of us-east-1: did not answer its last \d+ calls: not called again for/,
+      expect(first.res.body.latestExecution.error.code).toBe('timeout');
+
+      // While it stays hung, its calls fail at once (the breaker is open): every tab route answers 200 fast, with
+      // SageMaker's sections failed and MLflow's data.
+      const [executions, versions, endpoints] = await Promise.all([
+        timed(server, 'executions'),
+        timed(server, 'model-versions'),
+        timed(server, 'endpoints'),
+      ]);
+      for (const repeat of [executions, versions, endpoints]) {
+        expect(repeat.ms).toBeLessThan(1000);
+        expect(repeat.res.status).toBe(200);
+      }
+      expect(executions.res.body.executions.error).toMatchObject({
+        code: 'unavailable',
+        message: expect.stringMatching(
+          /SageMaker API of us-east-1: did not answer its last \d+ calls: not called again for/,
+        ),
+      });
+      expect(executions.res.body.runMetrics.data).toBeDefined();
+      expect(versions.res.body.versions.data.items.length).toBeGreaterThan(0);
+      expect(versions.res.body.modelPackages.error.code).toBe('unavailable');
+      expect(endpoints.res.body.items[0].endpoint.error.code).toBe(
+        'unavailable',
       );
 
       // Once it answers again, a probe after the cool-down closes the breaker and the data returns.
@@ -158,10 +176,11 @@ describe('a hung upstream', () => {
       for (let i = 0; i < 10; i++) {
         await new Promise(r => setTimeout(r, 600));
         recovered = await timed(server, 'executions');
-        if (recovered.res.status === 200) break;
+        if (recovered.res.body.executions?.data) break;
       }
-      expect(recovered!.res.status).toBe(200);
-      expect(recovered!.res.body.items.length).toBeGreaterThan(0);
+      expect(recovered!.res.body.executions.data.items.length).toBeGreaterThan(
+        0,
+      );
     } finally {
       proxy.close();
     }
@@ -182,13 +201,28 @@ describe('a hung upstream', () => {
         /^MLflow server 'default': no answer within the request's 2000 ms deadline/,
       );
 
-      // While it stays hung, executions come at once, without their metrics: the breaker is open.
-      const again = await timed(server, 'executions?pageSize=7');
-      expect(again.ms).toBeLessThan(1000);
-      expect(again.res.status).toBe(200);
-      expect(again.res.body.items.length).toBeGreaterThan(0);
-      expect(again.res.body.mlflowError.message).toMatch(
-        /^MLflow server 'default': did not answer its last \d+ calls/,
+      // While it stays hung, every tab route answers at once (the breaker is open): executions without their
+      // metrics, model packages without their versions, endpoints whole.
+      const [again, versions, endpoints] = await Promise.all([
+        timed(server, 'executions?pageSize=7'),
+        timed(server, 'model-versions'),
+        timed(server, 'endpoints'),
+      ]);
+      for (const repeat of [again, versions, endpoints]) {
+        expect(repeat.ms).toBeLessThan(1000);
+        expect(repeat.res.status).toBe(200);
+      }
+      expect(again.res.body.executions.data.items.length).toBeGreaterThan(0);
+      expect(again.res.body.runMetrics.error).toMatchObject({
+        code: 'unavailable',
+        message: expect.stringMatching(
+          /^MLflow server 'default': did not answer its last \d+ calls/,
+        ),
+      });
+      expect(versions.res.body.versions.error.code).toBe('unavailable');
+      expect(versions.res.body.modelPackages.data).toBeDefined();
+      expect(endpoints.res.body.items[0].endpoint.data.status).toBe(
+        'InService',
       );
     } finally {
       proxy.close();

@@ -253,13 +253,15 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
       const res = await get('demo-model/executions?pageSize=100');
       expect(res.status).toBe(200);
       expect(res.body.pipelineArn).toBe(ARN.pipeline);
-      expect(res.body.items.map((e: any) => e.arn).sort()).toEqual(
+      expect(
+        res.body.executions.data.items.map((e: any) => e.arn).sort(),
+      ).toEqual(
         upstream
           .PipelineExecutionSummaries!.map(e => e.PipelineExecutionArn)
           .sort(),
       );
-      const withMetrics = res.body.items.filter(
-        (e: any) => e.metrics?.accuracy !== undefined,
+      const withMetrics = res.body.executions.data.items.filter(
+        (e: any) => res.body.runMetrics.data[e.arn]?.accuracy !== undefined,
       );
       expect(withMetrics.length).toBeGreaterThanOrEqual(3);
       // The list answer has no end time or starter: each row is described for its duration and who started it.
@@ -270,7 +272,9 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
         }),
       );
       expect(
-        res.body.items.find((e: any) => e.arn === first.PipelineExecutionArn),
+        res.body.executions.data.items.find(
+          (e: any) => e.arn === first.PipelineExecutionArn,
+        ),
       ).toMatchObject({
         status: 'Succeeded',
         startedBy: described.CreatedBy!.UserProfileName,
@@ -291,10 +295,12 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
         await get('demo-model/executions?pageSize=7');
         const before = described();
         const page = await get('demo-model/executions?pageSize=9');
-        const notSucceeded = page.body.items.filter(
+        const notSucceeded = page.body.executions.data.items.filter(
           (e: any) => e.status !== 'Succeeded',
         ).length;
-        expect(page.body.items.length).toBeGreaterThan(notSucceeded);
+        expect(page.body.executions.data.items.length).toBeGreaterThan(
+          notSucceeded,
+        );
         expect(described() - before).toBe(notSucceeded);
       } finally {
         send.mockRestore();
@@ -304,7 +310,7 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
     it('walks every execution page by page with no duplicates', async () => {
       const all = (
         await get('demo-model/executions?pageSize=100')
-      ).body.items.map((e: any) => e.arn);
+      ).body.executions.data.items.map((e: any) => e.arn);
       const walked: string[] = [];
       let token: string | undefined;
       let pages = 0;
@@ -315,9 +321,9 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
           }`,
         );
         expect(res.status).toBe(200);
-        expect(res.body.items.length).toBeLessThanOrEqual(2);
-        walked.push(...res.body.items.map((e: any) => e.arn));
-        token = res.body.nextPageToken;
+        expect(res.body.executions.data.items.length).toBeLessThanOrEqual(2);
+        walked.push(...res.body.executions.data.items.map((e: any) => e.arn));
+        token = res.body.executions.data.nextPageToken;
         pages++;
       } while (token && pages < 50);
       expect(pages).toBe(Math.ceil(all.length / 2));
@@ -326,7 +332,9 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
 
     it('shows one execution with its parameters and MLflow run; the steps the emulator lacks are a section error', async () => {
       const list = await get('demo-model/executions?pageSize=100');
-      const execution = list.body.items.find((e: any) => e.metrics);
+      const execution = list.body.executions.data.items.find(
+        (e: any) => list.body.runMetrics.data[e.arn],
+      );
       const res = await get(`demo-model/executions/${execution.id}`);
       expect(res.status).toBe(200);
       expect(res.body.execution.arn).toBe(execution.arn);
@@ -362,17 +370,20 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
     it('lists the MLflow versions joined with their model packages, and walks them page by page', async () => {
       const res = await get('demo-model/model-versions');
       expect(res.status).toBe(200);
-      expect(res.body.items.map((v: any) => v.version)).toEqual([
+      const versions = res.body.versions.data;
+      const packages = res.body.modelPackages.data;
+      expect(versions.items.map((v: any) => v.version)).toEqual([
         '3',
         '2',
         '1',
       ]);
-      const champion = res.body.items.find((v: any) =>
+      const champion = versions.items.find((v: any) =>
         v.aliases.includes('champion'),
       );
-      expect(champion.modelPackage.approvalStatus).toBe('Approved');
+      expect(versions.aliases.champion).toBe(champion.version);
+      expect(packages[champion.version].approvalStatus).toBe('Approved');
       expect(
-        new Set(res.body.items.map((v: any) => v.modelPackage.approvalStatus)),
+        new Set(Object.values(packages).map((p: any) => p.approvalStatus)),
       ).toEqual(new Set(['Approved', 'Rejected', 'PendingManualApproval']));
       expect(champion.metrics.accuracy).toBeGreaterThan(0.9);
 
@@ -384,8 +395,10 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
             token ? `&pageToken=${encodeURIComponent(token)}` : ''
           }`,
         );
-        walked.push(...page.body.items.map((v: any) => v.version));
-        token = page.body.nextPageToken;
+        walked.push(
+          ...page.body.versions.data.items.map((v: any) => v.version),
+        );
+        token = page.body.versions.data.nextPageToken;
       } while (token && walked.length < 10);
       expect(walked).toEqual(['3', '2', '1']);
     });
@@ -420,19 +433,21 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
       expect(res.body.items).toEqual([
         expect.objectContaining({
           name: 'demo-model-staging',
-          endpoint: expect.objectContaining({
-            status: 'InService',
-            deployedVersion: {
-              modelName: 'demo-model',
-              version: expect.stringMatching(/^\d+$/),
-            },
-            variants: [
-              expect.objectContaining({
-                name: 'AllTraffic',
-                instanceType: 'ml.m5.large',
-              }),
-            ],
-          }),
+          endpoint: {
+            data: expect.objectContaining({
+              status: 'InService',
+              deployedVersion: {
+                modelName: 'demo-model',
+                version: expect.stringMatching(/^\d+$/),
+              },
+              variants: [
+                expect.objectContaining({
+                  name: 'AllTraffic',
+                  instanceType: 'ml.m5.large',
+                }),
+              ],
+            }),
+          },
         }),
       ]);
     });
@@ -520,13 +535,15 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
       });
       expect(versions.status).toBe(200);
       expect(
-        versions.body.output.page.items.map((v: any) => v.version),
+        versions.body.output.page.versions.data.items.map(
+          (v: any) => v.version,
+        ),
       ).toEqual(['3', '2', '1']);
       const executions = await invokeAction('get-pipeline-executions', {
         entityRef: 'component:default/demo-model',
         pageSize: 2,
       });
-      expect(executions.body.output.page.items).toHaveLength(2);
+      expect(executions.body.output.page.executions.data.items).toHaveLength(2);
     });
 
     it('gives an assistant acting for a user only what that user may read', async () => {
@@ -582,14 +599,18 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
       );
       const executions = await get('flaky-mlflow-model/executions');
       expect(executions.status).toBe(200);
-      expect(executions.body.items.length).toBeGreaterThan(0);
-      expect(executions.body.mlflowError.message).toContain(
-        "MLflow server 'via-proxy'",
-      );
+      expect(executions.body.executions.data.items.length).toBeGreaterThan(0);
+      expect(executions.body.runMetrics.error).toMatchObject({
+        code: 'unavailable',
+        message: expect.stringContaining("MLflow server 'via-proxy'"),
+      });
+      // The versions come from MLflow alone: their section fails, the model packages still come from SageMaker.
       const versions = await get(
         'flaky-mlflow-model/model-versions?pageSize=5',
       );
-      expect(versions.status).toBe(502);
+      expect(versions.status).toBe(200);
+      expect(versions.body.versions.error.code).toBe('unavailable');
+      expect(versions.body.modelPackages.data).toEqual({});
     });
   });
 
@@ -673,10 +694,9 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
     it('lets an owner approve a version: the model package changes in the emulator', async () => {
       // Cached just before the write (TTL 30 s), so only the write's invalidation can make the list change.
       const before = await get('demo-model/model-versions');
-      expect(
-        before.body.items.find((v: any) => v.version === '3').modelPackage
-          .approvalStatus,
-      ).toBe('PendingManualApproval');
+      expect(before.body.modelPackages.data['3'].approvalStatus).toBe(
+        'PendingManualApproval',
+      );
       const res = await post(
         'demo-model/model-versions/3/approval',
         GUEST,
@@ -695,10 +715,9 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
       expect(pkg.ModelApprovalStatus).toBe('Approved');
       // The write retired the cached list.
       const versions = await get('demo-model/model-versions');
-      expect(
-        versions.body.items.find((v: any) => v.version === '3').modelPackage
-          .approvalStatus,
-      ).toBe('Approved');
+      expect(versions.body.modelPackages.data['3'].approvalStatus).toBe(
+        'Approved',
+      );
     });
 
     it('rejects a bad approval body and an unknown version with a message', async () => {
@@ -737,7 +756,7 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
       expect(res.status).toBe(201);
       expect(res.body.executionArn).toContain(`${ARN.pipeline}/execution/`);
       const list = await get('demo-model/executions?pageSize=100');
-      expect(list.body.items.map((e: any) => e.arn)).toContain(
+      expect(list.body.executions.data.items.map((e: any) => e.arn)).toContain(
         res.body.executionArn,
       );
     });
@@ -745,7 +764,7 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
     it('answers a stop the emulator cannot do with 502, not 500', async () => {
       const list = await get('demo-model/executions?pageSize=1');
       const res = await post(
-        `demo-model/executions/${list.body.items[0].id}/stop`,
+        `demo-model/executions/${list.body.executions.data.items[0].id}/stop`,
         GUEST,
       );
       expect(res.status).toBe(502);

@@ -125,6 +125,11 @@ function writeCatalog(dir: string) {
     component('other-account-model', GUEST, {
       'aws.amazon.com/sagemaker-pipeline-arn':
         'arn:aws:sagemaker:eu-west-1:999999999999:pipeline/elsewhere',
+      'aws.amazon.com/sagemaker-model-package-group-arn':
+        'arn:aws:sagemaker:eu-west-1:999999999999:model-package-group/elsewhere',
+      'aws.amazon.com/sagemaker-endpoint-arns':
+        'arn:aws:sagemaker:eu-west-1:999999999999:endpoint/elsewhere',
+      'mlflow.org/registered-model-name': 'demo-model',
     }),
     // Its own, bound endpoint, and another team's registered model: the model's data must not reach the endpoint.
     component('borrower-model', GUEST, {
@@ -390,7 +395,7 @@ describe('two-way binding: an entity acts only on resources that name it back', 
     it('can still read what its annotations name (reads follow annotations by default), marked bound elsewhere', async () => {
       const executions = await get(server, 'claims-model/executions');
       expect(executions.status).toBe(200);
-      expect(executions.body.items.length).toBeGreaterThan(0);
+      expect(executions.body.executions.data.items.length).toBeGreaterThan(0);
       expect(executions.body.binding).toMatchObject({
         kind: 'pipeline',
         state: 'bound-elsewhere',
@@ -417,8 +422,11 @@ describe('two-way binding: an entity acts only on resources that name it back', 
         );
       }
       const endpoints = await get(strictServer, 'claims-model/endpoints');
-      expect(endpoints.body.items[0].endpoint).toBeUndefined();
-      expect(endpoints.body.items[0].error.name).toBe('NotAllowedError');
+      expect(endpoints.body.items[0].endpoint.data).toBeUndefined();
+      expect(endpoints.body.items[0].endpoint.error).toMatchObject({
+        code: 'not-bound',
+        name: 'NotAllowedError',
+      });
       // What is not there (yet) keeps its own answer (404 on AWS; the emulator's ListTags fails with a 500):
       // requireForReads refuses only what is bound elsewhere or not at all.
       const notCreated = await get(
@@ -453,16 +461,40 @@ describe('two-way binding: an entity acts only on resources that name it back', 
   });
 
   describe('an entity naming a resource in an account the portal has no credentials for', () => {
-    it('is a 400 that names the account and the config to fix, for reads and writes', async () => {
-      const read = await get(server, 'other-account-model/executions');
-      const start = await post('other-account-model/executions');
-      for (const res of [read, start]) {
-        expect(res.status).toBe(400);
-        expect(res.body.error.message).toContain(
+    it('answers every tab route 200 with section errors naming the account, region and config to add', async () => {
+      const named = {
+        code: 'missing-credentials',
+        account: '999999999999',
+        region: 'eu-west-1',
+        message: expect.stringContaining(
           'The portal has no AWS credentials for account 999999999999',
-        );
-        expect(res.body.error.message).toContain('aws.accounts');
-      }
+        ),
+        fix: expect.stringContaining('aws.accounts'),
+      };
+      const executions = await get(server, 'other-account-model/executions');
+      expect(executions.status).toBe(200);
+      expect(executions.body.executions.error).toMatchObject(named);
+      expect(executions.body.binding.state).toBe('unknown');
+      const versions = await get(server, 'other-account-model/model-versions');
+      expect(versions.status).toBe(200);
+      expect(versions.body.versions.data.items.length).toBeGreaterThan(0);
+      expect(versions.body.modelPackages.error).toMatchObject(named);
+      const endpoints = await get(server, 'other-account-model/endpoints');
+      expect(endpoints.status).toBe(200);
+      expect(endpoints.body.items[0].endpoint.error).toMatchObject(named);
+      const summary = await get(server, 'other-account-model/summary');
+      expect(summary.status).toBe(200);
+      expect(summary.body.latestExecution.error).toMatchObject(named);
+      expect(summary.body.latestVersion.data.version).toMatch(/^\d+$/);
+    });
+
+    it('refuses a write with a 400 that names the account and the config to fix', async () => {
+      const start = await post('other-account-model/executions');
+      expect(start.status).toBe(400);
+      expect(start.body.error.message).toContain(
+        'The portal has no AWS credentials for account 999999999999',
+      );
+      expect(start.body.error.message).toContain('aws.accounts');
     });
   });
 

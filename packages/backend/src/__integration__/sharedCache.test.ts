@@ -112,7 +112,7 @@ describe('two backend instances sharing a Redis cache', () => {
     backends.push(a, b);
     const first = await executions(a.server);
     expect(first.status).toBe(200);
-    expect(first.body.items).toHaveLength(1);
+    expect(first.body.executions.data.items).toHaveLength(1);
 
     // Upstream changes; instance B answers from the value A cached in Redis, so it cannot see the change.
     await stack.sagemaker.send(

@@ -1,6 +1,7 @@
 import type { CacheService } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
-import { carriesSectionError, UpstreamCache } from './UpstreamCache';
+import { mayCache } from './sections';
+import { UpstreamCache } from './UpstreamCache';
 
 // A Map stands in for the cache store: what is tested is what UpstreamCache decides to keep.
 function mapCache(): CacheService {
@@ -35,7 +36,10 @@ describe('UpstreamCache', () => {
     const set = jest.spyOn(store, 'set');
     const cache = new UpstreamCache(store, 30_000, mockServices.logger.mock());
     const ref = 'component:default/m';
-    const load = jest.fn(async () => ({ items: [], nextPageToken: 'given' }));
+    const load = jest.fn(async () => ({
+      page: { items: [] },
+      nextPageToken: 'given',
+    }));
     await cache.getPage(ref, 'versions:1', undefined, load);
     await cache.getPage(ref, 'versions:2', 'given', load);
     await cache.getPage(ref, 'versions:2', 'given', load);
@@ -60,7 +64,7 @@ describe('UpstreamCache', () => {
       'component:default/m',
       'execution-end:arn',
       async () => ({ LastModifiedTime: '2026-11-26T10:00:00Z' }),
-      86_400_000,
+      { ttlMs: 86_400_000 },
     );
     expect(set.mock.calls.map(([key, , options]) => [key, options])).toEqual([
       ['component:default/m:0:executions', { ttl: 30_000 }],
@@ -68,25 +72,42 @@ describe('UpstreamCache', () => {
     ]);
   });
 
-  it('does not keep an answer in which a section failed, so an outage is not served for the whole TTL', async () => {
+  it('does not keep an answer its loader calls partial, so an outage is not served for the whole TTL', async () => {
     const cache = new UpstreamCache(
       mapCache(),
       30_000,
       mockServices.logger.mock(),
     );
-    const load = jest
-      .fn()
-      .mockResolvedValueOnce({
-        items: [],
-        mlflowError: { name: 'UpstreamError', message: 'down' },
-      })
-      .mockResolvedValue({ items: [] });
-    const first = await cache.get('component:default/m', 'executions', load);
-    expect(first).toHaveProperty('mlflowError');
-    expect(await cache.get('component:default/m', 'executions', load)).toEqual({
-      items: [],
-    });
+    const down = {
+      runMetrics: {
+        error: {
+          code: 'unavailable' as const,
+          name: 'UpstreamError',
+          message: 'down',
+        },
+      },
+    };
+    const whole = { runMetrics: { data: {} } };
+    const load = jest.fn().mockResolvedValueOnce(down).mockResolvedValue(whole);
+    const policy = { cacheable: (v: typeof whole) => mayCache(v.runMetrics) };
+    const key = ['component:default/m', 'executions'] as const;
+    expect(await cache.get(...key, load, policy)).toBe(down);
+    expect(await cache.get(...key, load, policy)).toEqual(whole);
+    expect(await cache.get(...key, load, policy)).toEqual(whole);
     expect(load).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps a fact across writes to the entities that read it, and shares it between them', async () => {
+    const cache = new UpstreamCache(
+      mapCache(),
+      30_000,
+      mockServices.logger.mock(),
+    );
+    const load = jest.fn(async () => '42');
+    expect(await cache.fact('experiment:default:m', load, 60_000)).toBe('42');
+    await cache.invalidate('component:default/m');
+    expect(await cache.fact('experiment:default:m', load, 60_000)).toBe('42');
+    expect(load).toHaveBeenCalledTimes(1);
   });
 
   describe('when the cache fails', () => {
@@ -175,30 +196,5 @@ describe('UpstreamCache', () => {
         expect.stringMatching(/^Cache invalidation failed/),
       );
     });
-  });
-
-  it('finds section errors at the top, in sections and in items, but not an annotation that is missing', () => {
-    expect(
-      carriesSectionError({
-        items: [],
-        mlflowError: {
-          name: 'NotFoundError',
-          message: 'This entity has no mlflow.org/experiment-name annotation',
-          annotation: 'mlflow.org/experiment-name',
-        },
-      }),
-    ).toBe(false);
-    expect(carriesSectionError({ steps: { error: { message: 'x' } } })).toBe(
-      true,
-    );
-    expect(
-      carriesSectionError({ items: [{ name: 'e', error: { message: 'x' } }] }),
-    ).toBe(true);
-    expect(
-      carriesSectionError({
-        items: [{ name: 'e', endpoint: {} }],
-        sagemakerError: undefined,
-      }),
-    ).toBe(false);
   });
 });

@@ -7,6 +7,12 @@ import type { JsonValue } from '@backstage/types';
 /** How long a page token this API gave out keeps its pages cacheable: longer than anyone pages a list. */
 const ISSUED_TOKEN_TTL_MS = 3600_000;
 
+/** How long an answer is kept, and whether this one may be kept at all. */
+export interface CachePolicy<T> {
+  ttlMs?: number;
+  cacheable?: (value: T) => boolean;
+}
+
 /** What a cache call gives back when the cache failed, did not answer in time, or is being skipped. */
 const UNAVAILABLE = Symbol('cache unavailable');
 
@@ -36,13 +42,17 @@ export class UpstreamCache {
     this.retryAfterMs = options.retryAfterMs ?? 10_000;
   }
 
-  /** `ttlMs` overrides the configured TTL for an answer that cannot change (a finished execution's, say). */
+  /**
+   * The entity's answer under `key`, loaded once while it is cached. The loader's `cacheable` says whether an answer
+   * may be kept (one an upstream failure cut short is served, not kept); the cache never looks inside answers.
+   */
   async get<T>(
     entityRef: string,
     key: string,
     load: () => Promise<T>,
-    ttlMs = this.ttlMs,
+    options: CachePolicy<T> = {},
   ): Promise<T> {
+    const { ttlMs = this.ttlMs, cacheable = () => true } = options;
     const generation = await this.attempt('read', () =>
       this.cache.get<number>(`gen:${entityRef}`),
     );
@@ -56,8 +66,7 @@ export class UpstreamCache {
 
     return this.shared(fullKey, () =>
       load().then(async value => {
-        // A partial answer (an upstream failed for one section) is served but not kept: the next may be whole.
-        if (!carriesSectionError(value)) {
+        if (cacheable(value)) {
           await this.attempt('write', () =>
             this.cache.set(fullKey, value as unknown as JsonValue, {
               ttl: ttlMs,
@@ -75,29 +84,62 @@ export class UpstreamCache {
    * the cache otherwise, and what such a page answers is not recorded either: made-up tokens cannot fill the
    * cache, nor make tokens of their own count as given.
    */
-  async getPage<T extends { nextPageToken?: string }>(
+  async getPage<T>(
     entityRef: string,
     key: string,
     pageToken: string | undefined,
-    load: () => Promise<T>,
+    load: () => Promise<{ page: T; nextPageToken?: string }>,
+    cacheable: (page: T) => boolean = () => true,
   ): Promise<T> {
     const given =
       !pageToken ||
       (await this.attempt('read', () =>
         this.cache.get(`issued:${entityRef}:${pageToken}`),
       )) === true;
-    if (!given) return this.shared(`${entityRef}:not-given:${key}`, load);
-    return this.get(entityRef, key, async () => {
-      const page = await load();
-      if (page.nextPageToken) {
+    if (!given) {
+      return this.shared(
+        `${entityRef}:not-given:${key}`,
+        async () => (await load()).page,
+      );
+    }
+    return this.get(
+      entityRef,
+      key,
+      async () => {
+        const { page, nextPageToken } = await load();
+        if (nextPageToken) {
+          await this.attempt('write', () =>
+            this.cache.set(`issued:${entityRef}:${nextPageToken}`, true, {
+              ttl: ISSUED_TOKEN_TTL_MS,
+            }),
+          );
+        }
+        return page;
+      },
+      { cacheable },
+    );
+  }
+
+  /**
+   * A fact about an upstream resource that does not change (an experiment's id for its name, an endpoint
+   * configuration, a succeeded execution's end): shared by every entity that names the resource and kept across
+   * writes, so a tab whose answers have expired is not made to wait for it again. Callers reach a fact only for a
+   * resource the entity they may read names, so the key holds the resource, not the entity.
+   */
+  async fact<T>(key: string, load: () => Promise<T>, ttlMs: number) {
+    const fullKey = `fact:${key}`;
+    const cached = await this.attempt('read', () => this.cache.get(fullKey));
+    if (cached !== undefined && cached !== UNAVAILABLE) return cached as T;
+    return this.shared(fullKey, () =>
+      load().then(async value => {
         await this.attempt('write', () =>
-          this.cache.set(`issued:${entityRef}:${page.nextPageToken}`, true, {
-            ttl: ISSUED_TOKEN_TTL_MS,
+          this.cache.set(fullKey, value as unknown as JsonValue, {
+            ttl: ttlMs,
           }),
         );
-      }
-      return page;
-    });
+        return value;
+      }),
+    );
   }
 
   /**
@@ -166,24 +208,4 @@ export class UpstreamCache {
       clearTimeout(timer);
     }
   }
-}
-
-const ERROR_KEYS = ['error', 'mlflowError', 'sagemakerError'];
-
-/**
- * Whether an answer holds a section error that may go away by itself: at its top, in one of its sections, or in
- * one of its items. An error that names an annotation (missing or malformed) lasts as long as the entity does.
- */
-export function carriesSectionError(value: unknown, depth = 0): boolean {
-  if (depth > 2 || value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) {
-    return value.some(item => carriesSectionError(item, depth + 1));
-  }
-  return Object.entries(value).some(
-    ([key, child]) =>
-      (ERROR_KEYS.includes(key) &&
-        Boolean(child) &&
-        !(child as { annotation?: string }).annotation) ||
-      carriesSectionError(child, depth + 1),
-  );
 }

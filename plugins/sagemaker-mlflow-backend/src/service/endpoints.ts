@@ -15,6 +15,9 @@ import type {
 import {
   ANNOTATION_ENDPOINT_ARNS,
   ANNOTATION_REGISTERED_MODEL_NAME,
+  META_MODEL_VERSION,
+  META_REGISTERED_MODEL_NAME,
+  VALIDATION_SAMPLE_ARTIFACT,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
   awsCall,
@@ -27,15 +30,11 @@ import {
 } from '@model-factory/plugin-sagemaker-mlflow-node';
 import { endpointConsoleUrl } from './consoleUrls';
 import { EntityContext, required } from './EntityContext';
-import { settle, toSectionError } from './sections';
+import { mayCache, settle } from './sections';
 import type { ServiceDeps } from './types';
 
-/** Tags an endpoint carries to say which MLflow version it serves (written by the generated project's deploy). */
-export const DEPLOYED_MODEL_TAG = 'mlflow.registered_model_name';
-export const DEPLOYED_VERSION_TAG = 'mlflow.model_version';
-/** The validation sample each training run logs: features, true labels. */
-export const VALIDATION_SAMPLE_PATH = 'validation/validation_sample.json';
 const EXAMPLE_ROWS = 3;
+const ENDPOINT_CONFIG_TTL_MS = 24 * 3600_000;
 
 interface ValidationSample {
   columns: string[];
@@ -60,38 +59,43 @@ export class Endpoints {
     return endpoint;
   }
 
+  /** Each annotated endpoint, loaded (and failing) on its own. */
   async list(ctx: EntityContext): Promise<EndpointsResponse> {
     const endpoints = required(ctx.binding.endpoints, ANNOTATION_ENDPOINT_ARNS);
     const key = `endpoints:${endpoints.map(e => e.arn).join(',')}`;
-    return this.deps.cache.get(ctx.entityRef, key, async () => ({
-      items: await Promise.all(
-        endpoints.map(async arn => {
-          const item = { name: arn.resourceName, arn: arn.arn };
-          try {
-            const { endpoint, binding } = await this.describe(ctx, arn);
-            if (
-              this.deps.config.requireBindingForReads &&
-              binding.state !== 'bound'
-            ) {
-              return {
-                ...item,
-                binding,
-                error: toSectionError(
-                  new NotAllowedError(
-                    `This portal shows only resources bound to their entity (sagemakerMlflow.binding.requireForReads). ${explainBinding(
-                      binding,
-                    )}`,
-                  ),
-                ),
-              };
-            }
-            return { ...item, endpoint, binding };
-          } catch (error) {
-            return { ...item, error: toSectionError(error, this.deps.logger) };
-          }
-        }),
-      ),
-    }));
+    return this.deps.cache.get(
+      ctx.entityRef,
+      key,
+      async () => ({
+        items: await Promise.all(
+          endpoints.map(async arn => {
+            const item = { name: arn.resourceName, arn: arn.arn };
+            let binding: ResourceBinding | undefined;
+            const endpoint = await settle(async () => {
+              const described = await this.describe(ctx, arn);
+              binding = described.binding;
+              if (
+                this.deps.config.requireBindingForReads &&
+                binding.state !== 'bound'
+              ) {
+                throw new NotAllowedError(
+                  `This portal shows only resources bound to their entity (sagemakerMlflow.binding.requireForReads). ${explainBinding(
+                    binding,
+                  )}`,
+                );
+              }
+              return described.endpoint;
+            }, this.deps.logger);
+            return { ...item, endpoint, ...(binding ? { binding } : {}) };
+          }),
+        ),
+      }),
+      {
+        cacheable: ({ items }) =>
+          mayCache(...items.map(i => i.endpoint)) &&
+          items.every(i => i.binding?.state !== 'unknown'),
+      },
+    );
   }
 
   /** The endpoint, its config's variants, the version its tags say it serves and its binding (same tags). */
@@ -125,14 +129,28 @@ export class Endpoints {
           sagemakerBindingTags(tags.data.Tags),
         )
       : unknownBinding('endpoint', arn.arn, tags.error!.message);
-    // The endpoint config says which model and instance type each variant runs.
-    const config = await awsCall('SageMaker DescribeEndpointConfig', () =>
-      sm.send(
-        new DescribeEndpointConfigCommand({
-          EndpointConfigName: described.EndpointConfigName,
-        }),
-      ),
-    ).catch(() => undefined);
+    // The endpoint config says which model and instance type each variant runs. A config cannot be changed, only
+    // replaced by another of another name: it is a fact, kept across entities and writes.
+    const config = await this.deps.cache
+      .fact(
+        `endpoint-config:${arn.partition}:${arn.accountId}:${arn.region}:${described.EndpointConfigName}`,
+        () =>
+          awsCall('SageMaker DescribeEndpointConfig', () =>
+            sm.send(
+              new DescribeEndpointConfigCommand({
+                EndpointConfigName: described.EndpointConfigName,
+              }),
+            ),
+          ).then(c => ({
+            ProductionVariants: (c.ProductionVariants ?? []).map(v => ({
+              VariantName: v.VariantName,
+              ModelName: v.ModelName,
+              InstanceType: v.InstanceType,
+            })),
+          })),
+        ENDPOINT_CONFIG_TTL_MS,
+      )
+      .catch(() => undefined);
     const configured = new Map(
       (config?.ProductionVariants ?? []).map(v => [v.VariantName, v]),
     );
@@ -150,11 +168,11 @@ export class Endpoints {
         currentInstanceCount: v.CurrentInstanceCount,
         currentWeight: v.CurrentWeight,
       })),
-      ...(tagMap[DEPLOYED_MODEL_TAG] && tagMap[DEPLOYED_VERSION_TAG]
+      ...(tagMap[META_REGISTERED_MODEL_NAME] && tagMap[META_MODEL_VERSION]
         ? {
             deployedVersion: {
-              modelName: tagMap[DEPLOYED_MODEL_TAG]!,
-              version: tagMap[DEPLOYED_VERSION_TAG]!,
+              modelName: tagMap[META_REGISTERED_MODEL_NAME]!,
+              version: tagMap[META_MODEL_VERSION]!,
             },
           }
         : {}),
@@ -288,7 +306,7 @@ export class Endpoints {
       );
     }
     const sample = parseSample(
-      await mlflow.downloadArtifact(version.run_id, VALIDATION_SAMPLE_PATH),
+      await mlflow.downloadArtifact(version.run_id, VALIDATION_SAMPLE_ARTIFACT),
     );
     return { version: version.version, sample };
   }
@@ -300,7 +318,10 @@ function parseSample(raw: Buffer): ValidationSample {
   try {
     sample = JSON.parse(raw.toString('utf8'));
   } catch {
-    throw new UpstreamError('MLflow', `${VALIDATION_SAMPLE_PATH} is not JSON`);
+    throw new UpstreamError(
+      'MLflow',
+      `${VALIDATION_SAMPLE_ARTIFACT} is not JSON`,
+    );
   }
   if (
     !sample ||
@@ -311,7 +332,7 @@ function parseSample(raw: Buffer): ValidationSample {
   ) {
     throw new UpstreamError(
       'MLflow',
-      `${VALIDATION_SAMPLE_PATH} must hold columns, data and one label per row`,
+      `${VALIDATION_SAMPLE_ARTIFACT} must hold columns, data and one label per row`,
     );
   }
   return sample;

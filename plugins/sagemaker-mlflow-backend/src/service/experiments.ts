@@ -2,18 +2,20 @@ import { ANNOTATION_EXPERIMENT_NAME } from '@model-factory/plugin-sagemaker-mlfl
 import { EntityContext, required } from './EntityContext';
 import type { ServiceDeps } from './types';
 
+// An experiment's id never changes for its name, unless the experiment is deleted and one of that name made again.
+const EXPERIMENT_ID_TTL_MS = 3600_000;
+
 /**
- * The id of the entity's MLflow experiment, looked up once and shared by every section that searches its runs
- * (an experiment's id never changes for its name).
+ * The id of the entity's MLflow experiment: a fact, looked up once and shared by every section and entity that
+ * searches its runs, so a tab whose answers expired searches runs in its first round.
  */
 export function experimentIdOf(
-  deps: ServiceDeps,
+  deps: Pick<ServiceDeps, 'cache' | 'mlflow'>,
   ctx: EntityContext,
 ): Promise<string> {
   const name = required(ctx.binding.experimentName, ANNOTATION_EXPERIMENT_NAME);
   const server = ctx.binding.trackingServer;
-  return deps.cache.get(
-    ctx.entityRef,
+  return deps.cache.fact(
     `experiment:${server}:${name}`,
     async () => {
       const experiment = await deps.mlflow
@@ -21,5 +23,6 @@ export function experimentIdOf(
         .getExperimentByName(name);
       return experiment.experiment_id;
     },
+    EXPERIMENT_ID_TTL_MS,
   );
 }

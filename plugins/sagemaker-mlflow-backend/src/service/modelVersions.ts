@@ -5,22 +5,26 @@ import {
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import type {
   ApprovalResult,
+  ModelPackageRef,
   ModelVersion,
   ModelVersionsPage,
-  SectionError,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
   ANNOTATION_MODEL_PACKAGE_GROUP_ARN,
   ANNOTATION_REGISTERED_MODEL_NAME,
+  TAG_MODEL_PACKAGE_ARN,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
+  aliasesByVersion,
   awsCall,
   listModelPackages,
   MlflowClient,
-  mlflowFilterLiteral,
   MlflowModelVersion,
-  MODEL_PACKAGE_TAG,
   SageMakerArn,
+  SourceRun,
+  sourceRunsOf,
+  tagsOf,
+  versionsOf,
 } from '@model-factory/plugin-sagemaker-mlflow-node';
 import {
   mlflowModelUrl,
@@ -29,15 +33,16 @@ import {
 } from './consoleUrls';
 import { EntityContext, required } from './EntityContext';
 import { experimentIdOf } from './experiments';
-import { settle } from './sections';
+import { mayCache, settle } from './sections';
 import type { ServiceDeps } from './types';
 
 const VERSION = /^[1-9]\d{0,9}$/;
 const MAX_PAGE_SIZE = 200;
 
-const quote = mlflowFilterLiteral;
-
-/** The MLflow versions of one entity's registered model, joined with their SageMaker model packages. */
+/**
+ * The MLflow versions of one entity's registered model, and the SageMaker model packages registered for them: two
+ * sections, each from its own upstream.
+ */
 export class ModelVersions {
   constructor(private readonly deps: ServiceDeps) {}
 
@@ -83,6 +88,7 @@ export class ModelVersions {
   ): Promise<ModelVersionsPage> {
     const { client, modelName } = await this.readableModel(ctx);
     const size = Math.min(Math.max(pageSize, 1), MAX_PAGE_SIZE);
+    const { logger } = this.deps;
     return this.deps.cache.getPage(
       ctx.entityRef,
       `versions:${ctx.binding.trackingServer}:${modelName}:${size}:${
@@ -90,68 +96,95 @@ export class ModelVersions {
       }`,
       pageToken,
       async () => {
-        // The MLflow side and the SageMaker join run side by side: a slow SageMaker never delays the versions.
-        const fromMlflow = async () => {
-          const [page, model, experimentIds] = await Promise.all([
-            client
-              .searchModelVersions({
-                filter: `name=${quote(modelName)}`,
-                orderBy: ['version_number DESC'],
-                maxResults: size,
-                pageToken,
-              })
-              .catch(error => {
-                // MLflow's own token is passed through; one it rejects was not a token it gave us.
-                if (pageToken && error.upstreamStatus === 400) {
-                  throw new InputError(
-                    'pageToken is not a token this API returned',
-                  );
-                }
-                throw error;
-              }),
-            // Version search results do not carry aliases; the registered model lists them.
-            client.getRegisteredModel(modelName),
-            this.experimentIds(ctx),
-          ]);
-          const metrics = await this.runMetrics(
-            client,
-            page.items,
-            experimentIds,
-          );
-          return { page, model, metrics };
-        };
-        const [{ page, model, metrics }, packages, groupBinding] =
-          await Promise.all([
-            fromMlflow(),
-            settle(() => this.packagesByArn(ctx), this.deps.logger),
-            this.groupBinding(ctx),
-          ]);
-        const aliases = aliasesByVersion(model.aliases);
+        // The MLflow side and the SageMaker side run side by side: a slow SageMaker never delays the versions.
+        const [mlflow, packages, groupBinding] = await Promise.all([
+          settle(async () => {
+            const [page, model, experimentIds] = await Promise.all([
+              client
+                .searchModelVersions({
+                  filter: versionsOf(modelName),
+                  orderBy: ['version_number DESC'],
+                  maxResults: size,
+                  pageToken,
+                })
+                .catch(error => {
+                  // MLflow's own token is passed through; one it rejects was not a token it gave us.
+                  if (pageToken && error.upstreamStatus === 400) {
+                    throw new InputError(
+                      'pageToken is not a token this API returned',
+                    );
+                  }
+                  throw error;
+                }),
+              client.getRegisteredModel(modelName),
+              this.experimentIds(ctx),
+            ]);
+            const runs = await sourceRunsOf(client, page.items, experimentIds);
+            const aliases = aliasesByVersion(model.aliases);
+            return {
+              model,
+              items: page.items.map(v =>
+                this.toVersion(
+                  client,
+                  { ...v, aliases: aliases.get(v.version) ?? v.aliases },
+                  runs,
+                ),
+              ),
+              aliases: Object.fromEntries(
+                (model.aliases ?? []).map(a => [a.alias, a.version]),
+              ),
+              ...(page.nextPageToken
+                ? { nextPageToken: page.nextPageToken }
+                : {}),
+            };
+          }, logger),
+          settle(() => this.packagesByArn(ctx), logger),
+          this.groupBinding(ctx),
+        ]);
+        // A page token MLflow refused is the caller's mistake, not a section's failure.
+        if (mlflow.error?.code === 'invalid-request') {
+          throw new InputError(mlflow.error.message);
+        }
+        const model = mlflow.data?.model;
+        const versions: ModelVersionsPage['versions'] = mlflow.data
+          ? {
+              data: {
+                items: mlflow.data.items,
+                aliases: mlflow.data.aliases,
+                ...(mlflow.data.nextPageToken
+                  ? { nextPageToken: mlflow.data.nextPageToken }
+                  : {}),
+              },
+            }
+          : { error: mlflow.error! };
+        const modelBinding = model
+          ? this.deps.bindings.fromMlflowTags(ctx, modelName, model.tags)
+          : await this.deps.bindings.read(ctx, {
+              kind: 'registered-model',
+              name: modelName,
+            });
         return {
-          modelName,
-          modelUrl: mlflowModelUrl(client.server.uiUrl, modelName),
-          aliases: Object.fromEntries(
-            (model.aliases ?? []).map(a => [a.alias, a.version]),
-          ),
-          items: page.items.map(v =>
-            this.toVersion(
-              ctx,
-              client,
-              { ...v, aliases: aliases.get(v.version) ?? v.aliases },
-              metrics,
-              packages.data,
-            ),
-          ),
-          nextPageToken: page.nextPageToken,
-          ...(packages.error && ctx.binding.modelPackageGroup.state !== 'absent'
-            ? { sagemakerError: packages.error as SectionError }
-            : {}),
-          bindings: [
-            this.deps.bindings.fromMlflowTags(ctx, modelName, model.tags),
-            ...(groupBinding ? [groupBinding] : []),
-          ],
+          page: {
+            modelName,
+            modelUrl: mlflowModelUrl(client.server.uiUrl, modelName),
+            versions,
+            modelPackages: packages.error
+              ? { error: packages.error }
+              : {
+                  data: this.packagesOfVersions(
+                    ctx,
+                    mlflow.data?.items ?? [],
+                    packages.data,
+                  ),
+                },
+            bindings: [modelBinding, ...(groupBinding ? [groupBinding] : [])],
+          },
+          nextPageToken: mlflow.data?.nextPageToken,
         };
       },
+      p =>
+        mayCache(p.versions, p.modelPackages) &&
+        p.bindings.every(b => b.state !== 'unknown'),
     );
   }
 
@@ -174,19 +207,15 @@ export class ModelVersions {
         } else {
           [version] = (
             await client.searchModelVersions({
-              filter: `name=${quote(modelName)}`,
+              filter: versionsOf(modelName),
               orderBy: ['version_number DESC'],
               maxResults: 1,
             })
           ).items;
         }
         if (!version) return null;
-        const metrics = await this.runMetrics(
-          client,
-          [version],
-          await experimentIds,
-        );
-        return this.toVersion(ctx, client, version, metrics, undefined);
+        const runs = await sourceRunsOf(client, [version], await experimentIds);
+        return this.toVersion(client, version, runs);
       },
     );
   }
@@ -198,41 +227,11 @@ export class ModelVersions {
     return id ? [id] : [];
   }
 
-  /** Metrics of the versions' source runs with one filtered search, not one call per version. */
-  private async runMetrics(
-    client: MlflowClient,
-    versions: MlflowModelVersion[],
-    experimentIds: string[],
-  ) {
-    const runIds = [
-      ...new Set(
-        versions.map(v => v.run_id).filter((id): id is string => Boolean(id)),
-      ),
-    ];
-    const byRun = new Map<
-      string,
-      { experimentId: string; metrics: Record<string, number> }
-    >();
-    if (runIds.length === 0 || experimentIds.length === 0) return byRun;
-    const runs = await client.searchRuns({
-      experimentIds,
-      filter: `attributes.run_id IN (${runIds.map(quote).join(', ')})`,
-      maxResults: runIds.length,
-    });
-    for (const run of runs.items) {
-      byRun.set(run.info.run_id, {
-        experimentId: run.info.experiment_id,
-        metrics: Object.fromEntries(
-          (run.data.metrics ?? []).map(m => [m.key, m.value]),
-        ),
-      });
-    }
-    return byRun;
-  }
-
+  /** Every model package of the entity's group, by ARN; none when the entity names no group. */
   private async packagesByArn(
     ctx: EntityContext,
   ): Promise<Map<string, ModelPackageSummary>> {
+    if (ctx.binding.modelPackageGroup.state === 'absent') return new Map();
     const group = required(
       ctx.binding.modelPackageGroup,
       ANNOTATION_MODEL_PACKAGE_GROUP_ARN,
@@ -244,24 +243,37 @@ export class ModelVersions {
     return listModelPackages(await this.deps.sagemaker.sagemaker(group), group);
   }
 
-  private toVersion(
+  /** The packages the page's versions name (their TAG_MODEL_PACKAGE_ARN tag), by version number. */
+  private packagesOfVersions(
     ctx: EntityContext,
+    versions: ModelVersion[],
+    packages: Map<string, ModelPackageSummary>,
+  ): Record<string, ModelPackageRef> {
+    const group = ctx.binding.modelPackageGroup;
+    const byVersion: Record<string, ModelPackageRef> = {};
+    if (group.state !== 'bound') return byVersion;
+    for (const v of versions) {
+      const pkg = packages.get(v.tags[TAG_MODEL_PACKAGE_ARN] ?? '');
+      if (!pkg) continue;
+      byVersion[v.version] = {
+        arn: pkg.ModelPackageArn!,
+        approvalStatus: pkg.ModelApprovalStatus ?? 'Unknown',
+        version: pkg.ModelPackageVersion,
+        consoleUrl: modelPackageConsoleUrl(
+          group.value,
+          pkg.ModelPackageVersion,
+        ),
+      };
+    }
+    return byVersion;
+  }
+
+  private toVersion(
     client: MlflowClient,
     v: MlflowModelVersion,
-    runs: Map<
-      string,
-      { experimentId: string; metrics: Record<string, number> }
-    >,
-    packages: Map<string, ModelPackageSummary> | undefined,
+    runs: Map<string, SourceRun>,
   ): ModelVersion {
-    const tags = Object.fromEntries((v.tags ?? []).map(t => [t.key, t.value]));
     const run = v.run_id ? runs.get(v.run_id) : undefined;
-    const packageArn = tags[MODEL_PACKAGE_TAG];
-    const pkg = packageArn ? packages?.get(packageArn) : undefined;
-    const group =
-      ctx.binding.modelPackageGroup.state === 'bound'
-        ? ctx.binding.modelPackageGroup.value
-        : undefined;
     return {
       version: v.version,
       status: v.status,
@@ -270,26 +282,13 @@ export class ModelVersions {
         ? new Date(v.creation_timestamp).toISOString()
         : undefined,
       aliases: v.aliases ?? [],
-      tags,
+      tags: tagsOf(v.tags),
       runId: v.run_id || undefined,
       runUrl:
         v.run_id && run
           ? mlflowRunUrl(client.server.uiUrl, run.experimentId, v.run_id)
           : undefined,
       metrics: run?.metrics ?? {},
-      ...(pkg && group
-        ? {
-            modelPackage: {
-              arn: pkg.ModelPackageArn!,
-              approvalStatus: pkg.ModelApprovalStatus ?? 'Unknown',
-              version: pkg.ModelPackageVersion,
-              consoleUrl: modelPackageConsoleUrl(
-                group,
-                pkg.ModelPackageVersion,
-              ),
-            },
-          }
-        : {}),
     };
   }
 
@@ -316,11 +315,11 @@ export class ModelVersions {
     );
     const mv = await client.getModelVersion(modelName, version);
     const packageArn = (mv.tags ?? []).find(
-      t => t.key === MODEL_PACKAGE_TAG,
+      t => t.key === TAG_MODEL_PACKAGE_ARN,
     )?.value;
     if (!packageArn) {
       throw new ConflictError(
-        `Version ${version} of ${modelName} has no ${MODEL_PACKAGE_TAG} tag: it was not registered in SageMaker`,
+        `Version ${version} of ${modelName} has no ${TAG_MODEL_PACKAGE_ARN} tag: it was not registered in SageMaker`,
       );
     }
     // Only a package of the entity's own group, account and region: a tag cannot point us elsewhere.
@@ -342,15 +341,6 @@ export class ModelVersions {
     await this.deps.cache.invalidate(ctx.entityRef);
     return { version, modelPackageArn: packageArn, approvalStatus: status };
   }
-}
-
-function aliasesByVersion(
-  aliases: Array<{ alias: string; version: string }> = [],
-) {
-  const byVersion = new Map<string, string[]>();
-  for (const { alias, version } of aliases)
-    byVersion.set(version, [...(byVersion.get(version) ?? []), alias]);
-  return byVersion;
 }
 
 function belongsToGroup(packageArn: string, group: SageMakerArn): boolean {

@@ -1,12 +1,13 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import {
   DEFAULT_PAGE_SIZE,
+  Section,
   Summary,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import type { EntityContext } from './EntityContext';
 import type { Endpoints } from './endpoints';
 import type { ModelVersions } from './modelVersions';
-import type { Pipelines } from './pipelines';
+import type { Pipelines } from './pipelines/Pipelines';
 import { settle } from './sections';
 
 /**
@@ -23,34 +24,44 @@ export async function loadSummary(
   logger?: LoggerService,
 ): Promise<Summary> {
   const { pipelines, versions, endpoints } = services;
+  // A section of the tab's answer becomes a section of the summary: its error, or the first item.
+  const sectionOf = async <P, T>(
+    load: () => Promise<P>,
+    pick: (page: P) => Section<T> | Promise<Section<T>>,
+  ): Promise<Section<T>> => {
+    const page = await settle(load, logger);
+    return page.error ? { error: page.error } : pick(page.data!);
+  };
+  const firstItem = <T>(section: Section<{ items: T[] }>): Section<T | null> =>
+    section.error
+      ? { error: section.error }
+      : { data: section.data!.items[0] ?? null };
+  const versionsPage = () => versions.list(ctx, DEFAULT_PAGE_SIZE);
   const [latestExecution, latestVersion, champion, endpointStates] =
     await Promise.all([
-      settle(
-        async () =>
-          (await pipelines.list(ctx, DEFAULT_PAGE_SIZE)).items[0] ?? null,
-        logger,
+      sectionOf(
+        () => pipelines.list(ctx, DEFAULT_PAGE_SIZE),
+        page => firstItem(page.executions),
       ),
-      settle(
-        async () =>
-          (await versions.list(ctx, DEFAULT_PAGE_SIZE)).items[0] ?? null,
-        logger,
-      ),
-      settle(async () => {
-        const page = await versions.list(ctx, DEFAULT_PAGE_SIZE);
-        const version = page.aliases.champion;
-        if (!version) return null;
-        return (
-          page.items.find(v => v.version === version) ??
-          versions.one(ctx, 'champion')
+      sectionOf(versionsPage, page => firstItem(page.versions)),
+      sectionOf(versionsPage, async page => {
+        if (page.versions.error) return { error: page.versions.error };
+        const version = page.versions.data!.aliases.champion;
+        if (!version) return { data: null };
+        const onPage = page.versions.data!.items.find(
+          v => v.version === version,
         );
-      }, logger),
+        return onPage
+          ? { data: onPage }
+          : settle(() => versions.one(ctx, 'champion'), logger);
+      }),
       settle(
         async () =>
           (
             await endpoints.list(ctx)
           ).items.map(e => ({
             name: e.name,
-            status: e.endpoint?.status ?? 'Unknown',
+            status: e.endpoint.data?.status ?? 'Unknown',
           })),
         logger,
       ),

@@ -50,6 +50,12 @@ export class CircuitBreaker {
         } calls: not called again for ${Math.ceil(
           Math.max(this.openUntil - now, 0) / 1000,
         )} s`,
+        undefined,
+        undefined,
+        {
+          code: 'unavailable',
+          fix: `check that ${this.upstream} answers; the portal tries it again after sagemakerMlflow.upstreamBreaker.coolDownSeconds`,
+        },
       );
     }
     // After the cool-down this call is the probe; the others fail fast until it answers.

@@ -26,6 +26,14 @@ export class DeadlineExceededError extends UpstreamError {
     super(
       service,
       `no answer within the request's ${ms} ms deadline (sagemakerMlflow.requestTimeoutMs)`,
+      undefined,
+      undefined,
+      {
+        code: 'timeout',
+        fix: `check that ${
+          service.split(' ')[0]
+        } answers; the portal keeps answering without it meanwhile`,
+      },
     );
   }
 }

@@ -309,7 +309,10 @@ export class MlflowClient {
           : `cannot be reached (${
               (error as any).cause?.code ?? (error as Error).message
             })`;
-      throw new UpstreamError(name, reason, error);
+      throw new UpstreamError(name, reason, error, undefined, {
+        code: 'unavailable',
+        fix: `check that the tracking server answers at the baseUrl of mlflow.servers '${this.options.server.name}'`,
+      });
     }
     if (res.ok) return res;
     // An error answer is read only as far as a message goes.
@@ -338,6 +341,10 @@ export class MlflowClient {
           `HTTP ${res.status}: the portal's credentials may not call ${operation}`,
           undefined,
           res.status,
+          {
+            code: 'access-denied',
+            fix: `give the credentials of mlflow.servers '${this.options.server.name}' access to ${operation}`,
+          },
         ),
         { name: code ?? `HTTP ${res.status}`, message: text.slice(0, 2000) },
       );

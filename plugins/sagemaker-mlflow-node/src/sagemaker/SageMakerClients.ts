@@ -1,21 +1,28 @@
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { InputError } from '@backstage/errors';
 import type { AwsCredentialsManager } from '@backstage/integration-aws-node';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { SageMakerArn } from '../arn';
 import { CircuitBreaker } from '../faults/CircuitBreaker';
-import { beforeDeadline } from '../faults/requestDeadline';
+import { AwsCredentialsMissingError } from '../errors';
+import { beforeDeadline, requestDeadline } from '../faults/requestDeadline';
+import { toUpstreamError } from './awsErrors';
 
 /**
- * An ARN in an account the portal has no credentials for: the annotation is mistyped, or `aws` config lacks the
- * account (a 400 that says which, not the SDK's "Could not load credentials from any providers").
+ * The SDK's HTTP handler, aborting a request at the request's deadline: a hung call's socket is closed, not left
+ * open behind an answer that has already been sent.
  */
-class AwsAccountNotConfiguredError extends InputError {
-  constructor(arn: SageMakerArn, cause: unknown) {
-    super(
-      `The portal has no AWS credentials for account ${arn.accountId} (of ${arn.arn}): add the account to the aws config (aws.accounts, or aws.mainAccount; see @backstage/integration-aws-node), or fix the entity's annotation`,
-      cause,
+class DeadlineAwareHttpHandler extends NodeHttpHandler {
+  handle(
+    request: Parameters<NodeHttpHandler['handle']>[0],
+    options: Parameters<NodeHttpHandler['handle']>[1] = {},
+  ) {
+    const deadline = requestDeadline();
+    return super.handle(
+      request,
+      deadline && !options.abortSignal
+        ? { ...options, abortSignal: deadline.signal }
+        : options,
     );
   }
 }
@@ -56,16 +63,26 @@ export class SageMakerClients {
         credentials,
       });
       // Outermost, around retries too: a call gives up at the request's deadline, and fails fast while the
-      // region's API has not answered its last calls (the SDK's own timeouts did not bound a hung server).
+      // region's API has not answered its last calls (the SDK's own timeouts did not bound a hung server). Its
+      // failure is mapped here, where the account and region are known, to the error that says what to fix.
       const breaker = this.breakerOf(arn);
+      const target = {
+        account: arn.accountId,
+        region: arn.region,
+        endpointOverride: Boolean(this.options.endpoint),
+      };
       client.middlewareStack.add(
-        (next, context) => args => {
+        (next, context) => async args => {
           const service = `SageMaker ${context.commandName?.replace(
             /Command$/,
             '',
           )}`;
           const call = () => beforeDeadline(service, next(args));
-          return breaker ? breaker.run(call) : call();
+          try {
+            return await (breaker ? breaker.run(call) : call());
+          } catch (error) {
+            throw toUpstreamError(service, error, target);
+          }
         },
         { step: 'initialize', name: 'modelFactoryDeadlineAndBreaker' },
       );
@@ -107,7 +124,7 @@ export class SageMakerClients {
       endpoint: this.options.endpoint,
       retryMode: 'adaptive',
       maxAttempts: this.options.maxAttempts ?? 3,
-      requestHandler: new NodeHttpHandler({
+      requestHandler: new DeadlineAwareHttpHandler({
         connectionTimeout: Math.min(timeoutMs, 5000),
         requestTimeout: timeoutMs,
       }),
@@ -125,7 +142,14 @@ export class SageMakerClients {
       client = this.options.credentialsManager
         .getCredentialProvider({ arn: arn.arn })
         .catch(error => {
-          throw new AwsAccountNotConfiguredError(arn, error);
+          // An ARN in an account the portal has no credentials for: the annotation is mistyped, or the aws config
+          // lacks the account (the SDK alone would say "Could not load credentials from any providers").
+          throw new AwsCredentialsMissingError(
+            arn.accountId,
+            arn.region,
+            `The portal has no AWS credentials for account ${arn.accountId} (region ${arn.region}, of ${arn.arn}): add the account to the aws config (aws.accounts)`,
+            error,
+          );
         })
         .then(provider => create(provider.sdkCredentialProvider));
       // A failed credential lookup is not remembered.

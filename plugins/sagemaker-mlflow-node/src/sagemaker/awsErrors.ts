@@ -1,5 +1,17 @@
 import { NotFoundError } from '@backstage/errors';
-import { UpstreamError, UpstreamThrottledError } from '../errors';
+import {
+  AwsCredentialsMissingError,
+  UpstreamError,
+  UpstreamThrottledError,
+} from '../errors';
+import { isUnreachable } from '../faults/CircuitBreaker';
+
+/** Where a call went: the account and region of the ARN it was about, and whether an emulator took every region. */
+export interface AwsCallTarget {
+  account: string;
+  region: string;
+  endpointOverride?: boolean;
+}
 
 const ACCESS_DENIED = new Set([
   'AccessDeniedException',
@@ -40,7 +52,12 @@ export function withLoggedDetail<E extends Error>(
  * refused, the full text goes to the logs. A 502 like other upstream failures, not a 403: the caller is not the
  * one refused (their own permission was already checked), and a 403 would read as theirs.
  */
-function accessDenied(service: string, name: string, message: string) {
+function accessDenied(
+  service: string,
+  name: string,
+  message: string,
+  target?: AwsCallTarget,
+) {
   const refused =
     /not authorized to perform:?\s+([\w-]+:[\w*]+)(?:\s+on resource:?\s+(arn:[^\s,;]+?))?\.?(?:[\s,;]|$)/i.exec(
       message,
@@ -55,18 +72,49 @@ function accessDenied(service: string, name: string, message: string) {
     new UpstreamError(
       service,
       `the portal's AWS role may not call ${operation}${resource}`,
+      undefined,
+      undefined,
+      {
+        code: 'access-denied',
+        fix: `allow ${operation}${
+          resource || ' on the resource'
+        } in the IAM policy of the role the portal uses for account ${
+          target?.account ?? 'of the resource'
+        } (see the README's list of actions)`,
+        account: target?.account,
+        region: target?.region,
+      },
     ),
     { name, message },
   );
 }
 
-/** Turns an AWS SDK error into the error the backend answers with: 404, 503 with a retry hint, or 502. */
-export function toUpstreamError(service: string, error: unknown): Error {
-  // Already ours (the request's deadline, an open circuit breaker): it says what happened.
-  if (error instanceof UpstreamError) return error;
+/** Errors already mapped (ours, or the SDK's mapped by the client's middleware) pass through unchanged. */
+function isMapped(error: unknown): error is Error {
+  return (
+    error instanceof UpstreamError ||
+    error instanceof UpstreamThrottledError ||
+    error instanceof AwsCredentialsMissingError ||
+    error instanceof NotFoundError
+  );
+}
+
+/**
+ * Turns an AWS SDK error into the error the backend answers with: 404, 503 with a retry hint, 400 for an account
+ * without credentials, or 502; each carries the code a section error shows. `target` (known to the client's
+ * middleware) lets the error name the account and region.
+ */
+export function toUpstreamError(
+  service: string,
+  error: unknown,
+  target?: AwsCallTarget,
+): Error {
+  // Already mapped (the request's deadline, an open circuit breaker, the client's middleware): it says what happened.
+  if (isMapped(error)) return error;
   const e = error as {
     name?: string;
     message?: string;
+    code?: string;
     $metadata?: { httpStatusCode?: number };
     $retryable?: { throttling?: boolean };
   };
@@ -79,10 +127,14 @@ export function toUpstreamError(service: string, error: unknown): Error {
   }
   if (e.name === 'CredentialsProviderError') {
     // The account's credentials (a role to assume, the default chain) could not be had when the call was made.
+    const account = target?.account ?? 'of this resource';
     return withLoggedDetail(
-      new UpstreamError(
-        service,
-        "the portal's AWS credentials for this account could not be loaded (check the aws config: aws.accounts, aws.mainAccount)",
+      new AwsCredentialsMissingError(
+        target?.account ?? '?',
+        target?.region ?? '?',
+        `${service}: the portal's AWS credentials for account ${account}${
+          target ? ` in ${target.region}` : ''
+        } could not be loaded`,
       ),
       { name: e.name, message: e.message ?? '' },
     );
@@ -92,6 +144,40 @@ export function toUpstreamError(service: string, error: unknown): Error {
       service,
       e.name ?? 'AccessDenied',
       e.message ?? String(error),
+      target,
+    );
+  }
+  if (
+    target &&
+    !target.endpointOverride &&
+    /^(ENOTFOUND|EAI_AGAIN)$/.test(e.code ?? '')
+  ) {
+    // The region's API host does not resolve: a mistyped region in the ARN (or no DNS from the portal at all).
+    return new UpstreamError(
+      service,
+      `no SageMaker API answers for region ${target.region}`,
+      error,
+      undefined,
+      {
+        code: 'unknown-region',
+        fix: `check the region in the entity's ARN (${target.region}); if it is right, check the portal's network access to AWS`,
+        account: target.account,
+        region: target.region,
+      },
+    );
+  }
+  if (isUnreachable(error)) {
+    return new UpstreamError(
+      service,
+      `no answer (${e.code ?? e.name ?? 'connection failed'})`,
+      error,
+      undefined,
+      {
+        code: 'unavailable',
+        fix: `check that ${service.split(' ')[0]} is reachable from the portal`,
+        account: target?.account,
+        region: target?.region,
+      },
     );
   }
   if (

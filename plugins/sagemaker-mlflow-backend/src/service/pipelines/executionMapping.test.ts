@@ -1,5 +1,5 @@
 import { parseSageMakerArn } from '@model-factory/plugin-sagemaker-mlflow-node';
-import { toExecution } from './pipelines';
+import { toExecution } from './executionMapping';
 
 const pipeline = parseSageMakerArn(
   'arn:aws:sagemaker:eu-west-1:123456789012:pipeline/churn',
