@@ -150,7 +150,7 @@ export function toUpstreamError(
   if (
     target &&
     !target.endpointOverride &&
-    /^(ENOTFOUND|EAI_AGAIN)$/.test(e.code ?? '')
+    /^(ENOTFOUND|EAI_AGAIN)$/.test(networkCode(e))
   ) {
     // The region's API host does not resolve: a mistyped region in the ARN (or no DNS from the portal at all).
     return new UpstreamError(
@@ -166,10 +166,10 @@ export function toUpstreamError(
       },
     );
   }
-  if (isUnreachable(error)) {
+  if (isUnreachable(error) || networkCode(e)) {
     return new UpstreamError(
       service,
-      `no answer (${e.code ?? e.name ?? 'connection failed'})`,
+      `no answer (${networkCode(e) || e.name || 'connection failed'})`,
       error,
       undefined,
       {
@@ -200,6 +200,19 @@ export function toUpstreamError(
     service,
     `${e.name ?? 'Error'}: ${e.message ?? String(error)}`,
     error,
+  );
+}
+
+/**
+ * The system error code of a network failure. The SDK's retry layer wraps an error from another realm (which is not
+ * `instanceof Error`) in one whose message alone still names the code.
+ */
+function networkCode(e: { code?: string; message?: string }): string {
+  if (e.code && /^E[A-Z_]+$/.test(e.code)) return e.code;
+  return (
+    /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|EPIPE)\b/.exec(
+      e.message ?? '',
+    )?.[1] ?? ''
   );
 }
 

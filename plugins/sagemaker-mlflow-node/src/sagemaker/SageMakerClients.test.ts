@@ -1,0 +1,112 @@
+import { ListTagsCommand } from '@aws-sdk/client-sagemaker';
+import { ConfigReader } from '@backstage/config';
+import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { parseSageMakerArn } from '../arn';
+import { withRequestDeadline } from '../faults/requestDeadline';
+import { SageMakerClients } from './SageMakerClients';
+
+const credentialsManager = DefaultAwsCredentialsManager.fromConfig(
+  new ConfigReader({
+    aws: {
+      accounts: [
+        {
+          accountId: '123456789012',
+          accessKeyId: 'test',
+          secretAccessKey: 'test',
+        },
+      ],
+    },
+  }),
+);
+
+function clients(endpoint?: string) {
+  return new SageMakerClients({
+    credentialsManager,
+    endpoint,
+    timeoutMs: 3000,
+    invokeTimeoutMs: 3000,
+    maxAttempts: 1,
+  });
+}
+
+/** A real HTTP server refusing every call the way SageMaker refuses a role (nothing else here can make AWS refuse). */
+async function refusingSageMaker() {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(400, {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amzn-errortype': 'AccessDeniedException',
+      });
+      res.end(
+        JSON.stringify({
+          __type: 'AccessDeniedException',
+          message:
+            'User: arn:aws:sts::123456789012:assumed-role/Portal/i-1 is not authorized to perform: sagemaker:ListTags on resource: arn:aws:sagemaker:eu-west-1:123456789012:pipeline/p because no identity-based policy allows the sagemaker:ListTags action',
+        }),
+      );
+    });
+  });
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
+  return server;
+}
+
+const listTags = async (sagemaker: SageMakerClients, arn: string) => {
+  const parsed = parseSageMakerArn(arn, 'pipeline');
+  const client = await sagemaker.sagemaker(parsed);
+  return client.send(new ListTagsCommand({ ResourceArn: arn }));
+};
+
+describe('SageMakerClients: errors that say what to fix', () => {
+  it('names the account, region and config for an account the portal has no credentials for', async () => {
+    const error = await listTags(
+      clients('http://127.0.0.1:9'),
+      'arn:aws:sagemaker:eu-west-1:999999999999:pipeline/p',
+    ).catch(e => e);
+    expect(error).toMatchObject({
+      code: 'missing-credentials',
+      account: '999999999999',
+      region: 'eu-west-1',
+    });
+    expect(error.fix).toContain('aws.accounts');
+  });
+
+  it('names the refused action and resource, and the account whose role to fix, not the role', async () => {
+    const server = await refusingSageMaker();
+    try {
+      const error = await listTags(
+        clients(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+        'arn:aws:sagemaker:eu-west-1:123456789012:pipeline/p',
+      ).catch(e => e);
+      expect(error).toMatchObject({
+        code: 'access-denied',
+        account: '123456789012',
+        region: 'eu-west-1',
+      });
+      expect(error.fix).toContain(
+        'allow sagemaker:ListTags on arn:aws:sagemaker:eu-west-1:123456789012:pipeline/p',
+      );
+      expect(
+        JSON.stringify({ ...error, message: error.message }),
+      ).not.toContain('assumed-role');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('says the region is unknown when its API host does not resolve', async () => {
+    // No emulator endpoint: the SDK resolves api.sagemaker.<region>.amazonaws.com, which no DNS knows for this one.
+    const error = await withRequestDeadline(8000, () =>
+      listTags(
+        clients(),
+        'arn:aws:sagemaker:xx-nowhere-1:123456789012:pipeline/p',
+      ).catch(e => e),
+    );
+    expect(error).toMatchObject({
+      code: 'unknown-region',
+      region: 'xx-nowhere-1',
+    });
+  });
+});
