@@ -126,6 +126,30 @@ export class UpstreamCache {
    * writes, so a tab whose answers have expired is not made to wait for it again. Callers reach a fact only for a
    * resource the entity they may read names, so the key holds the resource, not the entity.
    */
+  /** The facts already known under these keys (one cache read each, side by side); absent ones are not loaded. */
+  async knownFacts<T>(keys: string[]): Promise<Map<string, T>> {
+    const known = new Map<string, T>();
+    await Promise.all(
+      keys.map(async key => {
+        const value = await this.attempt('read', () =>
+          this.cache.get(`fact:${key}`),
+        );
+        if (value !== undefined && value !== UNAVAILABLE)
+          known.set(key, value as T);
+      }),
+    );
+    return known;
+  }
+
+  /** Records a fact learnt along the way (see {@link UpstreamCache.fact}). */
+  async recordFact<T>(key: string, value: T, ttlMs: number): Promise<void> {
+    await this.attempt('write', () =>
+      this.cache.set(`fact:${key}`, value as unknown as JsonValue, {
+        ttl: ttlMs,
+      }),
+    );
+  }
+
   async fact<T>(key: string, load: () => Promise<T>, ttlMs: number) {
     const fullKey = `fact:${key}`;
     const cached = await this.attempt('read', () => this.cache.get(fullKey));

@@ -38,6 +38,7 @@ import type { ServiceDeps } from './types';
 
 const VERSION = /^[1-9]\d{0,9}$/;
 const MAX_PAGE_SIZE = 200;
+const SOURCE_RUN_TTL_MS = 3600_000;
 
 /**
  * The MLflow versions of one entity's registered model, and the SageMaker model packages registered for them: two
@@ -119,7 +120,12 @@ export class ModelVersions {
               client.getRegisteredModel(modelName),
               this.experimentIds(ctx),
             ]);
-            const runs = await sourceRunsOf(client, page.items, experimentIds);
+            const runs = await this.sourceRuns(
+              ctx,
+              client,
+              page.items,
+              experimentIds,
+            );
             const aliases = aliasesByVersion(model.aliases);
             return {
               model,
@@ -214,10 +220,50 @@ export class ModelVersions {
           ).items;
         }
         if (!version) return null;
-        const runs = await sourceRunsOf(client, [version], await experimentIds);
+        const runs = await this.sourceRuns(
+          ctx,
+          client,
+          [version],
+          await experimentIds,
+        );
         return this.toVersion(client, version, runs);
       },
     );
+  }
+
+  /**
+   * The versions' source runs. A finished run's metrics are facts (kept an hour across entities and writes: a
+   * version's run never changes, and a finished run is rarely logged to again), so a page whose versions were seen
+   * before needs no run search after the version search.
+   */
+  private async sourceRuns(
+    ctx: EntityContext,
+    client: MlflowClient,
+    versions: MlflowModelVersion[],
+    experimentIds: string[],
+  ): Promise<Map<string, SourceRun>> {
+    const factKey = (runId: string) =>
+      `source-run:${ctx.binding.trackingServer}:${runId}`;
+    const runIds = versions
+      .map(v => v.run_id)
+      .filter((id): id is string => Boolean(id));
+    const known = await this.deps.cache.knownFacts<SourceRun>(
+      runIds.map(factKey),
+    );
+    const runs = new Map<string, SourceRun>();
+    for (const id of runIds) {
+      const run = known.get(factKey(id));
+      // Only a run in the entity's own experiment, as the search would find it: a version's run id is its claim.
+      if (run && experimentIds.includes(run.experimentId)) runs.set(id, run);
+    }
+    const unknown = versions.filter(v => v.run_id && !runs.has(v.run_id));
+    const found = await sourceRunsOf(client, unknown, experimentIds);
+    for (const [id, run] of found) {
+      runs.set(id, run);
+      if (run.finished)
+        await this.deps.cache.recordFact(factKey(id), run, SOURCE_RUN_TTL_MS);
+    }
+    return runs;
   }
 
   /** The entity's experiment, where its versions' source runs are; none when it names no experiment. */

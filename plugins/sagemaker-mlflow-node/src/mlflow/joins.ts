@@ -54,10 +54,11 @@ export const keyMetricsOf = (
       .map(([key, value]) => [key, Math.round(value * 10000) / 10000]),
   );
 
-/** A version's source run: the experiment it is in and its metrics. */
+/** A version's source run: the experiment it is in, its metrics, and whether it has finished. */
 export interface SourceRun {
   experimentId: string;
   metrics: Record<string, number>;
+  finished: boolean;
 }
 
 /**
@@ -87,6 +88,7 @@ export async function sourceRunsOf(
     byRun.set(run.info.run_id, {
       experimentId: run.info.experiment_id,
       metrics: metricsOf(run),
+      finished: run.info.status === 'FINISHED',
     });
   }
   return byRun;
