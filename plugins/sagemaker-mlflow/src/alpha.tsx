@@ -12,7 +12,10 @@ import {
   SearchResultListItemBlueprint,
 } from '@backstage/plugin-search-react/alpha';
 import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
-import { isSageMakerMlflowAvailable } from '@model-factory/plugin-sagemaker-mlflow-common';
+import {
+  ENTITY_TAB_ROUTE,
+  isSageMakerMlflowAvailable,
+} from '@model-factory/plugin-sagemaker-mlflow-common';
 import ModelIcon from '@material-ui/icons/Functions';
 import {
   SageMakerMlflowClient,
@@ -31,7 +34,7 @@ export const sagemakerMlflowApi = ApiBlueprint.make({
 /** The entity tab, shown only on entities that name a SageMaker or MLflow resource; its code loads on demand. */
 export const sagemakerMlflowEntityContent = EntityContentBlueprint.make({
   params: {
-    path: '/sagemaker-mlflow',
+    path: `/${ENTITY_TAB_ROUTE}`,
     title: 'Model Factory',
     filter: isSageMakerMlflowAvailable,
     loader: () =>

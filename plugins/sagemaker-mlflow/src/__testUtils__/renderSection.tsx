@@ -9,9 +9,11 @@ import {
   TestApiProvider,
 } from '@backstage/test-utils';
 import type {
+  ModelPackageRef,
   ModelVersion,
   PipelineExecution,
   ResourceBinding,
+  SectionError,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import { ReactElement } from 'react';
 import { SWRConfig } from 'swr';
@@ -37,37 +39,49 @@ export const demoEntity: Entity = {
   spec: { owner: 'group:default/ml-platform' },
 };
 
-export const execution = (
-  id: string,
-  status: string,
-  accuracy?: number,
-): PipelineExecution => ({
-  arn: `arn:aws:sagemaker:us-east-1:123456789012:pipeline/demo-model-pipeline/execution/${id}`,
+export const executionArn = (id: string) =>
+  `arn:aws:sagemaker:us-east-1:123456789012:pipeline/demo-model-pipeline/execution/${id}`;
+
+export const execution = (id: string, status: string): PipelineExecution => ({
+  arn: executionArn(id),
   id,
   displayName: `run-${id}`,
   status,
   startTime: '2026-11-01T10:00:00.000Z',
   durationMs: 125_000,
   consoleUrl: `https://console/${id}`,
-  ...(accuracy !== undefined ? { metrics: { accuracy } } : {}),
 });
 
-export const version = (
-  v: string,
-  approvalStatus: string,
-  aliases: string[] = [],
-): ModelVersion => ({
+export const version = (v: string, aliases: string[] = []): ModelVersion => ({
   version: v,
   aliases,
   tags: {},
   metrics: { accuracy: 0.9 + Number(v) / 100 },
   runId: `run${v}abcdef`,
   runUrl: `http://mlflow/#/runs/run${v}`,
-  modelPackage: {
-    arn: `arn:aws:sagemaker:us-east-1:123456789012:model-package/demo-model/${v}`,
-    approvalStatus,
-    consoleUrl: 'https://console/pkg',
-  },
+});
+
+/** The SageMaker model package registered for MLflow version `v`. */
+export const modelPackage = (
+  v: string,
+  approvalStatus: string,
+): ModelPackageRef => ({
+  arn: `arn:aws:sagemaker:us-east-1:123456789012:model-package/demo-model/${v}`,
+  approvalStatus,
+  version: Number(v),
+  consoleUrl: 'https://console/pkg',
+});
+
+/** A section's error as the backend sends it (the name follows the code, as the backend's errors do). */
+export const sectionError = (
+  code: SectionError['code'],
+  message: string,
+  extra: Partial<SectionError> = {},
+): SectionError => ({
+  code,
+  name: code === 'not-found' ? 'NotFoundError' : 'UpstreamError',
+  message,
+  ...extra,
 });
 
 /**

@@ -2,6 +2,7 @@ import { screen } from '@testing-library/react';
 import {
   execution,
   renderSection,
+  sectionError,
   version,
 } from '../__testUtils__/renderSection';
 import { EntitySageMakerMlflowCard } from './EntitySageMakerMlflowCard';
@@ -12,12 +13,12 @@ describe('EntitySageMakerMlflowCard', () => {
       getSummary: jest.fn().mockResolvedValue({
         latestExecution: { data: execution('aaa111', 'Failed') },
         champion: {
-          error: {
-            name: 'UpstreamError',
-            message: "MLflow server 'default' cannot be reached",
-          },
+          error: sectionError(
+            'unavailable',
+            "MLflow server 'default' cannot be reached",
+          ),
         },
-        latestVersion: { data: version('3', 'PendingManualApproval') },
+        latestVersion: { data: version('3') },
         endpoints: {
           data: [{ name: 'demo-model-staging', status: 'InService' }],
         },

@@ -5,7 +5,10 @@ import {
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Skeleton from '@material-ui/lab/Skeleton';
-import type { Section } from '@model-factory/plugin-sagemaker-mlflow-common';
+import {
+  entityTabPath,
+  Section,
+} from '@model-factory/plugin-sagemaker-mlflow-common';
 import { ReactNode } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { sagemakerMlflowApiRef } from '../api/SageMakerMlflowApi';
@@ -36,11 +39,7 @@ export function EntitySageMakerMlflowCard() {
     () => api.getSummary(compoundRef),
     [entityRef],
   );
-  const tab = `/catalog/${
-    compoundRef.namespace
-  }/${compoundRef.kind.toLocaleLowerCase('en-US')}/${
-    compoundRef.name
-  }/sagemaker-mlflow`;
+  const tab = entityTabPath(compoundRef);
   return (
     <InfoCard
       title="Model Factory"
@@ -58,14 +57,7 @@ export function EntitySageMakerMlflowCard() {
                   {formatTime(e.startTime)}
                 </>
               )),
-              Champion: row(value.champion, v => (
-                <>
-                  v{v.version}{' '}
-                  {v.modelPackage && (
-                    <StatusChip status={v.modelPackage.approvalStatus} />
-                  )}
-                </>
-              )),
+              Champion: row(value.champion, v => `v${v.version}`),
               'Latest version': row(value.latestVersion, v => `v${v.version}`),
               Endpoints: row(value.endpoints, endpoints =>
                 endpoints.length

@@ -7,6 +7,7 @@ import {
   binding,
   demoEntity,
   renderSection,
+  sectionError,
 } from '../__testUtils__/renderSection';
 import { EntitySageMakerMlflowContent } from './EntitySageMakerMlflowContent';
 
@@ -22,7 +23,9 @@ describe('EntitySageMakerMlflowContent', () => {
           {
             name: 'demo-model-staging',
             arn: 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/demo-model-staging',
-            error: { name: 'NotFoundError', message: 'not deployed' },
+            endpoint: {
+              error: sectionError('not-found', 'not deployed'),
+            },
           },
         ],
       }),
@@ -65,7 +68,8 @@ describe('EntitySageMakerMlflowContent', () => {
       pipelineArn: 'arn',
       pipelineName: 'p',
       consoleUrl: 'c',
-      items: [],
+      executions: { data: { items: [] } },
+      runMetrics: { data: {} },
       binding: binding('pipeline', 'arn'),
     });
     await renderSection(<MovingPage />, {

@@ -39,7 +39,24 @@ export function StatusChip({ status }: { status: string }) {
 
 export const isRunning = (status: string) => RUNNING.test(status);
 
-/** One section's failure, naming its cause (and the annotation to fix); the other sections keep working. */
+/**
+ * What the portal said about a failure. A section error arrives as data; a thrown ResponseError (a 4xx/5xx
+ * answer) carries the backend's error, with the same fields when it has them, as its cause.
+ */
+function details(error: SectionErrorData | Error): Partial<SectionErrorData> & {
+  name: string;
+  message: string;
+} {
+  const cause = (error as Error & { cause?: unknown }).cause;
+  if (error.name === 'ResponseError' && cause && typeof cause === 'object')
+    return cause as Partial<SectionErrorData> & Error;
+  return error;
+}
+
+/**
+ * One section's failure: its message, then what fixes it (the annotation, the portal's own advice, when to retry);
+ * the other sections keep working.
+ */
 export function SectionError({
   title,
   error,
@@ -47,23 +64,64 @@ export function SectionError({
   title: string;
   error: SectionErrorData | Error;
 }) {
-  const annotation = (error as SectionErrorData).annotation;
+  const {
+    name,
+    message,
+    code,
+    fix,
+    annotation,
+    account,
+    region,
+    retryAfterSeconds,
+  } = details(error);
+  const throttled = code === 'throttled' || name === 'UpstreamThrottledError';
+  const where = [
+    account && `AWS account ${account}`,
+    region && `region ${region}`,
+  ].filter(Boolean);
+  const hints = [
+    annotation && `Check the ${annotation} annotation of this entity.`,
+    fix,
+    throttled &&
+      (retryAfterSeconds
+        ? `Try again in ${retryAfterSeconds} second${
+            retryAfterSeconds === 1 ? '' : 's'
+          }.`
+        : 'Try again in a moment.'),
+    where.length > 0 && `${where.join(', ')}.`,
+  ].filter((h): h is string => !!h);
   return (
-    <WarningPanel severity="error" title={`${title}: ${error.message}`}>
-      {annotation
-        ? `Check the ${annotation} annotation of this entity.`
-        : error.name}
+    <WarningPanel
+      severity="error"
+      title={`${title}: ${message}`}
+      // What fixes it is the point of the panel: shown open.
+      defaultExpanded={hints.length > 0}
+    >
+      <div data-testid="section-error">
+        {hints.length === 0
+          ? name
+          : hints.map(h => (
+              <Typography
+                key={h}
+                variant="body2"
+                style={{ wordBreak: 'break-word' }}
+              >
+                {h}
+              </Typography>
+            ))}
+      </div>
     </WarningPanel>
   );
 }
 
 /**
- * Whether an error says the upstream resource does not exist (yet): a section error named NotFoundError, or a
- * 404 response carrying one. A new project's pipeline and endpoint exist only after its first CI run and deploy.
+ * Whether an error says the upstream resource does not exist (yet): a section error with code not-found, or a
+ * 404 response whose cause is a NotFoundError. A new project's pipeline and endpoint exist only after its first
+ * CI run and deploy.
  */
 export function isNotFound(error: SectionErrorData | Error): boolean {
-  const cause = (error as Error & { cause?: { name?: string } }).cause;
-  return error.name === 'NotFoundError' || cause?.name === 'NotFoundError';
+  const { code, name } = details(error);
+  return code ? code === 'not-found' : name === 'NotFoundError';
 }
 
 /** What a section shows for a resource the project has not created yet: what will create it. */

@@ -1,27 +1,34 @@
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { binding, renderSection } from '../../__testUtils__/renderSection';
+import type { EndpointsResponse } from '@model-factory/plugin-sagemaker-mlflow-common';
+import {
+  binding,
+  renderSection,
+  sectionError,
+} from '../../__testUtils__/renderSection';
 import { EndpointsSection } from './EndpointsSection';
 
-const endpoints = {
+const endpoints: EndpointsResponse = {
   items: [
     {
       name: 'demo-model-staging',
       arn: 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/demo-model-staging',
       endpoint: {
-        name: 'demo-model-staging',
-        arn: 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/demo-model-staging',
-        status: 'InService',
-        variants: [
-          {
-            name: 'AllTraffic',
-            modelName: 'demo-model-v1',
-            instanceType: 'ml.m5.large',
-            currentInstanceCount: 1,
-          },
-        ],
-        deployedVersion: { modelName: 'demo-model', version: '1' },
-        consoleUrl: 'https://console/endpoint',
+        data: {
+          name: 'demo-model-staging',
+          arn: 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/demo-model-staging',
+          status: 'InService',
+          variants: [
+            {
+              name: 'AllTraffic',
+              modelName: 'demo-model-v1',
+              instanceType: 'ml.m5.large',
+              currentInstanceCount: 1,
+            },
+          ],
+          deployedVersion: { modelName: 'demo-model', version: '1' },
+          consoleUrl: 'https://console/endpoint',
+        },
       },
       binding: binding(
         'endpoint',
@@ -47,9 +54,8 @@ describe('EndpointsSection', () => {
           {
             name: 'fraud-model-staging',
             arn: 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/fraud-model-staging',
-            error: {
-              name: 'NotFoundError',
-              message: 'Could not find endpoint',
+            endpoint: {
+              error: sectionError('not-found', 'Could not find endpoint'),
             },
           },
         ],
@@ -62,6 +68,54 @@ describe('EndpointsSection', () => {
       screen.queryByRole('button', { name: 'Invoke' }),
     ).not.toBeInTheDocument();
     expect(getEndpointExample).not.toHaveBeenCalled();
+  });
+
+  it('says what the portal lacks for an endpoint it has no credentials for, and how to fix it', async () => {
+    const getEndpointExample = jest.fn().mockResolvedValue(example);
+    await renderSection(<EndpointsSection />, {
+      getEndpoints: jest.fn().mockResolvedValue({
+        items: [
+          {
+            name: 'demo-model-prod',
+            arn: 'arn:aws:sagemaker:eu-west-1:210987654321:endpoint/demo-model-prod',
+            endpoint: {
+              error: sectionError(
+                'missing-credentials',
+                'The portal has no AWS credentials for account 210987654321',
+                {
+                  fix: 'Add account 210987654321 to aws.accounts in app-config.yaml.',
+                  account: '210987654321',
+                  region: 'eu-west-1',
+                },
+              ),
+            },
+          },
+          endpoints.items[0],
+        ],
+      }),
+      getEndpointExample,
+    });
+    expect(
+      await screen.findByText(
+        'Error: demo-model-prod: The portal has no AWS credentials for account 210987654321',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'Add account 210987654321 to aws.accounts in app-config.yaml.',
+      ),
+    ).toBeVisible();
+    expect(screen.queryByText(/Not deployed yet/)).not.toBeInTheDocument();
+    // The other endpoint loads on its own, with its console.
+    expect(screen.getByText('InService')).toBeInTheDocument();
+    expect(screen.getAllByRole('button', { name: 'Invoke' })).toHaveLength(1);
+    await waitFor(() =>
+      expect(getEndpointExample).toHaveBeenCalledWith(
+        expect.anything(),
+        'demo-model-staging',
+      ),
+    );
+    expect(getEndpointExample).toHaveBeenCalledTimes(1);
   });
 
   it('shows status, variants and deployed version, and prefills the console with the example', async () => {

@@ -3,6 +3,7 @@ import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
 import Grid from '@material-ui/core/Grid';
 import Skeleton from '@material-ui/lab/Skeleton';
+import { META_MODEL_VERSION } from '@model-factory/plugin-sagemaker-mlflow-common';
 import useAsync from 'react-use/esm/useAsync';
 import { sagemakerMlflowApiRef } from '../../api/SageMakerMlflowApi';
 import {
@@ -31,50 +32,50 @@ export function EndpointsSection() {
   if (loading || !value) return <Skeleton variant="rect" height={200} />;
   return (
     <Grid container spacing={2}>
-      {value.items.map(item => (
-        <Grid item xs={12} key={item.arn}>
+      {value.items.map(({ name, arn, endpoint, binding }) => (
+        <Grid item xs={12} key={arn}>
           <InfoCard
-            title={`Endpoint ${item.name}`}
+            title={`Endpoint ${name}`}
             subheader={
-              item.endpoint ? (
-                <StatusChip status={item.endpoint.status} />
+              endpoint.data ? (
+                <StatusChip status={endpoint.data.status} />
               ) : undefined
             }
             deepLink={
-              item.endpoint
-                ? { title: 'Open in SageMaker', link: item.endpoint.consoleUrl }
+              endpoint.data
+                ? { title: 'Open in SageMaker', link: endpoint.data.consoleUrl }
                 : undefined
             }
           >
-            <NotBoundPanel bindings={notBound([item.binding])} />
-            {item.error && isNotFound(item.error) && (
+            <NotBoundPanel bindings={notBound([binding])} />
+            {endpoint.error && isNotFound(endpoint.error) && (
               <NotCreatedYet title="Not deployed yet">
                 Approve a model version, then put it on this endpoint with the
                 project's <code>deploy</code> entry point.
               </NotCreatedYet>
             )}
-            {item.error && !isNotFound(item.error) && (
-              <SectionError title={item.name} error={item.error} />
+            {endpoint.error && !isNotFound(endpoint.error) && (
+              <SectionError title={name} error={endpoint.error} />
             )}
-            {item.endpoint && (
+            {endpoint.data && (
               <StructuredMetadataTable
                 metadata={{
-                  'Deployed version': item.endpoint.deployedVersion
-                    ? `${item.endpoint.deployedVersion.modelName} v${item.endpoint.deployedVersion.version}`
-                    : 'unknown (no mlflow.model_version tag)',
-                  Variants: item.endpoint.variants.map(
+                  'Deployed version': endpoint.data.deployedVersion
+                    ? `${endpoint.data.deployedVersion.modelName} v${endpoint.data.deployedVersion.version}`
+                    : `unknown (no ${META_MODEL_VERSION} tag)`,
+                  Variants: endpoint.data.variants.map(
                     v =>
                       `${v.name}: ${v.modelName ?? '?'} on ${
                         v.currentInstanceCount ?? '?'
                       } × ${v.instanceType ?? '?'}`,
                   ),
-                  'Last change': formatTime(item.endpoint.lastModifiedAt),
-                  ...(item.endpoint.failureReason
-                    ? { Failure: item.endpoint.failureReason }
+                  'Last change': formatTime(endpoint.data.lastModifiedAt),
+                  ...(endpoint.data.failureReason
+                    ? { Failure: endpoint.data.failureReason }
                     : {}),
                   ARN: (
-                    <ExternalLink href={item.endpoint.consoleUrl}>
-                      {item.arn}
+                    <ExternalLink href={endpoint.data.consoleUrl}>
+                      {arn}
                     </ExternalLink>
                   ),
                 }}
@@ -82,9 +83,9 @@ export function EndpointsSection() {
               />
             )}
             {/* The console invokes: only for an endpoint that names this component back. */}
-            {item.endpoint && item.binding?.state === 'bound' && (
+            {endpoint.data && binding?.state === 'bound' && (
               <Box>
-                <EndpointTestConsole endpointName={item.name} />
+                <EndpointTestConsole endpointName={name} />
               </Box>
             )}
           </InfoCard>

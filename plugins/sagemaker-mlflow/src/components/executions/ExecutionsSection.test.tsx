@@ -1,36 +1,49 @@
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import type { ExecutionsPage } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
   binding,
   execution,
+  executionArn,
   renderSection,
+  sectionError,
 } from '../../__testUtils__/renderSection';
 import { executionDuration, ExecutionsSection } from './ExecutionsSection';
 
 const PIPELINE_ARN =
   'arn:aws:sagemaker:us-east-1:123456789012:pipeline/demo-model-pipeline';
 const page = (
-  items = [
-    execution('aaa111', 'Succeeded', 0.9861),
-    execution('bbb222', 'Executing'),
-  ],
-) => ({
+  items = [execution('aaa111', 'Succeeded'), execution('bbb222', 'Executing')],
+  nextPageToken?: string,
+): ExecutionsPage => ({
   pipelineArn: PIPELINE_ARN,
   pipelineName: 'demo-model-pipeline',
   consoleUrl: 'https://console/pipeline',
-  items,
+  executions: { data: { items, nextPageToken } },
+  // Only the first execution has an MLflow run.
+  runMetrics: {
+    data: { [executionArn('aaa111')]: { accuracy: 0.9861, f1: 0.9712 } },
+  },
   binding: binding('pipeline', PIPELINE_ARN),
 });
 
 describe('ExecutionsSection', () => {
-  it('lists executions with status, duration and accuracy, and pages on', async () => {
+  it("lists executions with status, duration and their runs' key metrics, and pages on", async () => {
     const getExecutions = jest
       .fn()
-      .mockResolvedValueOnce({ ...page(), nextPageToken: 'next' })
+      .mockResolvedValueOnce(page(undefined, 'next'))
       .mockResolvedValueOnce(page([execution('ccc333', 'Failed')]));
     await renderSection(<ExecutionsSection />, { getExecutions });
     expect(await screen.findByText('run-aaa111')).toBeInTheDocument();
-    expect(screen.getByText('0.9861')).toBeInTheDocument();
+    for (const metric of ['accuracy', 'f1', 'roc_auc']) {
+      expect(
+        screen.getByRole('columnheader', { name: metric }),
+      ).toBeInTheDocument();
+    }
+    const first = within(screen.getByText('run-aaa111').closest('tr')!);
+    expect(first.getByText('0.9861')).toBeInTheDocument();
+    expect(first.getByText('0.9712')).toBeInTheDocument();
+    expect(screen.queryByText(/MLflow metrics/)).not.toBeInTheDocument();
     expect(screen.getAllByText('2m 5s')).toHaveLength(2);
     await userEvent.click(screen.getByRole('button', { name: 'Older' }));
     expect(await screen.findByText('run-ccc333')).toBeInTheDocument();
@@ -154,10 +167,10 @@ describe('ExecutionsSection', () => {
         ],
       },
       steps: {
-        error: {
-          name: 'UpstreamError',
-          message: 'SageMaker ListPipelineExecutionSteps: HTTP 500',
-        },
+        error: sectionError(
+          'upstream',
+          'SageMaker ListPipelineExecutionSteps: HTTP 500',
+        ),
       },
       mlflowRuns: {
         data: [
@@ -210,26 +223,108 @@ describe('ExecutionsSection', () => {
     expect(screen.queryByText(/Request failed/)).not.toBeInTheDocument();
   });
 
-  it('names the annotation to fix when the section fails', async () => {
+  it("names the annotation to fix when the backend refuses the entity's annotation", async () => {
+    // What the API client throws for the backend's 400: a ResponseError whose cause is the backend's error.
     const error = Object.assign(
-      new Error(
-        "Annotation aws.amazon.com/sagemaker-pipeline-arn: 'x' is not a SageMaker ARN",
-      ),
+      new Error('Request failed with 400 Bad Request'),
       {
-        annotation: 'aws.amazon.com/sagemaker-pipeline-arn',
+        name: 'ResponseError',
+        cause: Object.assign(
+          new Error(
+            "Annotation aws.amazon.com/sagemaker-pipeline-arn: 'x' is not a SageMaker ARN",
+          ),
+          {
+            name: 'InputError',
+            annotation: 'aws.amazon.com/sagemaker-pipeline-arn',
+          },
+        ),
       },
     );
     await renderSection(<ExecutionsSection />, {
       getExecutions: jest.fn().mockRejectedValue(error),
     });
+    // The backend's message, not the client's "Request failed".
     expect(
-      await screen.findByText(/is not a SageMaker ARN/),
+      await screen.findByText(
+        /^Error: Pipeline executions: .*is not a SageMaker ARN/,
+      ),
     ).toBeInTheDocument();
     expect(
       screen.getByText(
         'Check the aws.amazon.com/sagemaker-pipeline-arn annotation of this entity.',
       ),
     ).toBeInTheDocument();
+  });
+
+  it("shows SageMaker's failure with its fix where the table would be, keeping the pipeline's link", async () => {
+    await renderSection(<ExecutionsSection />, {
+      getExecutions: jest.fn().mockResolvedValue({
+        ...page(),
+        executions: {
+          error: sectionError(
+            'access-denied',
+            'SageMaker ListPipelineExecutions: access denied',
+            {
+              fix: 'Grant the portal role sagemaker:ListPipelineExecutions.',
+              account: '123456789012',
+              region: 'us-east-1',
+            },
+          ),
+        },
+      }),
+    });
+    expect(
+      await screen.findByText(
+        'Error: Pipeline executions: SageMaker ListPipelineExecutions: access denied',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'Grant the portal role sagemaker:ListPipelineExecutions.',
+      ),
+    ).toBeVisible();
+    expect(screen.getByTestId('section-error')).toHaveTextContent(
+      'AWS account 123456789012, region us-east-1.',
+    );
+    expect(screen.queryByTestId('executions-table')).not.toBeInTheDocument();
+    expect(
+      screen.getByRole('link', { name: /Open the pipeline in SageMaker/ }),
+    ).toHaveAttribute('href', 'https://console/pipeline');
+  });
+
+  it("says what creates the pipeline when SageMaker's section says it does not exist", async () => {
+    await renderSection(<ExecutionsSection />, {
+      getExecutions: jest.fn().mockResolvedValue({
+        ...page(),
+        executions: {
+          error: sectionError('not-found', 'Pipeline does not exist'),
+        },
+      }),
+    });
+    expect(
+      await screen.findByText(/Pipeline executions: no pipeline yet/),
+    ).toBeInTheDocument();
+  });
+
+  it('keeps the executions without metric columns when MLflow failed, and says so', async () => {
+    await renderSection(<ExecutionsSection />, {
+      getExecutions: jest.fn().mockResolvedValue({
+        ...page(),
+        runMetrics: {
+          error: sectionError('throttled', 'MLflow search-runs: throttled', {
+            retryAfterSeconds: 7,
+          }),
+        },
+      }),
+    });
+    expect(await screen.findByText('run-aaa111')).toBeInTheDocument();
+    expect(
+      screen.getByText('Error: MLflow metrics: MLflow search-runs: throttled'),
+    ).toBeInTheDocument();
+    expect(screen.getByText('Try again in 7 seconds.')).toBeInTheDocument();
+    expect(
+      screen.queryByRole('columnheader', { name: 'accuracy' }),
+    ).not.toBeInTheDocument();
   });
 });
 

@@ -8,6 +8,7 @@ import TextField from '@material-ui/core/TextField';
 import Tooltip from '@material-ui/core/Tooltip';
 import {
   DEFAULT_PAGE_SIZE,
+  KEY_METRICS,
   PipelineExecution,
   pipelineExecutePermission,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
@@ -62,7 +63,10 @@ export function ExecutionsSection() {
   const unbound = notBound([page.value?.binding]);
   // Owners act only on a pipeline that names this component back; the backend refuses the rest anyway.
   const canAct = canExecute && page.value?.binding.state === 'bound';
-  const running = page.value?.items.some(e => isRunning(e.status));
+  const executions = page.value?.executions;
+  const runMetrics = page.value?.runMetrics;
+  const metricsByArn = runMetrics?.data;
+  const running = executions?.data?.items.some(e => isRunning(e.status));
   useEffect(() => {
     if (!running) return undefined;
     const timer = setInterval(page.retry, REFRESH_WHILE_RUNNING_MS);
@@ -108,7 +112,15 @@ export function ExecutionsSection() {
     { title: 'Started', render: e => formatTime(e.startTime) },
     { title: 'Duration', render: e => executionDuration(e) },
     { title: 'Started by', render: e => e.startedBy ?? e.description ?? '—' },
-    { title: 'Accuracy', render: e => formatMetric(e.metrics?.accuracy) },
+    // Joined from MLflow by execution ARN; without MLflow's answer the columns would only say "—".
+    ...(metricsByArn
+      ? KEY_METRICS.map(m => ({
+          title: m,
+          cellStyle: { whiteSpace: 'nowrap' as const },
+          render: (e: PipelineExecution) =>
+            formatMetric(metricsByArn[e.arn]?.[m]),
+        }))
+      : []),
     {
       title: '',
       render: e =>
@@ -139,7 +151,9 @@ export function ExecutionsSection() {
   );
   if (unbound.length > 0) action = undefined;
 
-  if (page.error && isNotFound(page.error))
+  // The pipeline's absence comes as a 404 or, with the rest of the page, as the executions section's error.
+  const failure = page.error ?? executions?.error;
+  if (failure && isNotFound(failure))
     return (
       <NotCreatedYet title="Pipeline executions: no pipeline yet">
         The pipeline this component names does not exist yet. The project's CI
@@ -162,19 +176,26 @@ export function ExecutionsSection() {
       }
     >
       <NotBoundPanel bindings={unbound} />
-      {page.value?.mlflowError && (
-        <SectionError title="MLflow metrics" error={page.value.mlflowError} />
+      {runMetrics?.error && (
+        <SectionError title="MLflow metrics" error={runMetrics.error} />
       )}
-      <div data-testid="executions-table">
-        <Table
-          isLoading={page.loading && !page.value}
-          options={COMPACT_TABLE_OPTIONS}
-          columns={columns}
-          data={page.value?.items ?? []}
-          emptyContent={<Box p={2}>This pipeline has no executions yet.</Box>}
-        />
-      </div>
-      <PageButtons pages={pages} nextPageToken={page.value?.nextPageToken}>
+      {executions?.error ? (
+        <SectionError title="Pipeline executions" error={executions.error} />
+      ) : (
+        <div data-testid="executions-table">
+          <Table
+            isLoading={page.loading && !page.value}
+            options={COMPACT_TABLE_OPTIONS}
+            columns={columns}
+            data={executions?.data?.items ?? []}
+            emptyContent={<Box p={2}>This pipeline has no executions yet.</Box>}
+          />
+        </div>
+      )}
+      <PageButtons
+        pages={pages}
+        nextPageToken={executions?.data?.nextPageToken}
+      >
         <TextField
           select
           size="small"

@@ -1,6 +1,9 @@
 import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
-import type { ModelVersion } from '@model-factory/plugin-sagemaker-mlflow-common';
+import {
+  KEY_METRICS,
+  ModelVersion,
+} from '@model-factory/plugin-sagemaker-mlflow-common';
 import { useState } from 'react';
 
 const BAR_W = 36;
@@ -17,8 +20,8 @@ export function MetricByVersionChart({
     ...new Set(versions.flatMap(v => Object.keys(v.metrics))),
   ].sort();
   const [chosen, setMetric] = useState<string>();
-  // Derived: after paging, a choice that the new page lacks falls back to accuracy or the first metric.
-  const fallback = metrics.includes('accuracy') ? 'accuracy' : metrics[0];
+  // Derived: after paging, a choice that the new page lacks falls back to the first key metric, or any metric.
+  const fallback = KEY_METRICS.find(m => metrics.includes(m)) ?? metrics[0];
   const metric = chosen && metrics.includes(chosen) ? chosen : fallback;
   if (!metric) return null;
   const points = [...versions]

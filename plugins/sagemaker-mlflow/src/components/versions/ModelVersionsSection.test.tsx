@@ -1,21 +1,31 @@
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import type { ModelVersionsPage } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
   binding,
+  modelPackage,
   renderSection,
+  sectionError,
   version,
 } from '../../__testUtils__/renderSection';
 import { ModelVersionsSection } from './ModelVersionsSection';
 
-const page = {
+const page: ModelVersionsPage = {
   modelName: 'demo-model',
   modelUrl: 'http://mlflow/#/models/demo-model',
-  aliases: { champion: '1' },
-  items: [
-    version('3', 'PendingManualApproval'),
-    version('2', 'Rejected'),
-    version('1', 'Approved', ['champion']),
-  ],
+  versions: {
+    data: {
+      items: [version('3'), version('2'), version('1', ['champion'])],
+      aliases: { champion: '1' },
+    },
+  },
+  modelPackages: {
+    data: {
+      '3': modelPackage('3', 'PendingManualApproval'),
+      '2': modelPackage('2', 'Rejected'),
+      '1': modelPackage('1', 'Approved'),
+    },
+  },
   bindings: [
     binding('registered-model', 'demo-model'),
     binding(
@@ -109,19 +119,84 @@ describe('ModelVersionsSection', () => {
     ).not.toBeInTheDocument();
   });
 
-  it('keeps the MLflow versions when the SageMaker join failed, and says so', async () => {
+  it('keeps the MLflow versions, without approval, when SageMaker failed, and says what to fix', async () => {
     await renderSection(<ModelVersionsSection />, {
       getModelVersions: jest.fn().mockResolvedValue({
         ...page,
-        sagemakerError: {
-          name: 'UpstreamError',
-          message: 'SageMaker ListModelPackages: throttled',
+        modelPackages: {
+          error: sectionError(
+            'missing-credentials',
+            'No AWS credentials for account 123456789012',
+            { fix: 'Add account 123456789012 under aws.accounts.' },
+          ),
         },
       }),
     });
     expect(
-      await screen.findByText(/ListModelPackages: throttled/),
+      await screen.findByText(
+        'Error: SageMaker approval status: No AWS credentials for account 123456789012',
+      ),
     ).toBeInTheDocument();
+    expect(
+      screen.getByText('Add account 123456789012 under aws.accounts.'),
+    ).toBeVisible();
     expect(screen.getByText('@champion')).toBeInTheDocument();
+    expect(
+      within(screen.getByTestId('versions-table')).getByText('v3'),
+    ).toBeInTheDocument();
+    expect(screen.getByText('0.9300')).toBeInTheDocument();
+    // No package, no approval status and nothing to approve.
+    expect(screen.queryByText('Pending approval')).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Approve' }),
+    ).not.toBeInTheDocument();
+  });
+
+  it("shows MLflow's failure where the table would be, keeping the model's link", async () => {
+    await renderSection(<ModelVersionsSection />, {
+      getModelVersions: jest.fn().mockResolvedValue({
+        ...page,
+        versions: {
+          error: sectionError(
+            'unavailable',
+            "MLflow server 'default' is not answering",
+          ),
+        },
+      }),
+    });
+    expect(
+      await screen.findByText(
+        "Error: Model versions: MLflow server 'default' is not answering",
+      ),
+    ).toBeInTheDocument();
+    expect(screen.queryByTestId('versions-table')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('metric-chart')).not.toBeInTheDocument();
+    expect(
+      screen.getByRole('link', { name: /Open the model in MLflow/ }),
+    ).toHaveAttribute('href', 'http://mlflow/#/models/demo-model');
+  });
+
+  it('hides the model package tag, which the approval column links to', async () => {
+    await renderSection(<ModelVersionsSection />, {
+      getModelVersions: jest.fn().mockResolvedValue({
+        ...page,
+        versions: {
+          data: {
+            items: [
+              {
+                ...version('1'),
+                tags: {
+                  'sagemaker.model_package_arn': 'arn:pkg/1',
+                  team: 'fraud',
+                },
+              },
+            ],
+            aliases: {},
+          },
+        },
+      }),
+    });
+    expect(await screen.findByText('team=fraud')).toBeInTheDocument();
+    expect(screen.queryByText(/arn:pkg\/1/)).not.toBeInTheDocument();
   });
 });

@@ -7,8 +7,10 @@ import Chip from '@material-ui/core/Chip';
 import Tooltip from '@material-ui/core/Tooltip';
 import {
   DEFAULT_PAGE_SIZE,
+  KEY_METRICS,
   modelApprovePermission,
   ModelVersion,
+  TAG_MODEL_PACKAGE_ARN,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import { useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
@@ -27,9 +29,6 @@ import {
 import { PageButtons, usePageTokens } from '../PageButtons';
 import { ApprovalDialog } from './ApprovalDialog';
 import { MetricByVersionChart } from './MetricByVersionChart';
-
-const KEY_METRICS = ['accuracy', 'f1', 'roc_auc'];
-const HIDDEN_TAGS = new Set(['sagemaker.model_package_arn']);
 
 /** The registered model's versions with their approval in SageMaker; owners approve or reject. */
 export function ModelVersionsSection() {
@@ -57,13 +56,17 @@ export function ModelVersionsSection() {
 
   const bindings = page.value?.bindings ?? [];
   const unbound = notBound(bindings);
+  const versions = page.value?.versions;
+  // Joined from SageMaker by version number; a version without a package (or SageMaker failing) has none.
+  const packages = page.value?.modelPackages.data ?? {};
 
   const approvalButtons = (v: ModelVersion) => {
     // Approval needs the MLflow model and the package group to name this component back.
-    if (!v.modelPackage || bindings.length === 0 || unbound.length > 0)
+    const modelPackage = packages[v.version];
+    if (!modelPackage || bindings.length === 0 || unbound.length > 0)
       return null;
     const buttons = (['Approved', 'Rejected'] as const)
-      .filter(status => v.modelPackage!.approvalStatus !== status)
+      .filter(status => modelPackage.approvalStatus !== status)
       .map(status => (
         <Button
           key={status}
@@ -101,9 +104,9 @@ export function ModelVersionsSection() {
     {
       title: 'Approval',
       render: v =>
-        v.modelPackage ? (
-          <ExternalLink href={v.modelPackage.consoleUrl}>
-            <StatusChip status={v.modelPackage.approvalStatus} />
+        packages[v.version] ? (
+          <ExternalLink href={packages[v.version].consoleUrl}>
+            <StatusChip status={packages[v.version].approvalStatus} />
           </ExternalLink>
         ) : (
           '—'
@@ -129,7 +132,8 @@ export function ModelVersionsSection() {
       title: 'Tags',
       render: v =>
         Object.entries(v.tags)
-          .filter(([k]) => !HIDDEN_TAGS.has(k))
+          // The package link is shown as the approval column.
+          .filter(([k]) => k !== TAG_MODEL_PACKAGE_ARN)
           .map(([k, val]) => (
             <Chip
               key={k}
@@ -153,26 +157,33 @@ export function ModelVersionsSection() {
       }
     >
       <NotBoundPanel bindings={unbound} />
-      {page.value?.sagemakerError && (
+      {page.value?.modelPackages.error && (
         <SectionError
           title="SageMaker approval status"
-          error={page.value.sagemakerError}
+          error={page.value.modelPackages.error}
         />
       )}
-      <div data-testid="versions-table">
-        <Table
-          isLoading={page.loading && !page.value}
-          options={COMPACT_TABLE_OPTIONS}
-          columns={columns}
-          data={page.value?.items ?? []}
-          emptyContent={
-            <Box p={2}>No version of this model is registered yet.</Box>
-          }
-        />
-      </div>
-      <PageButtons pages={pages} nextPageToken={page.value?.nextPageToken} />
-      {page.value && page.value.items.length > 0 && (
-        <MetricByVersionChart versions={page.value.items} />
+      {versions?.error ? (
+        <SectionError title="Model versions" error={versions.error} />
+      ) : (
+        <div data-testid="versions-table">
+          <Table
+            isLoading={page.loading && !page.value}
+            options={COMPACT_TABLE_OPTIONS}
+            columns={columns}
+            data={versions?.data?.items ?? []}
+            emptyContent={
+              <Box p={2}>No version of this model is registered yet.</Box>
+            }
+          />
+        </div>
+      )}
+      <PageButtons
+        pages={pages}
+        nextPageToken={versions?.data?.nextPageToken}
+      />
+      {versions?.data && versions.data.items.length > 0 && (
+        <MetricByVersionChart versions={versions.data.items} />
       )}
       <ApprovalDialog
         // A fresh dialog per decision: a comment typed for one version never carries over to another.
