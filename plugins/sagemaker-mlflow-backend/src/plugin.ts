@@ -3,15 +3,9 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
-import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { sagemakerMlflowPermissions } from '@model-factory/plugin-sagemaker-mlflow-common';
-import {
-  EndpointInvoker,
-  MlflowClients,
-  readSageMakerMlflowConfig,
-  SageMakerClients,
-} from '@model-factory/plugin-sagemaker-mlflow-node';
+import { sagemakerMlflowClientsServiceRef } from '@model-factory/plugin-sagemaker-mlflow-node';
 import { registerActions } from './actions';
 import { createRouter } from './router';
 import { ResourceBindings } from './service/bindings';
@@ -30,7 +24,7 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
   register(env) {
     env.registerInit({
       deps: {
-        rootConfig: coreServices.rootConfig,
+        clients: sagemakerMlflowClientsServiceRef,
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
         permissions: coreServices.permissions,
@@ -42,28 +36,13 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
         actionsRegistry: actionsRegistryServiceRef,
       },
       async init(deps) {
-        const config = readSageMakerMlflowConfig(deps.rootConfig);
-        const credentialsManager = DefaultAwsCredentialsManager.fromConfig(
-          deps.rootConfig,
-        );
-        const sagemaker = new SageMakerClients({
-          credentialsManager,
-          endpoint: config.sagemakerEndpoint,
-          timeoutMs: config.upstreamTimeoutMs,
-          invokeTimeoutMs: config.invoke.timeoutMs,
-          breaker: config.upstreamBreaker,
-        });
+        const { config, sagemaker, mlflow, invoker } = deps.clients;
         const base = {
           logger: deps.logger,
           config,
           sagemaker,
-          mlflow: new MlflowClients(config, credentialsManager),
-          invoker: new EndpointInvoker({
-            clients: sagemaker,
-            routes: config.endpointRoutes,
-            timeoutMs: config.invoke.timeoutMs,
-            maxResponseBytes: config.limits.maxResponseBytes,
-          }),
+          mlflow,
+          invoker,
           cache: new UpstreamCache(
             deps.cache,
             config.cacheTtlSeconds * 1000,

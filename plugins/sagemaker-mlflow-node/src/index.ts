@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export * from './arn';
+export * from './clientsService';
 export * from './config';
 export * from './entityBinding';
 export * from './errors';

@@ -2,14 +2,9 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
-import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
-import {
-  MlflowClients,
-  readSageMakerMlflowConfig,
-  SageMakerClients,
-} from '@model-factory/plugin-sagemaker-mlflow-node';
+import { sagemakerMlflowClientsServiceRef } from '@model-factory/plugin-sagemaker-mlflow-node';
 import { createCatalogAnnotationsAction } from './actions/catalogAnnotations';
 import {
   createMlflowExperimentAction,
@@ -31,18 +26,10 @@ export const scaffolderModule = createBackendModule({
         config: coreServices.rootConfig,
         catalog: catalogServiceRef,
         auth: coreServices.auth,
+        clients: sagemakerMlflowClientsServiceRef,
       },
-      async init({ scaffolderActions, config, catalog, auth }) {
-        const settings = readSageMakerMlflowConfig(config);
-        const credentialsManager =
-          DefaultAwsCredentialsManager.fromConfig(config);
-        const mlflow = new MlflowClients(settings, credentialsManager);
-        const sagemaker = new SageMakerClients({
-          credentialsManager,
-          endpoint: settings.sagemakerEndpoint,
-          timeoutMs: settings.upstreamTimeoutMs,
-          invokeTimeoutMs: settings.invoke.timeoutMs,
-        });
+      async init({ scaffolderActions, config, catalog, auth, clients }) {
+        const { mlflow, sagemaker } = clients;
         scaffolderActions.addActions(
           createRequireNewEntityAction({ catalog, auth }),
           createCatalogAnnotationsAction(),

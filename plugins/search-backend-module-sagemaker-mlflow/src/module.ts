@@ -3,14 +3,9 @@ import {
   createBackendModule,
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
 } from '@backstage/backend-plugin-api';
-import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { searchIndexRegistryExtensionPoint } from '@backstage/plugin-search-backend-node/alpha';
-import {
-  MlflowClients,
-  readSageMakerMlflowConfig,
-  SageMakerClients,
-} from '@model-factory/plugin-sagemaker-mlflow-node';
+import { sagemakerMlflowClientsServiceRef } from '@model-factory/plugin-sagemaker-mlflow-node';
 import { MlModelCollatorFactory } from './MlModelCollatorFactory';
 
 const DEFAULT_SCHEDULE = {
@@ -32,30 +27,31 @@ export const searchModuleSagemakerMlflow = createBackendModule({
         scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
         indexRegistry: searchIndexRegistryExtensionPoint,
+        clients: sagemakerMlflowClientsServiceRef,
       },
-      async init({ config, auth, logger, scheduler, catalog, indexRegistry }) {
+      async init({
+        config,
+        auth,
+        logger,
+        scheduler,
+        catalog,
+        indexRegistry,
+        clients,
+      }) {
         const schedule = config.has('search.collators.sagemakerMlflow.schedule')
           ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
               config.getConfig('search.collators.sagemakerMlflow.schedule'),
             )
           : DEFAULT_SCHEDULE;
-        const settings = readSageMakerMlflowConfig(config);
-        const credentialsManager =
-          DefaultAwsCredentialsManager.fromConfig(config);
         indexRegistry.addCollator({
           schedule: scheduler.createScheduledTaskRunner(schedule),
           factory: new MlModelCollatorFactory({
             catalog,
             auth,
             logger,
-            mlflow: new MlflowClients(settings, credentialsManager),
-            sagemaker: new SageMakerClients({
-              credentialsManager,
-              endpoint: settings.sagemakerEndpoint,
-              timeoutMs: settings.upstreamTimeoutMs,
-              invokeTimeoutMs: settings.invoke.timeoutMs,
-            }),
-            requireBinding: settings.requireBindingForReads,
+            mlflow: clients.mlflow,
+            sagemaker: clients.sagemaker,
+            requireBinding: clients.config.requireBindingForReads,
           }),
         });
       },

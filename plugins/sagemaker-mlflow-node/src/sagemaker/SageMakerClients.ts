@@ -127,6 +127,9 @@ export class SageMakerClients {
       requestHandler: new DeadlineAwareHttpHandler({
         connectionTimeout: Math.min(timeoutMs, 5000),
         requestTimeout: timeoutMs,
+        // Without it a request past requestTimeout only logs a warning and waits on: outside an HTTP request's
+        // deadline (scaffolder actions, the search collator) a hung API was never given up on.
+        throwOnRequestTimeout: true,
       }),
     };
   }
