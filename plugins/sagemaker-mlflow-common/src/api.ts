@@ -195,10 +195,15 @@ export interface EndpointsResponse {
   }>;
 }
 
+/** A version as the overview card shows it: with its SageMaker model package, when it has one. */
+export interface SummaryVersion extends ModelVersion {
+  modelPackage?: ModelPackageRef;
+}
+
 export interface Summary {
   latestExecution: Section<PipelineExecution | null>;
-  champion: Section<ModelVersion | null>;
-  latestVersion: Section<ModelVersion | null>;
+  champion: Section<SummaryVersion | null>;
+  latestVersion: Section<SummaryVersion | null>;
   endpoints: Section<Array<{ name: string; status: string }>>;
 }
 

@@ -459,6 +459,9 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
         `${ARN.pipeline}/execution/`,
       );
       expect(res.body.champion.data.aliases).toContain('champion');
+      expect(res.body.champion.data.modelPackage.approvalStatus).toBe(
+        'Approved',
+      );
       expect(res.body.latestVersion.data.version).toBe('3');
       expect(res.body.endpoints.data).toEqual([
         { name: 'demo-model-staging', status: 'InService' },

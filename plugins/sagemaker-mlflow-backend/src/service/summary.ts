@@ -1,8 +1,11 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import {
   DEFAULT_PAGE_SIZE,
+  ModelVersion,
+  ModelVersionsPage,
   Section,
   Summary,
+  SummaryVersion,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import type { EntityContext } from './EntityContext';
 import type { Endpoints } from './endpoints';
@@ -36,6 +39,14 @@ export async function loadSummary(
     section.error
       ? { error: section.error }
       : { data: section.data!.items[0] ?? null };
+  // The version with its model package, when the page's SageMaker section has it.
+  const withPackage = (
+    page: ModelVersionsPage,
+    version: ModelVersion | null,
+  ): SummaryVersion | null => {
+    const modelPackage = version && page.modelPackages.data?.[version.version];
+    return version && modelPackage ? { ...version, modelPackage } : version;
+  };
   const versionsPage = () => versions.list(ctx, DEFAULT_PAGE_SIZE);
   const [latestExecution, latestVersion, champion, endpointStates] =
     await Promise.all([
@@ -43,7 +54,12 @@ export async function loadSummary(
         () => pipelines.list(ctx, DEFAULT_PAGE_SIZE),
         page => firstItem(page.executions),
       ),
-      sectionOf(versionsPage, page => firstItem(page.versions)),
+      sectionOf(versionsPage, page => {
+        const latest = firstItem(page.versions);
+        return latest.error
+          ? latest
+          : { data: withPackage(page, latest.data ?? null) };
+      }),
       sectionOf(versionsPage, async page => {
         if (page.versions.error) return { error: page.versions.error };
         const version = page.versions.data!.aliases.champion;
@@ -52,7 +68,7 @@ export async function loadSummary(
           v => v.version === version,
         );
         return onPage
-          ? { data: onPage }
+          ? { data: withPackage(page, onPage) }
           : settle(() => versions.one(ctx, 'champion'), logger);
       }),
       settle(

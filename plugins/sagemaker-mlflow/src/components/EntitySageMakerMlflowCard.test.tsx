@@ -1,6 +1,7 @@
 import { screen } from '@testing-library/react';
 import {
   execution,
+  modelPackage,
   renderSection,
   sectionError,
   version,
@@ -32,5 +33,23 @@ describe('EntitySageMakerMlflowCard', () => {
       'href',
       '/catalog/default/component/demo-model/sagemaker-mlflow',
     );
+  });
+
+  it("shows the champion's approval when its version has a model package", async () => {
+    await renderSection(<EntitySageMakerMlflowCard />, {
+      getSummary: jest.fn().mockResolvedValue({
+        latestExecution: { data: null },
+        champion: {
+          data: {
+            ...version('2', ['champion']),
+            modelPackage: modelPackage('2', 'Approved'),
+          },
+        },
+        latestVersion: { data: version('3') },
+        endpoints: { data: [] },
+      }),
+    });
+    expect(await screen.findByText('Approved')).toBeInTheDocument();
+    expect(screen.getByText(/v2/)).toBeInTheDocument();
   });
 });

@@ -57,7 +57,14 @@ export function EntitySageMakerMlflowCard() {
                   {formatTime(e.startTime)}
                 </>
               )),
-              Champion: row(value.champion, v => `v${v.version}`),
+              Champion: row(value.champion, v => (
+                <>
+                  v{v.version}{' '}
+                  {v.modelPackage && (
+                    <StatusChip status={v.modelPackage.approvalStatus} />
+                  )}
+                </>
+              )),
               'Latest version': row(value.latestVersion, v => `v${v.version}`),
               Endpoints: row(value.endpoints, endpoints =>
                 endpoints.length
