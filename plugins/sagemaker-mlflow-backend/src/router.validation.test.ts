@@ -97,105 +97,107 @@ const post = (path: string) =>
     .post(`${base}/${path}`)
     .set('Authorization', mockCredentials.user.header());
 
-/** Expects a 400 whose message contains every fragment, and that nothing was sent to SageMaker's writes. */
-function expectRefused(res: request.Response, ...fragments: string[]) {
+/** The refusal's message, once it is known to be a 400 for bad input that sent no write to SageMaker. */
+function refusal(res: request.Response): string {
   expect(res.status).toBe(400);
   expect(res.body.error.name).toBe('InputError');
-  for (const fragment of fragments)
-    expect(res.body.error.message).toContain(fragment);
   expect(sagemaker.commandCalls(StartPipelineExecutionCommand)).toHaveLength(0);
+  return res.body.error.message;
 }
 
 describe('the router refuses what openapi.yaml refuses, with 400 and what to fix', () => {
   it('an unknown body field, named with the fields allowed', async () => {
-    expectRefused(
-      await post('executions').send({ pipelineArn: 'arn:other', x: 1 }),
-      'pipelineArn, x',
-      'allowed: displayName, parameters',
-    );
-    expectRefused(
-      await post('model-versions/3/approval').send({
-        status: 'Approved',
-        approver: 'me',
-      }),
-      'approver',
-      'allowed: status, comment',
-    );
+    expect(
+      refusal(
+        await post('executions').send({ pipelineArn: 'arn:other', x: 1 }),
+      ),
+    ).toContain('pipelineArn, x (allowed: displayName, parameters)');
+    expect(
+      refusal(
+        await post('model-versions/3/approval').send({
+          status: 'Approved',
+          approver: 'me',
+        }),
+      ),
+    ).toContain('approver (allowed: status, comment)');
   });
 
   it('a value outside an enum, with the allowed values', async () => {
-    expectRefused(
+    const message = refusal(
       await post('model-versions/3/approval').send({ status: 'Maybe' }),
-      'request/body/status',
-      'Approved, Rejected',
     );
-    expectRefused(
-      await post('model-versions/3/approval').send({}),
+    expect(message).toContain('request/body/status');
+    expect(message).toContain('Approved, Rejected');
+    expect(refusal(await post('model-versions/3/approval').send({}))).toContain(
       "must have required property 'status'",
     );
   });
 
   it('a value of the wrong type or over its limits', async () => {
-    expectRefused(
-      await post('executions').send({ parameters: { GateThreshold: 0.9 } }),
-      'request/body/parameters/GateThreshold must be string',
-    );
-    expectRefused(
-      await post('executions').send({ parameters: ['GateThreshold'] }),
-      'request/body/parameters must be object',
-    );
-    expectRefused(
-      await post('executions').send({
-        parameters: { GateThreshold: 'x'.repeat(1025) },
-      }),
-      'must NOT have more than 1024 characters',
-    );
-    expectRefused(
-      await post('executions').send({ parameters: { ['k'.repeat(257)]: '1' } }),
-      'request/body/parameters property name must be valid',
-    );
-    expectRefused(
-      await post('executions').send({ displayName: 'not a name!' }),
-      'request/body/displayName must match pattern',
-    );
-    expectRefused(
-      await post('model-versions/3/approval').send({
-        status: 'Approved',
-        comment: 'x'.repeat(1025),
-      }),
-      'request/body/comment',
-    );
+    expect(
+      refusal(
+        await post('executions').send({ parameters: { GateThreshold: 0.9 } }),
+      ),
+    ).toContain('request/body/parameters/GateThreshold must be string');
+    expect(
+      refusal(await post('executions').send({ parameters: ['GateThreshold'] })),
+    ).toContain('request/body/parameters must be object');
+    expect(
+      refusal(
+        await post('executions').send({
+          parameters: { GateThreshold: 'x'.repeat(1025) },
+        }),
+      ),
+    ).toContain('must NOT have more than 1024 characters');
+    expect(
+      refusal(
+        await post('executions').send({
+          parameters: { ['k'.repeat(257)]: '1' },
+        }),
+      ),
+    ).toContain('request/body/parameters property name must be valid');
+    expect(
+      refusal(await post('executions').send({ displayName: 'not a name!' })),
+    ).toContain('request/body/displayName must match pattern');
+    expect(
+      refusal(
+        await post('model-versions/3/approval').send({
+          status: 'Approved',
+          comment: 'x'.repeat(1025),
+        }),
+      ),
+    ).toContain('request/body/comment');
   });
 
   it('a page size outside 1..200, a page token over 4096 characters, an unknown query parameter', async () => {
-    expectRefused(
-      await get('executions?pageSize=0'),
+    expect(refusal(await get('executions?pageSize=0'))).toContain(
       'request/query/pageSize must be >= 1',
     );
-    expectRefused(
-      await get('model-versions?pageSize=201'),
+    expect(refusal(await get('model-versions?pageSize=201'))).toContain(
       'request/query/pageSize must be <= 200',
     );
-    expectRefused(
-      await get('executions?pageSize=ten'),
+    expect(refusal(await get('executions?pageSize=ten'))).toContain(
       'request/query/pageSize must be integer',
     );
-    expectRefused(
-      await get(`executions?pageToken=${'a'.repeat(4097)}`),
-      'request/query/pageToken',
-    );
-    expectRefused(
-      await get('executions?page=2'),
+    expect(
+      refusal(await get(`executions?pageToken=${'a'.repeat(4097)}`)),
+    ).toContain('request/query/pageToken');
+    expect(refusal(await get('executions?page=2'))).toContain(
       "Unknown query parameter 'page'",
     );
   });
 
   it('a path parameter that does not match its pattern', async () => {
-    expectRefused(await get('executions/NOT-AN-ID'), 'request/params/id');
-    expectRefused(
-      await post('model-versions/latest/approval').send({ status: 'Approved' }),
-      'request/params/version',
+    expect(refusal(await get('executions/NOT-AN-ID'))).toContain(
+      'request/params/id',
     );
+    expect(
+      refusal(
+        await post('model-versions/latest/approval').send({
+          status: 'Approved',
+        }),
+      ),
+    ).toContain('request/params/version');
   });
 });
 

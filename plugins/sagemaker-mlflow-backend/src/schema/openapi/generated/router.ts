@@ -19,6 +19,12 @@ export const spec = {
       url: '/',
     },
   ],
+  security: [
+    {},
+    {
+      JWT: [],
+    },
+  ],
   paths: {
     '/health': {
       get: {
@@ -606,6 +612,13 @@ export const spec = {
       },
   },
   components: {
+    securitySchemes: {
+      JWT: {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+      },
+    },
     parameters: {
       namespace: {
         name: 'namespace',
@@ -651,6 +664,7 @@ export const spec = {
       pageSize: {
         name: 'pageSize',
         in: 'query',
+        allowReserved: true,
         schema: {
           type: 'integer',
           minimum: 1,
@@ -661,6 +675,7 @@ export const spec = {
       pageToken: {
         name: 'pageToken',
         in: 'query',
+        allowReserved: true,
         schema: {
           type: 'string',
           maxLength: 4096,
