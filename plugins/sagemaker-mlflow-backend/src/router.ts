@@ -21,15 +21,16 @@ import {
   refuseUnlistedServicePrincipal,
   withRequestDeadline,
 } from '@model-factory/plugin-sagemaker-mlflow-node';
-import express, { Request } from 'express';
+import express, { NextFunction, Request } from 'express';
 import Router from 'express-promise-router';
-import { z } from 'zod';
+import { createOpenApiRouter, spec } from './schema/openapi';
 import { EntityContext, loadEntityContext } from './service/EntityContext';
 import type { Endpoints } from './service/endpoints';
 import type { ModelVersions } from './service/modelVersions';
 import type { Pipelines } from './service/pipelines/Pipelines';
 import { loadSummary } from './service/summary';
 import { upstreamErrorHandler } from './upstreamErrorHandler';
+import { nameUnknownFields } from './validationErrors';
 
 export interface RouterOptions {
   /** `sagemakerMlflow.permissions.servicePrincipals`: the only service principals that may write. */
@@ -49,35 +50,18 @@ export interface RouterOptions {
   mlflowServers: Array<{ name: string; uiUrl: string }>;
 }
 
-const pageQuery = z.object({
-  pageSize: z.coerce.number().int().min(1).max(200).default(DEFAULT_PAGE_SIZE),
-  pageToken: z.string().max(4096).optional(),
-});
-const startBody = z
-  .object({
-    displayName: z
-      .string()
-      .regex(
-        /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,81}$/,
-        'displayName: letters, digits and hyphens',
-      )
-      .optional(),
-    parameters: z
-      .record(z.string().min(1).max(256), z.string().max(1024))
-      .optional(),
-  })
-  .strict();
-const approvalBody = z
-  .object({
-    status: z.enum(['Approved', 'Rejected']),
-    comment: z.string().max(1024).optional(),
-  })
-  .strict();
-
 const INVOKE_CONTENT_TYPES = ['application/json', 'text/csv'];
 
+/** The path parameters every entity route has. */
+type EntityRequest = Request<
+  { namespace: string; kind: string; name: string },
+  any,
+  any,
+  any
+>;
+
 /** The request's media type, without parameters, lower case ('' when none). */
-const mediaType = (req: Request<any>) =>
+const mediaType = (req: Request<any, any, any, any>) =>
   (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
 
 const unsupportedMediaType = (message: string) =>
@@ -105,17 +89,6 @@ const jsonBody = (limit: string): express.RequestHandler[] => [
   express.json({ limit }),
 ];
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    const issues = result.error.issues.map(
-      i => `${i.path.join('.') || what}: ${i.message}`,
-    );
-    throw new InputError(`Invalid ${what}: ${issues.join('; ')}`);
-  }
-  return result.data;
-}
-
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
@@ -128,13 +101,18 @@ export async function createRouter(
     versions,
     endpoints,
   } = options;
-  const router = Router();
+  // Every route below is validated against openapi.yaml (params, query, JSON body) before its handler runs; a
+  // request the spec refuses is a 400 naming what is wrong. The bodies are parsed before, outside this router
+  // (`router` at the end of this function), so it gets a pass-through instead of its default JSON parser.
+  const api = await createOpenApiRouter({
+    middleware: [(_req, _res, next) => next()],
+  });
 
-  router.get('/health', (_req, res) => {
+  api.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
 
-  router.get('/v1/mlflow-servers', async (req, res) => {
+  api.get('/v1/mlflow-servers', async (req, res) => {
     await httpAuth.credentials(req, { allow: ['user', 'service'] });
     res.json({
       items: options.mlflowServers.map(({ name, uiUrl }) => ({ name, uiUrl })),
@@ -145,10 +123,10 @@ export async function createRouter(
   // Every upstream call an entity route makes, however deep, gives up at the request's deadline (invocations
   // keep their own, longer timeout: the endpoint runtime client is not bound by it). Placed right before each
   // handler: a body parser reads the body in the socket's async context, which would lose the deadline's.
-  const inDeadline: express.RequestHandler = (_req, _res, next) =>
+  const inDeadline = (_req: unknown, _res: unknown, next: NextFunction) =>
     withRequestDeadline(options.requestTimeoutMs, next);
 
-  async function context(req: Request<any>): Promise<EntityContext> {
+  async function context(req: EntityRequest): Promise<EntityContext> {
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
@@ -183,7 +161,7 @@ export async function createRouter(
    * result goes into the audit record (by default all of it).
    */
   async function write<T>(
-    req: Request<any>,
+    req: EntityRequest,
     eventId: string,
     permission: ResourcePermission<'catalog-entity'>,
     meta: Record<string, string | undefined>,
@@ -210,7 +188,7 @@ export async function createRouter(
     }
   }
 
-  router.get(`${entityPath}/summary`, inDeadline, async (req, res) => {
+  api.get(`${entityPath}/summary`, inDeadline, async (req, res) => {
     res.json(
       await loadSummary(
         await context(req),
@@ -220,33 +198,28 @@ export async function createRouter(
     );
   });
 
-  router.get(`${entityPath}/executions`, inDeadline, async (req, res) => {
-    const { pageSize, pageToken } = parse(pageQuery, req.query, 'query');
+  api.get(`${entityPath}/executions`, inDeadline, async (req, res) => {
+    const { pageSize = DEFAULT_PAGE_SIZE, pageToken } = req.query;
     res.json(await pipelines.list(await context(req), pageSize, pageToken));
   });
 
-  router.get(`${entityPath}/executions/:id`, inDeadline, async (req, res) => {
+  api.get(`${entityPath}/executions/:id`, inDeadline, async (req, res) => {
     res.json(await pipelines.detail(await context(req), req.params.id));
   });
 
-  router.post(
-    `${entityPath}/executions`,
-    ...jsonBody('64kb'),
-    inDeadline,
-    async (req, res) => {
-      const body = parse(startBody, req.body, 'body');
-      const result = await write(
-        req,
-        'pipeline-execution-start',
-        pipelineExecutePermission,
-        { displayName: body.displayName },
-        ctx => pipelines.start(ctx, body),
-      );
-      res.status(201).json(result);
-    },
-  );
+  api.post(`${entityPath}/executions`, inDeadline, async (req, res) => {
+    const body = req.body ?? {};
+    const result = await write(
+      req,
+      'pipeline-execution-start',
+      pipelineExecutePermission,
+      { displayName: body.displayName },
+      ctx => pipelines.start(ctx, body),
+    );
+    res.status(201).json(result);
+  });
 
-  router.post(
+  api.post(
     `${entityPath}/executions/:id/stop`,
     inDeadline,
     async (req, res) => {
@@ -263,17 +236,16 @@ export async function createRouter(
     },
   );
 
-  router.get(`${entityPath}/model-versions`, inDeadline, async (req, res) => {
-    const { pageSize, pageToken } = parse(pageQuery, req.query, 'query');
+  api.get(`${entityPath}/model-versions`, inDeadline, async (req, res) => {
+    const { pageSize = DEFAULT_PAGE_SIZE, pageToken } = req.query;
     res.json(await versions.list(await context(req), pageSize, pageToken));
   });
 
-  router.post(
+  api.post(
     `${entityPath}/model-versions/:version/approval`,
-    ...jsonBody('16kb'),
     inDeadline,
     async (req, res) => {
-      const body = parse(approvalBody, req.body, 'body');
+      const body = req.body;
       const version = req.params.version;
       res.json(
         await write(
@@ -287,11 +259,11 @@ export async function createRouter(
     },
   );
 
-  router.get(`${entityPath}/endpoints`, inDeadline, async (req, res) => {
+  api.get(`${entityPath}/endpoints`, inDeadline, async (req, res) => {
     res.json(await endpoints.list(await context(req)));
   });
 
-  router.get(
+  api.get(
     `${entityPath}/endpoints/:endpointName/example`,
     inDeadline,
     async (req, res) => {
@@ -301,25 +273,8 @@ export async function createRouter(
     },
   );
 
-  const rawBody = express.raw({
-    type: () => true,
-    limit: options.maxPayloadBytes,
-  });
-  router.post(
+  api.post(
     `${entityPath}/endpoints/:endpointName/invocations`,
-    (req, _res, next) => {
-      const type = mediaType(req);
-      next(
-        INVOKE_CONTENT_TYPES.includes(type)
-          ? undefined
-          : unsupportedMediaType(
-              `Content-Type must be one of ${INVOKE_CONTENT_TYPES.join(
-                ', ',
-              )}; got '${type || 'none'}'`,
-            ),
-      );
-    },
-    rawBody,
     inDeadline,
     async (req, res) => {
       const endpointName = req.params.endpointName;
@@ -347,7 +302,7 @@ export async function createRouter(
     },
   );
 
-  router.post(
+  api.post(
     `${entityPath}/endpoints/:endpointName/validation`,
     inDeadline,
     async (req, res) => {
@@ -370,6 +325,32 @@ export async function createRouter(
     },
   );
 
+  // The write routes' bodies, parsed before the validated router sees them. Out here because that router turns
+  // every error raised before its routes into a 400, and these must stay 415 (wrong type) and 413 (too large).
+  const router = Router();
+  router.post(`${entityPath}/executions`, ...jsonBody('64kb'));
+  router.post(
+    `${entityPath}/model-versions/:version/approval`,
+    ...jsonBody('16kb'),
+  );
+  router.post(
+    `${entityPath}/endpoints/:endpointName/invocations`,
+    (req, _res, next) => {
+      const type = mediaType(req);
+      next(
+        INVOKE_CONTENT_TYPES.includes(type)
+          ? undefined
+          : unsupportedMediaType(
+              `Content-Type must be one of ${INVOKE_CONTENT_TYPES.join(
+                ', ',
+              )}; got '${type || 'none'}'`,
+            ),
+      );
+    },
+    express.raw({ type: () => true, limit: options.maxPayloadBytes }),
+  );
+  router.use(api);
+  router.use(nameUnknownFields(spec));
   router.use(upstreamErrorHandler(options.logger));
   return router;
 }

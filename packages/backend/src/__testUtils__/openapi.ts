@@ -11,7 +11,7 @@ const spec = YAML.parse(
           '@model-factory/plugin-sagemaker-mlflow-backend/package.json',
         ),
       ),
-      'openapi.yaml',
+      'src/schema/openapi.yaml',
     ),
     'utf8',
   ),

@@ -5,6 +5,10 @@ import {
   FetchApi,
 } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
+import {
+  DefaultApiClient,
+  type TypedResponse,
+} from '@model-factory/plugin-sagemaker-mlflow-common';
 import type {
   ApprovalRequest,
   ApprovalResult,
@@ -68,134 +72,115 @@ export const sagemakerMlflowApiRef = createApiRef<SageMakerMlflowApi>({
   id: 'plugin.sagemaker-mlflow.service',
 });
 
-/** Talks to /api/sagemaker-mlflow with the signed-in user's token (fetchApi). */
+/**
+ * Talks to /api/sagemaker-mlflow with the signed-in user's token (fetchApi), through the client generated from
+ * openapi.yaml.
+ */
 export class SageMakerMlflowClient implements SageMakerMlflowApi {
+  private readonly client: DefaultApiClient;
+
   constructor(
     private readonly deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi },
-  ) {}
-
-  private async request<T>(
-    entity: CompoundEntityRef,
-    path: string,
-    init?: {
-      method?: string;
-      body?: string;
-      contentType?: string;
-      query?: Record<string, string | number | undefined>;
-    },
-  ): Promise<T> {
-    const base = await this.deps.discoveryApi.getBaseUrl('sagemaker-mlflow');
-    const ref = [entity.namespace, entity.kind, entity.name]
-      .map(encodeURIComponent)
-      .join('/');
-    const query = new URLSearchParams();
-    for (const [key, value] of Object.entries(init?.query ?? {})) {
-      if (value !== undefined) query.set(key, String(value));
-    }
-    return this.fetchJson<T>(
-      `${base}/v1/entities/${ref}/${path}${query.size ? `?${query}` : ''}`,
-      {
-        method: init?.method ?? 'GET',
-        body: init?.body,
-        headers:
-          init?.body !== undefined
-            ? { 'content-type': init.contentType ?? 'application/json' }
-            : undefined,
-      },
-    );
+  ) {
+    this.client = new DefaultApiClient(deps);
   }
 
-  private async fetchJson<T>(url: string, init?: RequestInit): Promise<T> {
-    const res = await this.deps.fetchApi.fetch(url, init);
+  /** The answer's JSON, or the backend's error as a ResponseError. */
+  private async read<T>(response: Promise<TypedResponse<T>>): Promise<T> {
+    const res = await response;
     if (!res.ok) throw await ResponseError.fromResponse(res);
-    return (await res.json()) as T;
+    return res.json();
   }
 
-  async getMlflowServers() {
-    const base = await this.deps.discoveryApi.getBaseUrl('sagemaker-mlflow');
-    return this.fetchJson<MlflowServersResponse>(`${base}/v1/mlflow-servers`);
+  getMlflowServers() {
+    return this.read(this.client.getMlflowServers({}));
   }
 
   getSummary(entity: CompoundEntityRef) {
-    return this.request<Summary>(entity, 'summary');
+    // The spec's sections (here and below) allow data and error together; the backend sends one (see Section).
+    return this.read(
+      this.client.getSummary({ path: entity }),
+    ) as Promise<Summary>;
   }
   getExecutions(
     entity: CompoundEntityRef,
     page?: { pageSize?: number; pageToken?: string },
   ) {
-    return this.request<ExecutionsPage>(entity, 'executions', { query: page });
+    return this.read(
+      this.client.getExecutions({ path: entity, query: { ...page } }),
+    ) as Promise<ExecutionsPage>;
   }
   getExecution(entity: CompoundEntityRef, id: string) {
-    return this.request<ExecutionDetail>(
-      entity,
-      `executions/${encodeURIComponent(id)}`,
-    );
+    return this.read(
+      this.client.getExecution({ path: { ...entity, id } }),
+    ) as Promise<ExecutionDetail>;
   }
   startExecution(entity: CompoundEntityRef, request: StartExecutionRequest) {
-    return this.request<{ executionArn: string }>(entity, 'executions', {
-      method: 'POST',
-      body: JSON.stringify(request),
-    });
+    return this.read(
+      this.client.startExecution({ path: entity, body: request }),
+    );
   }
   stopExecution(entity: CompoundEntityRef, id: string) {
-    return this.request<{ executionArn: string }>(
-      entity,
-      `executions/${encodeURIComponent(id)}/stop`,
-      { method: 'POST' },
-    );
+    return this.read(this.client.stopExecution({ path: { ...entity, id } }));
   }
   getModelVersions(
     entity: CompoundEntityRef,
     page?: { pageSize?: number; pageToken?: string },
   ) {
-    return this.request<ModelVersionsPage>(entity, 'model-versions', {
-      query: page,
-    });
+    return this.read(
+      this.client.getModelVersions({ path: entity, query: { ...page } }),
+    ) as Promise<ModelVersionsPage>;
   }
   setApproval(
     entity: CompoundEntityRef,
     version: string,
     request: ApprovalRequest,
   ) {
-    return this.request<ApprovalResult>(
-      entity,
-      `model-versions/${encodeURIComponent(version)}/approval`,
-      {
-        method: 'POST',
-        body: JSON.stringify(request),
-      },
+    return this.read(
+      this.client.setApproval({ path: { ...entity, version }, body: request }),
     );
   }
   getEndpoints(entity: CompoundEntityRef) {
-    return this.request<EndpointsResponse>(entity, 'endpoints');
+    return this.read(
+      this.client.getEndpoints({ path: entity }),
+    ) as Promise<EndpointsResponse>;
   }
   getEndpointExample(entity: CompoundEntityRef, endpointName: string) {
-    return this.request<EndpointExample>(
-      entity,
-      `endpoints/${encodeURIComponent(endpointName)}/example`,
+    return this.read(
+      this.client.getEndpointExample({ path: { ...entity, endpointName } }),
     );
   }
-  invokeEndpoint(
+  /**
+   * Hand-written: the generated client sends every body as JSON, and an endpoint also takes raw CSV, which must
+   * reach it as sent.
+   */
+  async invokeEndpoint(
     entity: CompoundEntityRef,
     endpointName: string,
     body: string,
     contentType: string,
-  ) {
-    return this.request<InvocationResult>(
-      entity,
-      `endpoints/${encodeURIComponent(endpointName)}/invocations`,
-      {
-        method: 'POST',
-        body,
-        contentType,
-      },
+  ): Promise<InvocationResult> {
+    const base = await this.deps.discoveryApi.getBaseUrl('sagemaker-mlflow');
+    const [namespace, kind, name, endpoint] = [
+      entity.namespace,
+      entity.kind,
+      entity.name,
+      endpointName,
+    ].map(encodeURIComponent);
+    return this.read(
+      this.deps.fetchApi.fetch(
+        `${base}/v1/entities/${namespace}/${kind}/${name}/endpoints/${endpoint}/invocations`,
+        {
+          method: 'POST',
+          body,
+          headers: { 'content-type': contentType },
+        },
+      ),
     );
   }
   validateEndpoint(entity: CompoundEntityRef, endpointName: string) {
-    return this.request<ValidationResult>(
-      entity,
-      `endpoints/${encodeURIComponent(endpointName)}/validation`,
-      { method: 'POST' },
+    return this.read(
+      this.client.validateEndpoint({ path: { ...entity, endpointName } }),
     );
   }
 }
