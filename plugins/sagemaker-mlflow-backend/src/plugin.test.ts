@@ -36,13 +36,15 @@ const base = '/api/sagemaker-mlflow/v1/entities/default/component/churn-model';
 
 /** What the plugin logged at error level, with the error it logged. */
 const loggedErrors: Array<{ message: string; error?: any }> = [];
+/** What the plugin logged at warn level (a section's upstream failure), with the error it logged. */
+const loggedWarnings: Array<{ message: string; error?: any }> = [];
 const recordingLogger = createServiceFactory({
   service: coreServices.logger,
   deps: {},
   factory() {
     const logger: LoggerService = {
       error: (message, error) => loggedErrors.push({ message, error }),
-      warn: () => {},
+      warn: (message, error) => loggedWarnings.push({ message, error }),
       info: () => {},
       debug: () => {},
       child: () => logger,
@@ -254,20 +256,32 @@ describe('sagemakerMlflowPlugin', () => {
     ).toBe(EXECUTION);
   });
 
-  it('answers throttling with 503 and a Retry-After hint, never 500', async () => {
-    sagemaker.on(ListPipelineExecutionsCommand).rejects(
-      Object.assign(new Error('Rate exceeded'), {
-        name: 'ThrottlingException',
-        $metadata: { httpStatusCode: 400 },
-      }),
-    );
+  it("makes throttling of a read that section's error with when to retry, and of a write a 503 with Retry-After", async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'ThrottlingException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    sagemaker.on(ListPipelineExecutionsCommand).rejects(throttled);
+    sagemaker.on(StopPipelineExecutionCommand).rejects(throttled);
+    sagemaker.on(ListTagsCommand).resolves({
+      Tags: [{ Key: BINDING_TAG, Value: 'component:default/churn-model' }],
+    });
     const server = await startBackend();
-    const res = await request(server)
+    const read = await request(server)
       .get(`${base}/executions`)
       .set('Authorization', mockCredentials.user.header());
-    expect(res.status).toBe(503);
-    expect(res.headers['retry-after']).toBe('5');
-    expect(res.body.error.message).toContain('throttling');
+    expect(read.status).toBe(200);
+    expect(read.body.executions.error).toMatchObject({
+      code: 'throttled',
+      retryAfterSeconds: 5,
+      message: expect.stringContaining('throttling'),
+    });
+    const write = await request(server)
+      .post(`${base}/executions/${EXECUTION.split('/').pop()}/stop`)
+      .set('Authorization', mockCredentials.user.header());
+    expect(write.status).toBe(503);
+    expect(write.headers['retry-after']).toBe('5');
+    expect(write.body.error.message).toContain('throttling');
   });
 
   it("answers an AWS access-denied with the refused call only; the message naming the portal's role goes to the log", async () => {
@@ -281,17 +295,21 @@ describe('sagemakerMlflowPlugin', () => {
         $metadata: { httpStatusCode: 400 },
       }),
     );
-    loggedErrors.length = 0;
+    loggedWarnings.length = 0;
     const server = await startBackend();
     const res = await request(server)
       .get(`${base}/executions`)
       .set('Authorization', mockCredentials.user.header());
-    expect(res.status).toBe(502);
-    expect(res.body.error.message).toBe(
-      `SageMaker ListPipelineExecutions: the portal's AWS role may not call sagemaker:ListPipelineExecutions on ${PIPELINE}`,
-    );
+    expect(res.status).toBe(200);
+    expect(res.body.executions.error).toMatchObject({
+      code: 'access-denied',
+      message: `SageMaker ListPipelineExecutions: the portal's AWS role may not call sagemaker:ListPipelineExecutions on ${PIPELINE}`,
+      fix: expect.stringContaining('allow sagemaker:ListPipelineExecutions'),
+    });
     expect(JSON.stringify(res.body)).not.toContain('BackstagePortalRole');
-    const logged = loggedErrors.find(e => e.message.includes('/executions'));
+    const logged = loggedWarnings.find(e =>
+      e.message.includes('ListPipelineExecutions'),
+    );
     expect(logged?.error.cause.message).toBe(denied);
   });
 });
