@@ -65,6 +65,21 @@ function writeCatalog() {
   return file;
 }
 
+const bind = () =>
+  stack.sagemaker.send(
+    new AddTagsCommand({
+      ResourceArn: ENDPOINT_ARN,
+      Tags: [{ Key: BINDING_TAG, Value: BOUND }],
+    }),
+  );
+const unbind = () =>
+  stack.sagemaker.send(
+    new DeleteTagsCommand({
+      ResourceArn: ENDPOINT_ARN,
+      TagKeys: [BINDING_TAG],
+    }),
+  );
+
 /** The endpoint, bound to invoke-window-model (created once per emulator; re-tagged each run). */
 async function createBoundEndpoint() {
   const sm = stack.sagemaker;
@@ -107,21 +122,6 @@ async function createBoundEndpoint() {
     .catch(exists);
   await bind();
 }
-const bind = () =>
-  stack.sagemaker.send(
-    new AddTagsCommand({
-      ResourceArn: ENDPOINT_ARN,
-      Tags: [{ Key: BINDING_TAG, Value: BOUND }],
-    }),
-  );
-const unbind = () =>
-  stack.sagemaker.send(
-    new DeleteTagsCommand({
-      ResourceArn: ENDPOINT_ARN,
-      TagKeys: [BINDING_TAG],
-    }),
-  );
-
 /** A model server that counts what reaches it: a refused invocation must not. */
 function countingModelServer(): Promise<{
   url: string;
