@@ -47,7 +47,8 @@ function recordAnswers(server: Server) {
   let unanswered = 0;
   server.on('request', (req, res) => {
     const at = performance.now();
-    const path = (req.url ?? '').split('?')[0];
+    // Express rewrites req.url while it routes (this listener runs after its own); originalUrl keeps it.
+    const path = ((req as any).originalUrl ?? req.url ?? '').split('?')[0];
     const route = path.startsWith('/api/catalog/')
       ? 'catalog read'
       : path.split('/').pop() ?? '';
