@@ -47,6 +47,13 @@ export interface Config {
        * plugins; writes always need it).
        */
       requireForReads?: boolean;
+      /**
+       * Invocations (the endpoint test console's Invoke) may use an endpoint's binding read as bound within the
+       * last this many seconds, instead of reading the tag on every call (default 30; 0 reads it every time).
+       * Trade-off: removing the tag stops invocations only after up to this long. A refusal is never reused, and
+       * writes that change state (start, stop, approve) and validation always read the tag fresh.
+       */
+      invokeCacheSeconds?: number;
     };
     cache?: {
       /** How long upstream answers are reused (default 30). */

@@ -46,6 +46,21 @@ describe('readSageMakerMlflowConfig', () => {
       maxMlflowResponseBytes: 33554432,
     });
     expect(config.requireBindingForReads).toBe(false);
+    expect(config.bindingInvokeCacheSeconds).toBe(30);
+  });
+
+  it('reads the invocation binding window, where 0 means the tag is read on every invocation', () => {
+    const read = (invokeCacheSeconds: number) =>
+      readSageMakerMlflowConfig(
+        new ConfigReader({
+          sagemakerMlflow: { binding: { invokeCacheSeconds } },
+        }),
+      ).bindingInvokeCacheSeconds;
+    expect(read(5)).toBe(5);
+    expect(read(0)).toBe(0);
+    expect(() => read(-1)).toThrow(
+      'sagemakerMlflow.binding.invokeCacheSeconds must be a number of 0 or more, got -1',
+    );
   });
 
   it('refuses at start-up a route named by endpoint name only, which would answer for that name in every account and region', () => {

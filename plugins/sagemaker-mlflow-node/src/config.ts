@@ -29,6 +29,11 @@ export interface SageMakerMlflowConfig {
   upstreamTimeoutMs: number;
   /** Reads too need the resource's binding tag (writes always do). */
   requireBindingForReads: boolean;
+  /**
+   * How long an endpoint's binding, once read as bound, lets invocations through without reading the tag again
+   * (0: read it on every invocation). Never for writes that change state; never for a refusal.
+   */
+  bindingInvokeCacheSeconds: number;
   /** Subjects of the service principals that may write (`plugin:<id>`, an external token's subject). */
   servicePrincipals: string[];
   /** The overall deadline of one HTTP request to the backend: no upstream call it makes waits longer. */
@@ -112,6 +117,22 @@ function positive(
   return value;
 }
 
+/** A number the block may set, else its default; 0 is allowed (it switches something off), below 0 is not. */
+function zeroOrMore(
+  config: Config | undefined,
+  key: string,
+  fallback: number,
+): number {
+  const value = config?.getOptionalNumber(key);
+  if (value === undefined) return fallback;
+  if (!(value >= 0) || !Number.isFinite(value)) {
+    throw new Error(
+      `sagemakerMlflow.${key} must be a number of 0 or more, got ${value}`,
+    );
+  }
+  return value;
+}
+
 /** Reads the `sagemakerMlflow` config block (DESIGN §5), with the documented defaults. */
 export function readSageMakerMlflowConfig(root: Config): SageMakerMlflowConfig {
   const config = root.getOptionalConfig('sagemakerMlflow');
@@ -171,6 +192,11 @@ export function readSageMakerMlflowConfig(root: Config): SageMakerMlflowConfig {
     },
     requireBindingForReads:
       config?.getOptionalBoolean('binding.requireForReads') ?? false,
+    bindingInvokeCacheSeconds: zeroOrMore(
+      config,
+      'binding.invokeCacheSeconds',
+      30,
+    ),
     servicePrincipals:
       config?.getOptionalStringArray('permissions.servicePrincipals') ?? [],
     requestTimeoutMs: positive(config, 'requestTimeoutMs', 10_000),

@@ -11,6 +11,7 @@ import {
   unknownBinding,
 } from '@model-factory/plugin-sagemaker-mlflow-node';
 import type { EntityContext } from './EntityContext';
+import { RecentBindings } from './RecentBindings';
 import type { ServiceDeps } from './types';
 
 /** A resource an entity's annotations name, which its binding tag may bind to the entity. */
@@ -21,17 +22,30 @@ export type BindableResource =
 const resourceId = (r: BindableResource) =>
   r.kind === 'registered-model' ? r.name : r.arn.arn;
 
+/** The resource, unambiguously: a registered model is named within its tracking server. */
+const resourceKey = (ctx: EntityContext, r: BindableResource) =>
+  `${r.kind}:${
+    r.kind === 'registered-model' ? `${ctx.binding.trackingServer}:` : ''
+  }${resourceId(r)}`;
+
 /**
  * Two-way binding: annotations name resources, the resource's binding tag names the entity back. Writes check it
- * fresh (a tag changed a second ago counts); the tab reads it with the same cache rules as the rest.
+ * fresh (a tag changed a second ago counts), except invocations, which may use this process's own reading of a
+ * bound tag for `binding.invokeCacheSeconds`; the tab reads it with the same cache rules as the rest.
  */
 export class ResourceBindings {
+  private readonly recent: RecentBindings;
+
   constructor(
     private readonly deps: Pick<
       ServiceDeps,
       'config' | 'sagemaker' | 'mlflow' | 'cache'
     >,
-  ) {}
+  ) {
+    this.recent = new RecentBindings(
+      deps.config.bindingInvokeCacheSeconds * 1000,
+    );
+  }
 
   /** The resource's binding as the tab shows it (cached); a tag that cannot be read is `unknown`, not an error. */
   async read(
@@ -47,12 +61,7 @@ export class ResourceBindings {
   private cached(ctx: EntityContext, resource: BindableResource) {
     return this.deps.cache.get(
       ctx.entityRef,
-      // A registered model is named within its tracking server.
-      `binding:${resource.kind}:${
-        resource.kind === 'registered-model'
-          ? `${ctx.binding.trackingServer}:`
-          : ''
-      }${resourceId(resource)}`,
+      `binding:${resourceKey(ctx, resource)}`,
       () => this.load(ctx, resource),
     );
   }
@@ -69,6 +78,23 @@ export class ResourceBindings {
         `Refused: ${refused.map(explainBinding).join(' ')}`,
       );
     }
+  }
+
+  /**
+   * Before an invocation: as {@link ResourceBindings.requireForWrite}, but a binding this process read as bound
+   * within `binding.invokeCacheSeconds` counts without reading the tag again (one upstream round trip less per
+   * invocation). An invocation changes no SageMaker or MLflow resource, so the cost of the window is bounded: after the tag is
+   * removed, invocations go on for at most that long. Writes that change state never use it.
+   */
+  async requireForInvocation(
+    ctx: EntityContext,
+    resource: BindableResource,
+  ): Promise<void> {
+    // The entity is part of the key: a confirmation for one entity says nothing about another naming the same ARN.
+    const key = `${ctx.entityRef}\n${resourceKey(ctx, resource)}`;
+    if (this.recent.has(key)) return;
+    await this.requireForWrite(ctx, resource);
+    this.recent.confirm(key);
   }
 
   /** With `binding.requireForReads`: refuses (403) a read of a resource that does not name this entity. */

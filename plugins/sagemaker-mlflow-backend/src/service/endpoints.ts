@@ -188,7 +188,7 @@ export class Endpoints {
     contentType: string,
   ): Promise<InvocationResult> {
     const endpoint = this.endpoint(ctx, name);
-    await this.deps.bindings.requireForWrite(ctx, {
+    await this.deps.bindings.requireForInvocation(ctx, {
       kind: 'endpoint',
       arn: endpoint,
     });
