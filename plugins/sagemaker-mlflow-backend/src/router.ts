@@ -21,6 +21,7 @@ import {
   refuseUnlistedServicePrincipal,
   withRequestDeadline,
 } from '@model-factory/plugin-sagemaker-mlflow-node';
+import pLimit from 'p-limit';
 import express, { NextFunction, Request } from 'express';
 import Router from 'express-promise-router';
 import { createOpenApiRouter, spec } from './schema/openapi';
@@ -89,6 +90,8 @@ const jsonBody = (limit: string): express.RequestHandler[] => [
   express.json({ limit }),
 ];
 
+const CONCURRENT_CATALOG_READS = 16;
+
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
@@ -126,12 +129,19 @@ export async function createRouter(
   const inDeadline = (_req: unknown, _res: unknown, next: NextFunction) =>
     withRequestDeadline(options.requestTimeoutMs, next);
 
+  // Every request reads its entity from the catalog over loopback HTTP. A burst of requests (a portal's worth of
+  // tabs opening at once) would open as many connections at once, which stalled some for seconds under load: the
+  // reads queue for a bounded number of connections instead (each takes a few milliseconds).
+  const catalogReads = pLimit(CONCURRENT_CATALOG_READS);
+
   async function context(req: EntityRequest): Promise<EntityContext> {
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
     const { namespace, kind, name } = req.params;
-    return loadEntityContext(catalog, { namespace, kind, name }, credentials);
+    return catalogReads(() =>
+      loadEntityContext(catalog, { namespace, kind, name }, credentials),
+    );
   }
 
   async function authorize(
