@@ -25,7 +25,7 @@ const credentialsManager = DefaultAwsCredentialsManager.fromConfig(
   }),
 );
 
-function clients(endpoint?: string) {
+function clientsAt(endpoint?: string) {
   return new SageMakerClients({
     credentialsManager,
     endpoint,
@@ -66,7 +66,7 @@ const listTags = async (sagemaker: SageMakerClients, arn: string) => {
 describe('SageMakerClients: errors that say what to fix', () => {
   it('names the account, region and config for an account the portal has no credentials for', async () => {
     const error = await listTags(
-      clients('http://127.0.0.1:9'),
+      clientsAt('http://127.0.0.1:9'),
       'arn:aws:sagemaker:eu-west-1:999999999999:pipeline/p',
     ).catch(e => e);
     expect(error).toMatchObject({
@@ -81,7 +81,7 @@ describe('SageMakerClients: errors that say what to fix', () => {
     const server = await refusingSageMaker();
     try {
       const error = await listTags(
-        clients(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+        clientsAt(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
         'arn:aws:sagemaker:eu-west-1:123456789012:pipeline/p',
       ).catch(e => e);
       expect(error).toMatchObject({
@@ -104,7 +104,7 @@ describe('SageMakerClients: errors that say what to fix', () => {
     // No emulator endpoint: the SDK resolves api.sagemaker.<region>.amazonaws.com, which no DNS knows for this one.
     const error = await withRequestDeadline(8000, () =>
       listTags(
-        clients(),
+        clientsAt(),
         'arn:aws:sagemaker:xx-nowhere-1:123456789012:pipeline/p',
       ).catch(e => e),
     );
