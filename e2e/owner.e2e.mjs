@@ -95,12 +95,26 @@ test('renders 100 executions (time measured, not asserted)', async () => {
   const section = fresh.getByTestId('executions-table');
   await section.getByText('Succeeded').first().waitFor({ timeout: 60_000 });
   await fresh.getByTestId('executions-page-size').locator('..').click();
-  const started = Date.now();
+  // Timed in the page, from the click on "100" to the frame in which the 100th row is there: not the menu's opening
+  // animation, which the driver waits out before it clicks, nor the driver's polling interval.
+  const measuring = fresh.evaluate(
+    () =>
+      new Promise(resolve => {
+        let clicked;
+        document.addEventListener('click', () => (clicked = performance.now()), { capture: true, once: true });
+        const check = () => {
+          const rows = document.querySelectorAll('[data-testid="executions-table"] tbody tr').length;
+          if (clicked !== undefined && rows >= 100) resolve(Math.round(performance.now() - clicked));
+          else requestAnimationFrame(check);
+        };
+        requestAnimationFrame(check);
+        setTimeout(() => resolve(-1), 60_000); // never there: the count below fails
+      }),
+  );
   await fresh.getByRole('option', { name: '100' }).click();
-  await section.locator('tbody tr').nth(99).waitFor({ timeout: 60_000 });
-  const ms = Date.now() - started;
+  const ms = await measuring;
   assert.equal(await section.locator('tbody tr').count(), 100);
-  fs.appendFileSync(process.env.E2E_MEASUREMENTS ?? '.dev/e2e-measurements.txt', `100 executions rendered in ${ms} ms (page size change to last row visible, backend cold for that page)\n`);
+  fs.appendFileSync(process.env.E2E_MEASUREMENTS ?? '.dev/e2e-measurements.txt', `100 executions rendered in ${ms} ms (click on page size 100 to the frame with the 100th row, in the page; backend cold for that page)\n`);
   await fresh.close();
 });
 
