@@ -1,3 +1,7 @@
+import { execFileSync } from 'child_process';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
 import { evaluateBinding } from './resourceBinding';
 
 const PIPELINE =
@@ -21,8 +25,28 @@ describe('evaluateBinding', () => {
     const binding = evaluateBinding('pipeline', PIPELINE, REF, undefined);
     expect(binding.state).toBe('unbound');
     expect(binding.command).toBe(
-      `aws sagemaker add-tags --region eu-west-1 --resource-arn ${PIPELINE} --tags Key=backstage.io/entity-ref,Value=${REF}`,
+      `aws sagemaker add-tags --region 'eu-west-1' --resource-arn '${PIPELINE}' --tags 'Key=backstage.io/entity-ref,Value=${REF}'`,
     );
+  });
+
+  it('writes a command in which no name can be read as shell: a hostile model name stays one argument', () => {
+    // Annotations come from catalog files anyone may write; the command is run by whoever may tag the model.
+    const marker = path.join(os.tmpdir(), `bind-command-${process.pid}`);
+    const name = `x$(touch ${marker})\`\`touch ${marker}\`"'; touch ${marker} #`;
+    const { command } = evaluateBinding(
+      'registered-model',
+      name,
+      REF,
+      undefined,
+    );
+    // `python` replaced by a shell function that prints the arguments it is given.
+    const printed = execFileSync(
+      'bash',
+      ['-c', `python() { printf '%s\\n' "$@"; }; ${command}`],
+      { encoding: 'utf8' },
+    ).split('\n');
+    expect(fs.existsSync(marker)).toBe(false);
+    expect(printed.slice(2, 5)).toEqual([name, 'backstage.io/entity-ref', REF]);
   });
 
   it('names the entity a resource is bound to instead, and never binds a tag that is not a ref', () => {

@@ -22,6 +22,13 @@ function normalisedRef(value: string | undefined): string | undefined {
   }
 }
 
+/**
+ * A word for a POSIX shell: single-quoted, with each single quote closed, escaped and reopened. The command is run by
+ * whoever may tag the resource, and names come from catalog files anyone may write: no value may be read as shell.
+ */
+export const shellQuote = (value: string) =>
+  `'${value.replace(/'/g, `'\\''`)}'`;
+
 /** The command that binds the resource to the entity, run by someone allowed to tag it (not by the portal). */
 function bindCommand(
   kind: BindableKind,
@@ -29,12 +36,19 @@ function bindCommand(
   entityRef: string,
 ): string {
   if (kind === 'registered-model') {
-    return `MLFLOW_TRACKING_URI=<server> python -c "import mlflow; mlflow.MlflowClient().set_registered_model_tag(${JSON.stringify(
-      resource,
-    )}, '${BINDING_TAG}', '${entityRef}')"`;
+    // The values go in as arguments, never into the Python source.
+    return `MLFLOW_TRACKING_URI=${shellQuote(
+      '<tracking server URL>',
+    )} python -c ${shellQuote(
+      'import sys, mlflow; mlflow.MlflowClient().set_registered_model_tag(*sys.argv[1:])',
+    )} ${[resource, BINDING_TAG, entityRef].map(shellQuote).join(' ')}`;
   }
   const region = resource.split(':')[3];
-  return `aws sagemaker add-tags --region ${region} --resource-arn ${resource} --tags Key=${BINDING_TAG},Value=${entityRef}`;
+  return `aws sagemaker add-tags --region ${shellQuote(
+    region,
+  )} --resource-arn ${shellQuote(resource)} --tags ${shellQuote(
+    `Key=${BINDING_TAG},Value=${entityRef}`,
+  )}`;
 }
 
 /** The binding tag values among a SageMaker resource's tags (a key can repeat in some emulators). */

@@ -1,5 +1,4 @@
 import fs from 'fs';
-import http from 'http';
 import os from 'os';
 import path from 'path';
 import request from 'supertest';
@@ -40,6 +39,7 @@ import {
   testPolicyModule,
   userInfoFromOrgFactory,
 } from '../__testUtils__/testServices';
+import { countingModelServer } from '../__testUtils__/countingModelServer';
 
 /**
  * The trust model, attacked: owning a catalog entity is not enough to act on what its annotations name. The
@@ -226,30 +226,6 @@ async function createUnboundResources() {
     },
   );
   if (!res.ok && res.status !== 400) throw new Error(await res.text());
-}
-
-/** A model server that counts what reaches it: an invocation refused by the portal must not. */
-function countingModelServer(): Promise<{
-  url: string;
-  count(): number;
-  close(): void;
-}> {
-  let requests = 0;
-  const server = http.createServer((req, res) => {
-    requests++;
-    req.resume();
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ predictions: [0] }));
-  });
-  return new Promise(resolve =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        url: `http://127.0.0.1:${(server.address() as any).port}`,
-        count: () => requests,
-        close: () => server.close(),
-      }),
-    ),
-  );
 }
 
 async function startBackend(
@@ -507,10 +483,10 @@ describe('two-way binding: an entity acts only on resources that name it back', 
         `has no ${BINDING_TAG} tag, so it is not bound to component:default/unbound-model`,
       );
       expect(start.body.error.message).toContain(
-        `aws sagemaker add-tags --region us-east-1 --resource-arn ${arn(
+        `aws sagemaker add-tags --region 'us-east-1' --resource-arn '${arn(
           'pipeline',
           UNBOUND.pipeline,
-        )} --tags Key=${BINDING_TAG},Value=component:default/unbound-model`,
+        )}' --tags 'Key=${BINDING_TAG},Value=component:default/unbound-model'`,
       );
       expect(await executionCount(UNBOUND.pipeline)).toBe(before);
       const approve = await post('unbound-model/model-versions/1/approval', {
