@@ -1,5 +1,4 @@
 import fs from 'fs';
-import http from 'http';
 import os from 'os';
 import path from 'path';
 import request from 'supertest';
@@ -29,6 +28,7 @@ import {
   testPolicyModule,
   userInfoFromOrgFactory,
 } from '../__testUtils__/testServices';
+import { countingModelServer } from '../__testUtils__/countingModelServer';
 
 /**
  * Invocations may use an endpoint's binding this backend read as bound within `binding.invokeCacheSeconds`
@@ -122,30 +122,6 @@ async function createBoundEndpoint() {
     .catch(exists);
   await bind();
 }
-/** A model server that counts what reaches it: a refused invocation must not. */
-function countingModelServer(): Promise<{
-  url: string;
-  count(): number;
-  close(): void;
-}> {
-  let requests = 0;
-  const server = http.createServer((req, res) => {
-    requests++;
-    req.resume();
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ predictions: [0] }));
-  });
-  return new Promise(resolve =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        url: `http://127.0.0.1:${(server.address() as any).port}`,
-        count: () => requests,
-        close: () => server.close(),
-      }),
-    ),
-  );
-}
-
 async function startBackend(
   catalogFile: string,
   modelUrl: string,

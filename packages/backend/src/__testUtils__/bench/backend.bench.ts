@@ -1,3 +1,5 @@
+// A benchmark prints what it measures and asserts nothing (DESIGN §10).
+/* eslint-disable jest/expect-expect */
 import request from 'supertest';
 import { testStack } from '../stack';
 import {

@@ -1,3 +1,5 @@
+// A benchmark prints what it measures and asserts nothing (DESIGN §10).
+/* eslint-disable jest/expect-expect */
 import fs from 'fs';
 import { mockServices } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';

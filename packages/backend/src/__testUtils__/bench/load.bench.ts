@@ -1,3 +1,5 @@
+// A benchmark prints what it measures and asserts nothing (DESIGN §10).
+/* eslint-disable jest/expect-expect */
 import type { Server } from 'http';
 import { setFlagsFromString } from 'v8';
 import { runInNewContext } from 'vm';
