@@ -5,7 +5,11 @@ import type {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
+import {
+  InputError,
+  NotAllowedError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   AuthorizeResult,
@@ -92,6 +96,21 @@ const jsonBody = (limit: string): express.RequestHandler[] => [
 
 const CONCURRENT_CATALOG_READS = 16;
 
+/** `promise`, or the error `onTimeout` makes once `ms` have passed first. */
+function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  onTimeout: () => Error,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(onTimeout()), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
@@ -131,17 +150,30 @@ export async function createRouter(
 
   // Every request reads its entity from the catalog over loopback HTTP. A burst of requests (a portal's worth of
   // tabs opening at once) would open as many connections at once, which stalled some for seconds under load: the
-  // reads queue for a bounded number of connections instead (each takes a few milliseconds).
+  // reads queue for a bounded number of connections instead (each takes a few milliseconds). A read, and the wait
+  // for one, give up at the request's deadline (a 503), so a slow or hung catalog cannot hold the queue; a request
+  // whose client has gone is not read at all.
   const catalogReads = pLimit(CONCURRENT_CATALOG_READS);
+  const catalogTimeout = () =>
+    new ServiceUnavailableError(
+      `The catalog did not answer within ${options.requestTimeoutMs} ms (sagemakerMlflow.requestTimeoutMs); try again shortly`,
+    );
 
   async function context(req: EntityRequest): Promise<EntityContext> {
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
     const { namespace, kind, name } = req.params;
-    return catalogReads(() =>
-      loadEntityContext(catalog, { namespace, kind, name }, credentials),
+    const read = catalogReads(() =>
+      req.socket.destroyed
+        ? Promise.reject(catalogTimeout())
+        : withTimeout(
+            loadEntityContext(catalog, { namespace, kind, name }, credentials),
+            options.requestTimeoutMs,
+            catalogTimeout,
+          ),
     );
+    return withTimeout(read, options.requestTimeoutMs, catalogTimeout);
   }
 
   async function authorize(

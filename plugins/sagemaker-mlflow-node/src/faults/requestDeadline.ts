@@ -19,10 +19,22 @@ export function requestDeadline():
   return deadlines.getStore();
 }
 
+/**
+ * A call that waited this long when the request's deadline ended it counts as the upstream not answering (toward its
+ * circuit breaker). A call cut short sooner says more about the request (it came late to the upstream: a slow
+ * catalog read, the last round of a fan-out) than about the upstream, and must not let a few late requests switch
+ * an upstream off for everyone.
+ */
+export const UNREACHABLE_AFTER_MS = 1000;
+
 /** The upstream did not answer before the request's deadline (→ 502, or that section's error). */
 export class DeadlineExceededError extends UpstreamError {
-  readonly unreachable = true;
-  constructor(service: string, ms: number) {
+  constructor(
+    service: string,
+    ms: number,
+    /** Whether this says the upstream is not answering (see UNREACHABLE_AFTER_MS). */
+    readonly unreachable = true,
+  ) {
     super(
       service,
       `no answer within the request's ${ms} ms deadline (sagemakerMlflow.requestTimeoutMs)`,
@@ -45,13 +57,22 @@ export function beforeDeadline<T>(
 ): Promise<T> {
   const deadline = requestDeadline();
   if (!deadline) return call;
-  const exceeded = () => new DeadlineExceededError(service, deadline.ms);
   if (deadline.signal.aborted) {
     call.catch(() => {}); // already started: its late failure has nobody to tell
-    return Promise.reject(exceeded());
+    return Promise.reject(
+      new DeadlineExceededError(service, deadline.ms, false),
+    );
   }
+  const started = performance.now();
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(exceeded());
+    const onAbort = () =>
+      reject(
+        new DeadlineExceededError(
+          service,
+          deadline.ms,
+          performance.now() - started >= UNREACHABLE_AFTER_MS,
+        ),
+      );
     deadline.signal.addEventListener('abort', onAbort, { once: true });
     call
       .then(resolve, reject)

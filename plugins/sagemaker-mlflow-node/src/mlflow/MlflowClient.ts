@@ -8,6 +8,7 @@ import { UpstreamError, UpstreamThrottledError } from '../errors';
 import type { CircuitBreaker } from '../faults/CircuitBreaker';
 import {
   DeadlineExceededError,
+  UNREACHABLE_AFTER_MS,
   requestDeadline,
 } from '../faults/requestDeadline';
 import { MAX_MLFLOW_RESPONSE_BYTES_KEY, readCapped } from '../responseLimit';
@@ -271,8 +272,15 @@ export class MlflowClient {
     try {
       // The call's own timeout, and the deadline of the request it serves.
       const deadline = requestDeadline();
-      const fetchOnce = () =>
-        fetch(url, {
+      const fetchOnce = () => {
+        const started = performance.now();
+        if (deadline?.signal.aborted) {
+          // The request came too late to this call: that says nothing about the server (see UNREACHABLE_AFTER_MS).
+          return Promise.reject(
+            new DeadlineExceededError(name, deadline.ms, false),
+          );
+        }
+        return fetch(url, {
           method,
           headers,
           body,
@@ -284,9 +292,14 @@ export class MlflowClient {
             : AbortSignal.timeout(this.options.timeoutMs),
         }).catch(error => {
           throw deadline?.signal.aborted
-            ? new DeadlineExceededError(name, deadline.ms)
+            ? new DeadlineExceededError(
+                name,
+                deadline.ms,
+                performance.now() - started >= UNREACHABLE_AFTER_MS,
+              )
             : error;
         });
+      };
       const attempt = () =>
         this.options.breaker
           ? this.options.breaker.run(fetchOnce)
