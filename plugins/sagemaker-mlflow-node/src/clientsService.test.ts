@@ -15,6 +15,7 @@ import {
 import { CircuitOpenError } from './faults/CircuitBreaker';
 import {
   DeadlineExceededError,
+  UNREACHABLE_AFTER_MS,
   withRequestDeadline,
 } from './faults/requestDeadline';
 
@@ -128,9 +129,10 @@ describe('sagemakerMlflowClientsServiceRef', () => {
         'pipeline',
       );
       const fromPlugin = await seen.get('first')!.sagemaker.sagemaker(arn);
-      // As the backend plugin's routes call it: under a request's deadline.
+      // As the backend plugin's routes call it: under a request's deadline, which ends a call that waited long
+      // enough to count as the upstream not answering.
       await expect(
-        withRequestDeadline(300, () =>
+        withRequestDeadline(UNREACHABLE_AFTER_MS + 100, () =>
           fromPlugin.send(new ListPipelinesCommand({})),
         ),
       ).rejects.toBeInstanceOf(DeadlineExceededError);

@@ -1,5 +1,20 @@
 import { CustomErrorBase, InputError } from '@backstage/errors';
 
+/**
+ * Keeps an error's cause for the log only: non-enumerable, so Backstage's error serialisation (own enumerable
+ * properties) never sends it, while winston still logs it. Passed to `super` instead, a cause would also be
+ * appended to the message ("; caused by ...") that the answer carries: the SDK's network errors name hosts.
+ */
+export function keepForLogOnly(error: Error, cause: unknown) {
+  if (cause === undefined) return;
+  Object.defineProperty(error, 'cause', {
+    value: cause,
+    enumerable: false,
+    configurable: true,
+    writable: true,
+  });
+}
+
 /** What kind of upstream failure an error is; a section error carries it as its `code` (-common SectionErrorCode). */
 export type UpstreamErrorCode =
   | 'missing-credentials'
@@ -35,7 +50,9 @@ export class UpstreamError extends CustomErrorBase {
     readonly upstreamStatus?: number,
     details: UpstreamErrorDetails = {},
   ) {
-    super(`${service}: ${message}`, cause);
+    // The cause is for the log: not appended to the message nor serialised into an answer (it may name hosts).
+    super(`${service}: ${message}`);
+    keepForLogOnly(this, cause);
     this.code = details.code ?? 'upstream';
     this.fix = details.fix;
     this.account = details.account;
@@ -52,10 +69,8 @@ export class UpstreamThrottledError extends CustomErrorBase {
     readonly retryAfterSeconds: number,
     cause?: unknown,
   ) {
-    super(
-      `${service} is throttling requests; retry in ${retryAfterSeconds}s`,
-      cause,
-    );
+    super(`${service} is throttling requests; retry in ${retryAfterSeconds}s`);
+    keepForLogOnly(this, cause);
   }
 }
 
@@ -73,7 +88,8 @@ export class AwsCredentialsMissingError extends InputError {
     message: string,
     cause?: unknown,
   ) {
-    super(message, cause);
+    super(message);
+    keepForLogOnly(this, cause);
     this.fix = `add account ${account} to the portal's aws config (an aws.accounts entry with accountId ${account} and a roleName or accessKeyId/secretAccessKey, or aws.mainAccount; see @backstage/integration-aws-node), or fix the entity's annotation if the account is wrong`;
   }
 }

@@ -1,3 +1,4 @@
+import { serializeError } from '@backstage/errors';
 import {
   ListPipelinesCommand,
   ListTagsCommand,
@@ -75,6 +76,8 @@ describe('SageMakerClients: errors that say what to fix', () => {
       region: 'eu-west-1',
     });
     expect(error.fix).toContain('aws.accounts');
+    expect(serializeError(error)).not.toHaveProperty('cause');
+    expect(error.message).not.toContain('caused by');
   });
 
   it('names the refused action and resource, and the account whose role to fix, not the role', async () => {
@@ -112,6 +115,11 @@ describe('SageMakerClients: errors that say what to fix', () => {
       code: 'unknown-region',
       region: 'xx-nowhere-1',
     });
+    // What an answer would carry names no host (behind a proxy or VPC endpoint it would be an internal one).
+    const answered = JSON.stringify(serializeError(error));
+    expect(answered).not.toContain('amazonaws.com');
+    expect(answered).not.toContain('caused by');
+    expect(error.cause).toBeDefined(); // for the log
   });
 });
 

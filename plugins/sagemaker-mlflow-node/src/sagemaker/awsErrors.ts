@@ -1,6 +1,7 @@
 import { NotFoundError } from '@backstage/errors';
 import {
   AwsCredentialsMissingError,
+  keepForLogOnly,
   UpstreamError,
   UpstreamThrottledError,
 } from '../errors';
@@ -36,12 +37,7 @@ export function withLoggedDetail<E extends Error>(
   error: E,
   detail: { name: string; message: string },
 ): E {
-  Object.defineProperty(error, 'cause', {
-    value: detail,
-    enumerable: false,
-    configurable: true,
-    writable: true,
-  });
+  keepForLogOnly(error, detail);
   return error;
 }
 
