@@ -151,6 +151,50 @@ describe('sagemakerMlflowPlugin', () => {
     );
   });
 
+  it('serves a page with an execution it could not describe, but does not keep it: the next request describes it', async () => {
+    // A throttled describe, which the emulator cannot produce on demand (the attacker's review: a reader's fan-outs
+    // could otherwise leave the owner's page cached without end times for the whole TTL).
+    sagemaker.on(ListPipelineExecutionsCommand).resolves({
+      PipelineExecutionSummaries: [
+        {
+          PipelineExecutionArn: EXECUTION,
+          PipelineExecutionStatus: 'Failed',
+          StartTime: new Date('2026-11-01T10:00:00Z'),
+        },
+      ],
+    });
+    sagemaker
+      .on(DescribePipelineExecutionCommand)
+      .rejectsOnce(
+        Object.assign(new Error('Rate exceeded'), {
+          name: 'ThrottlingException',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      )
+      .resolves({
+        PipelineExecutionArn: EXECUTION,
+        CreationTime: new Date('2026-11-01T10:00:00Z'),
+        LastModifiedTime: new Date('2026-11-01T10:20:00Z'),
+        CreatedBy: { UserProfileName: 'alice' },
+      });
+    sagemaker.on(ListTagsCommand).resolves({ Tags: [] });
+    const server = await startBackend();
+    const page = () =>
+      request(server)
+        .get(`${base}/executions`)
+        .set('Authorization', mockCredentials.user.header());
+    const first = await page();
+    expect(first.body.executions.data.items[0].startedBy).toBeUndefined();
+    const second = await page();
+    expect(second.body.executions.data.items[0]).toMatchObject({
+      startedBy: 'alice',
+      durationMs: 20 * 60_000,
+    });
+    expect(
+      sagemaker.commandCalls(DescribePipelineExecutionCommand),
+    ).toHaveLength(2);
+  });
+
   it('shows the steps of an execution: status, times, failure, cache hit, job link', async () => {
     sagemaker.on(DescribePipelineExecutionCommand).resolves({
       PipelineExecutionArn: EXECUTION,

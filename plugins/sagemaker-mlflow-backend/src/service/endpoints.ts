@@ -34,7 +34,8 @@ import { mayCache, settle } from './sections';
 import type { ServiceDeps } from './types';
 
 const EXAMPLE_ROWS = 3;
-const ENDPOINT_CONFIG_TTL_MS = 24 * 3600_000;
+// A config cannot change; deleted and made again under its name it can: an hour bounds that.
+const ENDPOINT_CONFIG_TTL_MS = 3600_000;
 
 interface ValidationSample {
   columns: string[];
@@ -63,6 +64,8 @@ export class Endpoints {
   async list(ctx: EntityContext): Promise<EndpointsResponse> {
     const endpoints = required(ctx.binding.endpoints, ANNOTATION_ENDPOINT_ARNS);
     const key = `endpoints:${endpoints.map(e => e.arn).join(',')}`;
+    // A description without its config (that call failed) is served, not kept.
+    let whole = true;
     return this.deps.cache.get(
       ctx.entityRef,
       key,
@@ -74,6 +77,7 @@ export class Endpoints {
             const endpoint = await settle(async () => {
               const described = await this.describe(ctx, arn);
               binding = described.binding;
+              whole &&= described.whole;
               if (
                 this.deps.config.requireBindingForReads &&
                 binding.state !== 'bound'
@@ -92,6 +96,7 @@ export class Endpoints {
       }),
       {
         cacheable: ({ items }) =>
+          whole &&
           mayCache(...items.map(i => i.endpoint)) &&
           items.every(i => i.binding?.state !== 'unknown'),
       },
@@ -102,7 +107,7 @@ export class Endpoints {
   private async describe(
     ctx: EntityContext,
     arn: SageMakerArn,
-  ): Promise<{ endpoint: Endpoint; binding: ResourceBinding }> {
+  ): Promise<{ endpoint: Endpoint; binding: ResourceBinding; whole: boolean }> {
     const sm = await this.deps.sagemaker.sagemaker(arn);
     const [described, tags] = await Promise.all([
       awsCall('SageMaker DescribeEndpoint', () =>
@@ -178,7 +183,7 @@ export class Endpoints {
         : {}),
       consoleUrl: endpointConsoleUrl(arn),
     };
-    return { endpoint, binding };
+    return { endpoint, binding, whole: config !== undefined };
   }
 
   async invoke(
@@ -263,23 +268,35 @@ export class Endpoints {
       }),
     ]);
     const key = `example:${endpoint.arn}:${ctx.binding.trackingServer}:${modelName}`;
-    return this.deps.cache.get(ctx.entityRef, key, async () => {
-      const { version, sample } = await this.servedSample(ctx, endpoint);
-      const rows = sample.data.slice(0, EXAMPLE_ROWS);
-      return {
-        endpointName: name,
-        modelVersion: version,
-        json: JSON.stringify(
-          { dataframe_split: { columns: sample.columns, data: rows } },
-          null,
-          2,
-        ),
-        csv: [sample.columns.join(','), ...rows.map(row => row.join(','))].join(
-          '\n',
-        ),
-        labels: sample.labels.slice(0, EXAMPLE_ROWS),
-      };
-    });
+    // An example of the champion's, because the endpoint could not be described, is served, not kept.
+    let whole = false;
+    return this.deps.cache.get(
+      ctx.entityRef,
+      key,
+      async () => {
+        const { version, sample, described } = await this.servedSample(
+          ctx,
+          endpoint,
+        );
+        whole = described;
+        const rows = sample.data.slice(0, EXAMPLE_ROWS);
+        return {
+          endpointName: name,
+          modelVersion: version,
+          json: JSON.stringify(
+            { dataframe_split: { columns: sample.columns, data: rows } },
+            null,
+            2,
+          ),
+          csv: [
+            sample.columns.join(','),
+            ...rows.map(row => row.join(',')),
+          ].join('\n'),
+          labels: sample.labels.slice(0, EXAMPLE_ROWS),
+        };
+      },
+      { cacheable: () => whole },
+    );
   }
 
   /** The validation sample logged by the version the endpoint serves (by its tags), else by the champion. */
@@ -293,9 +310,13 @@ export class Endpoints {
   private async servedSample(ctx: EntityContext, endpoint: SageMakerArn) {
     const modelName = this.modelName(ctx);
     const mlflow = this.deps.mlflow.forServer(ctx.binding.trackingServer);
+    let described = true;
     const deployed = await this.describe(ctx, endpoint)
       .then(e => e.endpoint.deployedVersion)
-      .catch(() => undefined);
+      .catch(() => {
+        described = false;
+        return undefined;
+      });
     const version =
       deployed && deployed.modelName === modelName
         ? await mlflow.getModelVersion(modelName, deployed.version)
@@ -308,7 +329,7 @@ export class Endpoints {
     const sample = parseSample(
       await mlflow.downloadArtifact(version.run_id, VALIDATION_SAMPLE_ARTIFACT),
     );
-    return { version: version.version, sample };
+    return { version: version.version, sample, described };
   }
 }
 

@@ -2,8 +2,9 @@ import { ANNOTATION_EXPERIMENT_NAME } from '@model-factory/plugin-sagemaker-mlfl
 import { EntityContext, required } from './EntityContext';
 import type { ServiceDeps } from './types';
 
-// An experiment's id never changes for its name, unless the experiment is deleted and one of that name made again.
-const EXPERIMENT_ID_TTL_MS = 3600_000;
+// An experiment's id never changes for its name, unless it is renamed, or deleted and one of that name made again:
+// ten minutes bounds how long a tab would look in the old one.
+const EXPERIMENT_ID_TTL_MS = 600_000;
 
 /**
  * The id of the entity's MLflow experiment: a fact, looked up once and shared by every section and entity that

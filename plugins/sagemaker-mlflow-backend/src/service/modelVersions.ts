@@ -90,6 +90,8 @@ export class ModelVersions {
     const { client, modelName } = await this.readableModel(ctx);
     const size = Math.min(Math.max(pageSize, 1), MAX_PAGE_SIZE);
     const { logger } = this.deps;
+    // Versions shown without their runs' metrics (the experiment could not be looked up) are served, not kept.
+    let whole = true;
     return this.deps.cache.getPage(
       ctx.entityRef,
       `versions:${ctx.binding.trackingServer}:${modelName}:${size}:${
@@ -100,7 +102,7 @@ export class ModelVersions {
         // The MLflow side and the SageMaker side run side by side: a slow SageMaker never delays the versions.
         const [mlflow, packages, groupBinding] = await Promise.all([
           settle(async () => {
-            const [page, model, experimentIds] = await Promise.all([
+            const [page, model, experiments] = await Promise.all([
               client
                 .searchModelVersions({
                   filter: versionsOf(modelName),
@@ -124,8 +126,9 @@ export class ModelVersions {
               ctx,
               client,
               page.items,
-              experimentIds,
+              experiments.ids,
             );
+            whole = experiments.whole;
             const aliases = aliasesByVersion(model.aliases);
             return {
               model,
@@ -189,6 +192,7 @@ export class ModelVersions {
         };
       },
       p =>
+        whole &&
         mayCache(p.versions, p.modelPackages) &&
         p.bindings.every(b => b.state !== 'unknown'),
     );
@@ -197,6 +201,7 @@ export class ModelVersions {
   /** The version with this alias (e.g. champion), or the newest when alias is undefined; null when none. */
   async one(ctx: EntityContext, alias?: string): Promise<ModelVersion | null> {
     const { client, modelName } = await this.readableModel(ctx);
+    let whole = true;
     return this.deps.cache.get(
       ctx.entityRef,
       `version:${ctx.binding.trackingServer}:${modelName}:${alias ?? 'latest'}`,
@@ -220,14 +225,17 @@ export class ModelVersions {
           ).items;
         }
         if (!version) return null;
+        const experiments = await experimentIds;
+        whole = experiments.whole;
         const runs = await this.sourceRuns(
           ctx,
           client,
           [version],
-          await experimentIds,
+          experiments.ids,
         );
         return this.toVersion(client, version, runs);
       },
+      { cacheable: () => whole },
     );
   }
 
@@ -266,11 +274,17 @@ export class ModelVersions {
     return runs;
   }
 
-  /** The entity's experiment, where its versions' source runs are; none when it names no experiment. */
-  private async experimentIds(ctx: EntityContext): Promise<string[]> {
-    if (ctx.binding.experimentName.state !== 'bound') return [];
+  /**
+   * The entity's experiment, where its versions' source runs are; none when it names no experiment, or when it
+   * could not be looked up (then the versions are shown without metrics, and `whole` is false: not kept).
+   */
+  private async experimentIds(
+    ctx: EntityContext,
+  ): Promise<{ ids: string[]; whole: boolean }> {
+    if (ctx.binding.experimentName.state !== 'bound')
+      return { ids: [], whole: true };
     const id = await experimentIdOf(this.deps, ctx).catch(() => undefined);
-    return id ? [id] : [];
+    return id ? { ids: [id], whole: true } : { ids: [], whole: false };
   }
 
   /** Every model package of the entity's group, by ARN; none when the entity names no group. */

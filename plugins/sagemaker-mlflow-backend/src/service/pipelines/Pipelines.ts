@@ -70,6 +70,8 @@ export class Pipelines {
     const size = Math.min(Math.max(pageSize, 1), MAX_PAGE_SIZE);
     const page = decodePageToken(pageToken);
     const { logger } = this.deps;
+    // A page with an execution that could not be described is served, not kept.
+    let whole = true;
     return this.deps.cache.getPage(
       ctx.entityRef,
       `executions:${pipeline.arn}:${size}:${canonicalPageToken(page)}`,
@@ -85,6 +87,7 @@ export class Pipelines {
               size,
               page,
             );
+            whole = described.whole;
             return {
               items: described.items.map(s => toExecution(pipeline, s)),
               ...(described.nextPageToken
@@ -108,7 +111,9 @@ export class Pipelines {
         };
       },
       p =>
-        mayCache(p.executions, p.runMetrics) && p.binding.state !== 'unknown',
+        whole &&
+        mayCache(p.executions, p.runMetrics) &&
+        p.binding.state !== 'unknown',
     );
   }
 

@@ -33,7 +33,12 @@ export async function describedPage(
   pipeline: SageMakerArn,
   size: number,
   page: PageToken,
-): Promise<{ items: DescribedSummary[]; nextPageToken?: string }> {
+): Promise<{
+  items: DescribedSummary[];
+  nextPageToken?: string;
+  /** False when an execution could not be described: the page is served, not kept. */
+  whole: boolean;
+}> {
   const res = await awsCall('SageMaker ListPipelineExecutions', () =>
     client.send(
       new ListPipelineExecutionsCommand({
@@ -59,13 +64,15 @@ export async function describedPage(
     nextPageToken = encodePageToken({ upstream: res.NextToken, skip: 0 });
   }
   const limit = pLimit(DESCRIBE_CONCURRENCY);
+  let whole = true;
   const items = await Promise.all(
-    all.slice(page.skip, page.skip + size).map(async summary => ({
-      ...summary,
-      ...(await limit(() => endAndStarter(deps, client, summary))),
-    })),
+    all.slice(page.skip, page.skip + size).map(async summary => {
+      const described = await limit(() => endAndStarter(deps, client, summary));
+      whole &&= described !== undefined;
+      return { ...summary, ...described };
+    }),
   );
-  return { items, nextPageToken };
+  return { items, nextPageToken, whole };
 }
 
 /**
@@ -77,7 +84,9 @@ function endAndStarter(
   deps: Pick<ServiceDeps, 'cache'>,
   client: SageMakerClient,
   summary: PipelineExecutionSummary,
-): Promise<Pick<DescribedSummary, 'LastModifiedTime' | 'CreatedBy'>> {
+): Promise<
+  Pick<DescribedSummary, 'LastModifiedTime' | 'CreatedBy'> | undefined
+> {
   const describe = () =>
     client
       .send(
@@ -101,5 +110,5 @@ function endAndStarter(
         )
       : describe();
   // One that cannot be described keeps its list entry (and a failure is never cached).
-  return described.catch(() => ({}));
+  return described.catch(() => undefined);
 }
