@@ -186,7 +186,7 @@ describe('backend benchmark', () => {
         cold / p50(rtt)
       ).toFixed(2)} x one measured upstream RTT of ${p50(rtt).toFixed(
         0,
-      )} ms (goal <= 2.5)`,
+      )} ms (goal <= 2.0)`,
       `  cold tab timeline (upstream call start-end, from the tab's first request):`,
       ...coldTimeline,
       `  upstream calls of the cold tab: ${coldCalls}; each request alone, cold: ${TAB.map(
