@@ -133,6 +133,12 @@ describe('the router refuses what openapi.yaml refuses, with 400 and what to fix
     );
   });
 
+  it('an approval without a body, saying what it needs', async () => {
+    expect(refusal(await post('model-versions/3/approval'))).toContain(
+      'needs a JSON body (Content-Type: application/json)',
+    );
+  });
+
   it('a value of the wrong type or over its limits', async () => {
     expect(
       refusal(

@@ -18,9 +18,10 @@ const UNKNOWN =
   /request\/body((?:\/[^\s/,]+)*) must NOT have additional properties/g;
 
 /**
- * The spec validator refuses an unknown body field with "request/body must NOT have additional properties",
- * without naming it. This error handler adds the fields the body has and its schema does not, and the ones the
- * schema allows, so the caller knows what to fix.
+ * Makes the spec validator's refusals say what to fix. It refuses an unknown body field with "request/body must NOT
+ * have additional properties", without naming it: this adds the fields the body has and its schema does not, and
+ * the ones the schema allows. It refuses a write without a body as "unsupported media type undefined": this says
+ * that the route needs a JSON body.
  */
 export function nameUnknownFields(doc: OpenApiDocument): ErrorRequestHandler {
   const resolve = (schema?: Schema): Schema | undefined =>
@@ -61,6 +62,18 @@ export function nameUnknownFields(doc: OpenApiDocument): ErrorRequestHandler {
   };
 
   return (error, req, _res, next) => {
+    // A write without a body has no media type: the validator says "unsupported media type undefined".
+    if (
+      error?.name === 'InputError' &&
+      /media type (undefined|not specified)/.test(String(error.message))
+    ) {
+      next(
+        new InputError(
+          `${req.method} ${req.path} needs a JSON body (Content-Type: application/json)`,
+        ),
+      );
+      return;
+    }
     if (
       error?.name !== 'InputError' ||
       !String(error.message).includes('must NOT have additional properties')
