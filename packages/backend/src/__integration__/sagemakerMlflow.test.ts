@@ -398,13 +398,11 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
           PipelineName: ABALONE_PIPELINE,
           PipelineDefinition: abaloneDefinition,
           RoleArn: 'arn:aws:iam::123456789012:role/abalone-pipeline',
-          ClientRequestToken: `abalone-${Date.now()}`,
         }),
       );
       const started = await stack.sagemaker.send(
         new StartPipelineExecutionCommand({
           PipelineName: ABALONE_PIPELINE,
-          ClientRequestToken: `abalone-run-${Date.now()}`,
         }),
       );
       const list = await get('abalone-model/executions');
