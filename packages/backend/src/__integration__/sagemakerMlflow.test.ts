@@ -4,11 +4,14 @@ import os from 'os';
 import path from 'path';
 import request from 'supertest';
 import {
+  CreatePipelineCommand,
+  DeletePipelineCommand,
   DescribeModelPackageCommand,
   DescribePipelineExecutionCommand,
   ListModelPackagesCommand,
   ListPipelineExecutionsCommand,
   SageMakerClient,
+  StartPipelineExecutionCommand,
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
 import {
@@ -68,6 +71,19 @@ const recordingAuditor = createServiceFactory({
     },
   }),
 });
+/** A pipeline in the shape of AWS's abalone example: its steps depend on each other by property references only. */
+const ABALONE_PIPELINE = 'abalone-example-pipeline';
+const abaloneDefinition = fs.readFileSync(
+  path.join(
+    path.dirname(
+      require.resolve(
+        '@model-factory/plugin-sagemaker-mlflow-backend/package.json',
+      ),
+    ),
+    'src/service/pipelines/__fixtures__/abalonePipelineDefinition.json',
+  ),
+  'utf8',
+);
 const GUEST = 'user:default/guest'; // member of ml-platform, which owns demo-model
 const VIEWER = 'user:default/viewer'; // reads, owns nothing
 const as = (user: string) => mockCredentials.user.header(user);
@@ -121,6 +137,12 @@ function writeCatalog(dir: string) {
   };
   const entities = [
     component('demo-model', 'group:default/ml-platform', demo),
+    component('abalone-model', 'group:default/ml-platform', {
+      'aws.amazon.com/sagemaker-pipeline-arn': ARN.pipeline.replace(
+        'demo-model-pipeline',
+        ABALONE_PIPELINE,
+      ),
+    }),
     component('broken-model', 'group:default/ml-platform', {
       ...demo,
       'aws.amazon.com/sagemaker-pipeline-arn': 'demo-model-pipeline',
@@ -232,6 +254,9 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
 
   afterAll(async () => {
     await proxy?.stop();
+    await stack.sagemaker
+      .send(new DeletePipelineCommand({ PipelineName: ABALONE_PIPELINE }))
+      .catch(() => undefined); // not created when an earlier step failed
     // Leave the shared stack as seeded for the layers that run after this one.
     if (pendingPackageArn) {
       await stack.sagemaker.send(
@@ -365,6 +390,58 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
       );
       // moto answers ListPipelineExecutionSteps with HTTP 500: the section says so, the response is still 200.
       expect(res.body.steps.error.name).toBe('UpstreamError');
+    });
+
+    it("draws a classic pipeline's graph from its property references: the abalone example, created in the emulator", async () => {
+      await stack.sagemaker.send(
+        new CreatePipelineCommand({
+          PipelineName: ABALONE_PIPELINE,
+          PipelineDefinition: abaloneDefinition,
+          RoleArn: 'arn:aws:iam::123456789012:role/abalone-pipeline',
+        }),
+      );
+      const started = await stack.sagemaker.send(
+        new StartPipelineExecutionCommand({
+          PipelineName: ABALONE_PIPELINE,
+        }),
+      );
+      const list = await get('abalone-model/executions');
+      const execution = list.body.executions.data.items.find(
+        (e: any) => e.arn === started.PipelineExecutionArn,
+      );
+      const res = await get(`abalone-model/executions/${execution.id}`);
+      expect(res.status).toBe(200);
+      const steps = res.body.definition.data as Array<{
+        name: string;
+        type: string;
+        dependsOn: string[];
+      }>;
+      const edges = steps.flatMap(s =>
+        s.dependsOn.map(d => `${d} -> ${s.name}`),
+      );
+      expect(edges.sort()).toEqual(
+        [
+          'PreprocessAbaloneData -> TrainAbaloneModel',
+          'TrainAbaloneModel -> EvaluateAbaloneModel',
+          'PreprocessAbaloneData -> EvaluateAbaloneModel',
+          'EvaluateAbaloneModel -> CheckMSEAbaloneEvaluation',
+          'CheckMSEAbaloneEvaluation -> RegisterAbaloneModel-RegisterModel',
+          'TrainAbaloneModel -> RegisterAbaloneModel-RegisterModel',
+          'EvaluateAbaloneModel -> RegisterAbaloneModel-RegisterModel',
+          'CheckMSEAbaloneEvaluation -> CreateAbaloneModel-CreateModel',
+          'TrainAbaloneModel -> CreateAbaloneModel-CreateModel',
+          'CheckMSEAbaloneEvaluation -> AbaloneMSEFail',
+        ].sort(),
+      );
+      expect(Object.fromEntries(steps.map(s => [s.name, s.type]))).toEqual({
+        PreprocessAbaloneData: 'Processing',
+        TrainAbaloneModel: 'Training',
+        EvaluateAbaloneModel: 'Processing',
+        CheckMSEAbaloneEvaluation: 'Condition',
+        'RegisterAbaloneModel-RegisterModel': 'RegisterModel',
+        'CreateAbaloneModel-CreateModel': 'Model',
+        AbaloneMSEFail: 'Fail',
+      });
     });
 
     it('lists the MLflow versions joined with their model packages, and walks them page by page', async () => {

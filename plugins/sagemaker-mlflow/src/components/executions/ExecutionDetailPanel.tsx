@@ -66,9 +66,7 @@ export function ExecutionDetailPanel({ executionId }: { executionId: string }) {
       <Grid item xs={12}>
         <InfoCard title={`Steps of ${execution.displayName ?? execution.id}`}>
           {definition.data ? (
-            <div style={{ overflowX: 'auto' }}>
-              <PipelineDag definition={definition.data} steps={steps.data} />
-            </div>
+            <PipelineDag definition={definition.data} steps={steps.data} />
           ) : (
             <SectionError
               title="Pipeline definition"

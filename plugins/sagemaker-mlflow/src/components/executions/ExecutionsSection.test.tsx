@@ -9,6 +9,9 @@ import {
   sectionError,
 } from '../../__testUtils__/renderSection';
 import { executionDuration, ExecutionsSection } from './ExecutionsSection';
+import { measureSvgText } from '../../__testUtils__/svgMeasurement';
+
+measureSvgText();
 
 const PIPELINE_ARN =
   'arn:aws:sagemaker:us-east-1:123456789012:pipeline/demo-model-pipeline';

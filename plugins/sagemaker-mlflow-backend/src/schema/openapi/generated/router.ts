@@ -1115,13 +1115,23 @@ export const spec = {
             type: 'string',
           },
           type: {
+            description:
+              "The step's Type in the definition (Processing, Training, Tuning, Transform, Model, RegisterModel, Condition, Fail, Lambda, Callback, QualityCheck, ClarifyCheck, EMR, AutoML)",
             type: 'string',
           },
           dependsOn: {
+            description:
+              'The steps this one waits for: its DependsOn, the condition step that runs it, and every step whose properties it reads (Get Steps.<name>..., also inside Std:Join and Std:JsonGet property files)',
             type: 'array',
             items: {
               type: 'string',
             },
+          },
+          kind: {
+            description:
+              'What a Training step really runs when the SageMaker SDK wrote it as a training job: a @step function (Function) or a notebook job (NotebookJob)',
+            type: 'string',
+            enum: ['Function', 'NotebookJob'],
           },
           branch: {
             description:

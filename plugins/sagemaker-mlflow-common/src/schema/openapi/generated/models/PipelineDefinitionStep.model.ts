@@ -10,7 +10,22 @@ import { PipelineDefinitionStepBranch } from '../models/PipelineDefinitionStepBr
  */
 export interface PipelineDefinitionStep {
   name: string;
+  /**
+   * The step\'s Type in the definition (Processing, Training, Tuning, Transform, Model, RegisterModel, Condition, Fail, Lambda, Callback, QualityCheck, ClarifyCheck, EMR, AutoML)
+   */
   type: string;
+  /**
+   * The steps this one waits for: its DependsOn, the condition step that runs it, and every step whose properties it reads (Get Steps.<name>..., also inside Std:Join and Std:JsonGet property files)
+   */
   dependsOn: Array<string>;
+  /**
+   * What a Training step really runs when the SageMaker SDK wrote it as a training job: a @step function (Function) or a notebook job (NotebookJob)
+   */
+  kind?: PipelineDefinitionStepKindEnum;
   branch?: PipelineDefinitionStepBranch;
 }
+
+/**
+ * @public
+ */
+export type PipelineDefinitionStepKindEnum = 'Function' | 'NotebookJob';
