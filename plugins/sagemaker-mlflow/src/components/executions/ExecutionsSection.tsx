@@ -94,7 +94,12 @@ export function ExecutionsSection() {
   };
 
   const columns: TableColumn<PipelineExecution>[] = [
-    { title: 'Status', render: e => <StatusChip status={e.status} /> },
+    {
+      title: 'Status',
+      // With a column per key metric the table is wide: a status is never broken over two lines.
+      cellStyle: { whiteSpace: 'nowrap' },
+      render: e => <StatusChip status={e.status} />,
+    },
     {
       title: 'Execution',
       render: e => (
