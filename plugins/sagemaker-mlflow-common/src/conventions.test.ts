@@ -53,4 +53,19 @@ describe('conventions shared with the generated project', () => {
       }),
     ).toBe('/catalog/default/component/churn-model/sagemaker-mlflow');
   });
+
+  it("shows the key metrics a table's rows have, and a model's own metrics when it logs none of them", () => {
+    expect(
+      conventions.metricColumns([{ accuracy: 0.9, f1: 0.8 }, undefined]),
+    ).toEqual(['accuracy', 'f1']);
+    // A regression model the template did not make.
+    expect(
+      conventions.metricColumns([
+        { rmse: 2.1, mae: 1.5 },
+        { rmse: 2.0, r2: 0.7, mae: 1.4 },
+        { rmse: 1.9, explained_variance: 0.6 },
+      ]),
+    ).toEqual(['rmse', 'mae', 'explained_variance']);
+    expect(conventions.metricColumns([undefined, {}])).toEqual([]);
+  });
 });

@@ -17,6 +17,26 @@ export const VALIDATION_SAMPLE_ARTIFACT = 'validation/validation_sample.json';
 /** The metrics the template's evaluation step logs, shown as columns and indexed for search. */
 export const KEY_METRICS = ['accuracy', 'f1', 'roc_auc'] as const;
 
+/**
+ * The metrics a table shows as columns: the key metrics its rows have; for a model the template did not make (none
+ * of them), its own metrics, the most common first, at most `max`.
+ */
+export function metricColumns(
+  rows: Array<Record<string, number> | undefined>,
+  max: number = KEY_METRICS.length,
+): string[] {
+  const counts = new Map<string, number>();
+  for (const row of rows)
+    for (const key of Object.keys(row ?? {}))
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+  const key = KEY_METRICS.filter(m => counts.has(m));
+  if (key.length > 0) return key;
+  return [...counts]
+    .sort(([a, m], [b, n]) => n - m || a.localeCompare(b))
+    .slice(0, max)
+    .map(([name]) => name);
+}
+
 /** The path of the entity page's Model Factory tab. */
 export const ENTITY_TAB_ROUTE = 'sagemaker-mlflow';
 

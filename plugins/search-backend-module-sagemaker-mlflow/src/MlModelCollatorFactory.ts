@@ -24,7 +24,7 @@ import {
   EntityBinding,
   evaluateBinding,
   explainBinding,
-  keyMetricsOf,
+  indexedMetricsOf,
   listModelPackages,
   mlflowBindingTags,
   MlflowClients,
@@ -200,7 +200,7 @@ export class MlModelCollatorFactory implements DocumentCollatorFactory {
           tags: pairs(tags.map(t => [t.key, t.value])),
           metrics: pairs(
             Object.entries(
-              keyMetricsOf(runs.get(v.run_id ?? '')?.metrics ?? {}),
+              indexedMetricsOf(runs.get(v.run_id ?? '')?.metrics ?? {}),
             ),
           ),
         };

@@ -44,15 +44,27 @@ export const tagsOf = (tags: MlflowTag[] = []): Record<string, string> =>
 export const metricsOf = (run: MlflowRun): Record<string, number> =>
   Object.fromEntries((run.data.metrics ?? []).map(m => [m.key, m.value]));
 
-/** The key metrics only (KEY_METRICS), rounded for an index. */
-export const keyMetricsOf = (
+/** Metrics a search index holds for a run: at most this many, the key metrics first. */
+const INDEXED_METRICS = 20;
+
+/**
+ * A run's metrics as a search index holds them: the key metrics first, then the run's own (a model the template did
+ * not make logs others: rmse, mae...), at most INDEXED_METRICS, rounded.
+ */
+export const indexedMetricsOf = (
   metrics: Record<string, number>,
-): Record<string, number> =>
-  Object.fromEntries(
+): Record<string, number> => {
+  const isKey = (name: string) =>
+    (KEY_METRICS as readonly string[]).includes(name);
+  return Object.fromEntries(
     Object.entries(metrics)
-      .filter(([key]) => (KEY_METRICS as readonly string[]).includes(key))
+      .sort(
+        ([a], [b]) => Number(isKey(b)) - Number(isKey(a)) || a.localeCompare(b),
+      )
+      .slice(0, INDEXED_METRICS)
       .map(([key, value]) => [key, Math.round(value * 10000) / 10000]),
   );
+};
 
 /** A version's source run: the experiment it is in, its metrics, and whether it has finished. */
 export interface SourceRun {

@@ -25,7 +25,13 @@ const page = (
   executions: { data: { items, nextPageToken } },
   // Only the first execution has an MLflow run.
   runMetrics: {
-    data: { [executionArn('aaa111')]: { accuracy: 0.9861, f1: 0.9712 } },
+    data: {
+      [executionArn('aaa111')]: {
+        accuracy: 0.9861,
+        f1: 0.9712,
+        roc_auc: 0.9954,
+      },
+    },
   },
   binding: binding('pipeline', PIPELINE_ARN),
 });

@@ -8,7 +8,7 @@ import TextField from '@material-ui/core/TextField';
 import Tooltip from '@material-ui/core/Tooltip';
 import {
   DEFAULT_PAGE_SIZE,
-  KEY_METRICS,
+  metricColumns,
   PipelineExecution,
   pipelineExecutePermission,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
@@ -119,7 +119,9 @@ export function ExecutionsSection() {
     { title: 'Started by', render: e => e.startedBy ?? e.description ?? '—' },
     // Joined from MLflow by execution ARN; without MLflow's answer the columns would only say "—".
     ...(metricsByArn
-      ? KEY_METRICS.map(m => ({
+      ? metricColumns(
+          (executions?.data?.items ?? []).map(e => metricsByArn[e.arn]),
+        ).map(m => ({
           title: m,
           cellStyle: { whiteSpace: 'nowrap' as const },
           render: (e: PipelineExecution) =>

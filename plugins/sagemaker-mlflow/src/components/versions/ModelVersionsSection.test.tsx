@@ -53,6 +53,34 @@ describe('ModelVersionsSection', () => {
     ).toBeInTheDocument();
   });
 
+  it("shows a model's own metrics as columns when it logs none of the key metrics (a model the template did not make)", async () => {
+    const regression = (v: string, rmse: number) => ({
+      ...version(v),
+      metrics: { rmse, mae: rmse / 4 },
+    });
+    await renderSection(<ModelVersionsSection />, {
+      getModelVersions: jest.fn().mockResolvedValue({
+        ...page,
+        versions: {
+          data: {
+            items: [regression('2', 1.25), regression('1', 2.5)],
+            aliases: {},
+          },
+        },
+      }),
+    });
+    expect(
+      await screen.findByRole('columnheader', { name: 'rmse' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('columnheader', { name: 'mae' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('columnheader', { name: 'accuracy' }),
+    ).not.toBeInTheDocument();
+    expect(screen.getByText('1.2500')).toBeInTheDocument();
+  });
+
   it('approves a version with a comment, for an owner', async () => {
     const setApproval = jest
       .fn()

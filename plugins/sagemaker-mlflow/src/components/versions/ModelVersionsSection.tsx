@@ -7,7 +7,7 @@ import Chip from '@material-ui/core/Chip';
 import Tooltip from '@material-ui/core/Tooltip';
 import {
   DEFAULT_PAGE_SIZE,
-  KEY_METRICS,
+  metricColumns,
   modelApprovePermission,
   ModelVersion,
   TAG_MODEL_PACKAGE_ARN,
@@ -113,11 +113,13 @@ export function ModelVersionsSection() {
         ),
     },
     { title: '', render: approvalButtons },
-    ...KEY_METRICS.map(m => ({
-      title: m,
-      cellStyle: { whiteSpace: 'nowrap' as const },
-      render: (v: ModelVersion) => formatMetric(v.metrics[m]),
-    })),
+    ...metricColumns((versions?.data?.items ?? []).map(v => v.metrics)).map(
+      m => ({
+        title: m,
+        cellStyle: { whiteSpace: 'nowrap' as const },
+        render: (v: ModelVersion) => formatMetric(v.metrics[m]),
+      }),
+    ),
     { title: 'Created', render: v => formatTime(v.createdAt) },
     {
       title: 'Source run',
