@@ -7,14 +7,15 @@ import argparse
 import json
 import sys
 
-from .${{ values.packageName }}.pipeline import get_pipeline
+from .${{ values.packageName }}.pipeline import build_from_project_root, get_pipeline
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--file-name", help="write the definition here instead of printing it")
     args = parser.parse_args(argv)
-    definition = json.dumps(json.loads(get_pipeline().definition()), indent=2)
+    with build_from_project_root():
+        definition = json.dumps(json.loads(get_pipeline().definition()), indent=2)
     if args.file_name:
         with open(args.file_name, "w") as out:
             out.write(definition)

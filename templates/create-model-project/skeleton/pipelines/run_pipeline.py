@@ -13,7 +13,7 @@ import botocore.exceptions
 
 from .${{ values.packageName }} import settings
 from .${{ values.packageName }}.binding import BindingError, bind, binding_tag, check_binding
-from .${{ values.packageName }}.pipeline import get_pipeline
+from .${{ values.packageName }}.pipeline import build_from_project_root, get_pipeline
 
 
 def run_pipeline(
@@ -24,13 +24,14 @@ def run_pipeline(
     existing_arn = _existing_pipeline_arn(sagemaker)
     if existing_arn:
         check_binding(sagemaker, existing_arn)  # before changing it: another project's pipeline is refused
-    upserted = pipeline.upsert(
-        role_arn=settings.PIPELINE_ROLE_ARN,
-        description=description or f"Model build pipeline of {settings.MODEL_NAME}",
-        # A new pipeline is created bound. On an update the SDK would AddTags every tag again; bind() below adds
-        # the binding only when it is missing (a pipeline created before the binding existed).
-        tags=None if existing_arn else [binding_tag()],
-    )
+    with build_from_project_root():
+        upserted = pipeline.upsert(
+            role_arn=settings.PIPELINE_ROLE_ARN,
+            description=description or f"Model build pipeline of {settings.MODEL_NAME}",
+            # A new pipeline is created bound. On an update the SDK would AddTags every tag again; bind() below adds
+            # the binding only when it is missing (a pipeline created before the binding existed).
+            tags=None if existing_arn else [binding_tag()],
+        )
     bind(sagemaker, upserted["PipelineArn"])
     result = {"pipeline_arn": upserted["PipelineArn"], "execution_arn": None}
     if start:

@@ -4,6 +4,9 @@ Each step is one of this package's plain functions run as a SageMaker @step (Sag
 local runner and the tests run exactly the code the pipeline runs.
 """
 
+import contextlib
+from pathlib import Path
+
 from sagemaker.core.helper.session_helper import Session
 from sagemaker.core.shapes.shapes import MlflowConfig
 from sagemaker.core.workflow.conditions import ConditionGreaterThanOrEqualTo
@@ -19,6 +22,33 @@ from .evaluate import evaluate
 from .preprocess import preprocess
 from .register import register
 from .train import train
+
+
+# Each step's job gets the project's code with it: the SDK packages the working directory when it builds the
+# definition (run it from PROJECT_ROOT: see build_from_project_root) and uploads it with the steps, so a job runs
+# the code the pipeline was built from and the steps' image only needs the project's dependencies.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+NOT_STEP_CODE = [".*", "__pycache__", "*.pyc", "tests", "mlruns", "venv", "node_modules", "*.md", "*.y*ml", "*.toml"]
+STEP_CODE_CONFIG = {
+    "SchemaVersion": "1.0",
+    "SageMaker": {
+        "PythonSDK": {
+            "Modules": {
+                "RemoteFunction": {
+                    "IncludeLocalWorkDir": True,
+                    "CustomFileFilter": {"IgnoreNamePatterns": NOT_STEP_CODE},
+                }
+            }
+        }
+    },
+}
+
+
+@contextlib.contextmanager
+def build_from_project_root():
+    """The SDK packages the current directory as the steps' code: build the definition from the project root."""
+    with contextlib.chdir(PROJECT_ROOT):
+        yield
 
 
 def _step_environment() -> dict[str, str]:
@@ -78,5 +108,5 @@ def get_pipeline(session: Session | None = None, role_arn: str = settings.PIPELI
         if managed_mlflow
         else None,
         # The artifact bucket holds the steps' code and results (an explicit bucket: no account lookup).
-        sagemaker_session=session or Session(default_bucket=settings.ARTIFACT_BUCKET),
+        sagemaker_session=session or Session(default_bucket=settings.ARTIFACT_BUCKET, sagemaker_config=STEP_CODE_CONFIG),
     )
