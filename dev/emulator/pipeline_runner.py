@@ -1,7 +1,7 @@
 """Runs one pipeline execution of the emulator: its steps in dependency order, each as SageMaker would.
 
 - A function (`@step`) step runs the SageMaker Python SDK's own job entry point (`invoke_function`) in a child
-  process, as the training job's container would: the step's workspace (the project's code, uploaded by the SDK
+  process (job_container.py), as the training job's container would: the step's workspace (the project's code, uploaded by the SDK
   when the pipeline sets `include_local_workdir`) is unpacked into a job directory, the step's environment is
   set, and the function's arguments and results go through the emulator's S3. The container image is not pulled:
   the child runs in the emulator's Python, which has the project's dependencies.
@@ -15,27 +15,26 @@ from __future__ import annotations
 import io
 import os
 import secrets
-import subprocess
-import sys
 import tempfile
 import threading
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlparse
 
 from expressions import ExpressionError, Scope, evaluate, holds, referenced_steps
+from job_container import start_job
 
-JOB_CONTAINER = Path(__file__).with_name("job_container.py")
 BOOTSTRAP_CHANNEL = "sagemaker_remote_function_bootstrap"
 WORKSPACE_DIR = "sagemaker_remote_function_workspace"
 STEP_FAILURE = "Step failure: One or multiple steps failed."
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -86,7 +85,7 @@ class ExecutionRun(threading.Thread):
         self.log_dir = log_dir
         self.steps: list[StepRecord] = []
         self._stop_requested = threading.Event()
-        self._process: subprocess.Popen | None = None
+        self._process: Any = None  # the running job (a multiprocessing.Process)
         arn = execution.arn
         _, _, _, self.region, self.account, resource = arn.split(":", 5)
         self.execution_id = resource.rsplit("/", 1)[-1]
@@ -108,7 +107,7 @@ class ExecutionRun(threading.Thread):
         self._stop_requested.set()
         self._set_status("Stopping")
         process = self._process
-        if process and process.poll() is None:
+        if process and process.is_alive():
             _kill_group(process)
 
     # --- the run -----------------------------------------------------------------------------------------------
@@ -202,21 +201,19 @@ class ExecutionRun(threading.Thread):
             "PYTHONPATH": str(workspace),
             "SAGEMAKER_EMULATOR_JOB_DIR": str(job_dir),
         }
-        with open(job_dir / "job.log", "wb") as log:
-            self._process = subprocess.Popen(
-                [sys.executable, str(JOB_CONTAINER), *container_args],
-                cwd=workspace,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                process_group=0,
-            )
-            RUNNING_JOBS.add(self._process)
-            exit_code = self._process.wait()
-            RUNNING_JOBS.discard(self._process)
+        record.status = "Starting"  # until a job slot is free, as a job waits for an instance
+        while not JOB_SLOTS.acquire(timeout=0.5):
+            if self._stop_requested.is_set():
+                record.status = "Stopped"
+                return
+        record.status = "Executing"
+        try:
+            exit_code = self._run_job(container_args, workspace, env, job_dir)
+        finally:
+            JOB_SLOTS.release()
         failure = job_dir / "output" / "failure"
         if self._stop_requested.is_set():
-            record.status, record.failure_reason = "Stopped", None
+            record.status = "Stopped"
         # The SDK's entry point can exit 0 after a failure it could not upload: its failure file is what counts.
         elif exit_code == 0 and not failure.exists():
             record.status = "Succeeded"
@@ -231,6 +228,15 @@ class ExecutionRun(threading.Thread):
         else:
             reason = failure.read_text().strip() if failure.exists() else _last_line(job_dir / "job.log")
             record.status, record.failure_reason = "Failed", f"AlgorithmError: {reason}"[:1024]
+
+    def _run_job(self, container_args: list[str], workspace: Path, env: dict, job_dir: Path) -> int:
+        self._process = start_job(container_args, str(workspace), env, str(job_dir))
+        RUNNING_JOBS.add(self._process)
+        try:
+            self._process.join()
+            return self._process.exitcode
+        finally:
+            RUNNING_JOBS.discard(self._process)
 
     def _unpack_workspace(self, arguments: dict, container_args: list[str], job_dir: Path) -> Path:
         """The step's workspace channel (named after its build time) unpacked as the SDK's bootstrap does."""
@@ -285,8 +291,10 @@ class ExecutionRun(threading.Thread):
         self.execution.last_modified_time = now()
 
 
+# Jobs that run at once across executions (set by install): the rest wait in Starting, as for an instance.
+JOB_SLOTS = threading.BoundedSemaphore(2)
 # Every job process the emulator started, stopped with it (each runs in its own process group).
-RUNNING_JOBS: set[subprocess.Popen] = set()
+RUNNING_JOBS: set[Any] = set()
 
 
 def stop_all_jobs() -> None:
@@ -294,15 +302,15 @@ def stop_all_jobs() -> None:
         _kill_group(process)
 
 
-def _kill_group(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, 15)
-        process.wait(timeout=10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
+def _kill_group(process: Any) -> None:
+    for signal in (15, 9):
         try:
-            os.killpg(process.pid, 9)
-        except ProcessLookupError:
-            pass
+            os.killpg(process.pid, signal)
+        except ProcessLookupError:  # not yet in its own group, or gone
+            process.terminate()
+        process.join(timeout=10)
+        if not process.is_alive():
+            return
 
 
 def _is_function_step(step: dict) -> bool:

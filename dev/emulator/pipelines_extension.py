@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.utils import get_pipeline_execution_from_arn
 from moto.sts.models import sts_backends
 
+import pipeline_runner
 from pipeline_runner import ExecutionRun, StepRecord
 
 # Every run of this server's lifetime, by execution ARN.
@@ -30,7 +32,8 @@ RUNS: dict[str, ExecutionRun] = {}
 MAX_STEPS_PER_PAGE = 100
 
 
-def install(emulator_url: str, log_dir: Path | None = None) -> None:
+def install(emulator_url: str, log_dir: Path | None = None, max_parallel_jobs: int = 2) -> None:
+    pipeline_runner.JOB_SLOTS = threading.BoundedSemaphore(max_parallel_jobs)
     log_dir = log_dir or Path(tempfile.mkdtemp(prefix="sagemaker-emulator-jobs-"))
     log_dir.mkdir(parents=True, exist_ok=True)
     Response = responses.SageMakerResponse

@@ -4,14 +4,14 @@ Usage: python dev/seed/seed.py --mlflow-url URL --sagemaker-endpoint URL --proje
 
 Renders templates/create-model-project for `demo-model` into DIR, provisions what the template's actions and a
 platform team would (role, bucket, model package group, MLflow experiment and model), then uses the project's
-entry points: run_pipeline upserts the pipeline and starts one execution per setting, run_local trains,
-evaluates, gates and registers (MLflow version + SageMaker model package), deploy puts the champion on the
-staging endpoint. Every resource is bound to the demo component (tag backstage.io/entity-ref =
+entry points as its CI does: run_pipeline upserts the pipeline and starts one execution per setting, and waits
+for them: the emulator (dev/emulator) runs each execution's steps, which train, evaluate, gate and register (MLflow
+version + SageMaker model package); deploy puts the champion on the staging endpoint. Every resource is bound to the demo component (tag backstage.io/entity-ref =
 component:default/demo-model), as the template's actions and the project's code bind theirs: the experiment,
 registered model and group here, the pipeline and endpoint by the project's code.
-Re-runnable: MLflow keeps its store between starts and is trained once (its experiment and model are bound again,
-a store from before the binding included); the emulator (in memory) is refilled on every start, and the runs and
-versions are re-linked to this start's SageMaker objects.
+Re-runnable: MLflow keeps its store between starts (its experiment and model are bound again, a store from before
+the binding included); the emulator (in memory) is refilled on every start: the versions of earlier starts get
+model packages again, and one execution runs instead of the whole grid.
 """
 from __future__ import annotations
 
@@ -26,13 +26,15 @@ import boto3
 from mlflow import MlflowClient
 
 sys.path.insert(0, os.path.dirname(__file__))
-import render_template  # noqa: E402
+import render_template
 
 MODEL_NAME = "demo-model"
 REGION, ACCOUNT = "us-east-1", "123456789012"
 GATE_THRESHOLD = 0.93
-# One weak setting on purpose: its accuracy stays under the gate, so it is logged but never registered.
+# One weak setting on purpose: its accuracy stays under the gate, so its execution fails at the gate (logged, never
+# registered).
 REGULARIZATION_GRID = (0.0001, 1.0, 0.1, 0.01)
+GATE_FAIL_STEP = "BelowGate"  # the template pipeline's Fail step, taken when a run is under the gate
 
 
 def point_project_at_stack(mlflow_url: str, sagemaker_endpoint: str) -> None:
@@ -103,25 +105,31 @@ def provision(settings, binding, client: MlflowClient) -> None:
         client.set_registered_model_tag(MODEL_NAME, settings.BINDING_TAG, settings.ENTITY_REF)
 
 
-def start_executions(run_pipeline) -> list[str]:
-    return [
-        run_pipeline({"RegularizationC": c}, display_name=f"train-C{c}".replace(".", "-"),
-                     description="Preprocess, train, evaluate, gate and register the demo model")["execution_arn"]
-        for c in REGULARIZATION_GRID
+def run_executions(run_pipeline, wait_for, grid) -> list[str]:
+    """Upserts the pipeline as CI does, starts one execution per setting and waits for all of them; a step that
+    fails other than at the metric gate fails the seed with its reason."""
+    pipeline_name = run_pipeline(start=False)["pipeline_arn"].rsplit("/", 1)[-1]
+    sagemaker = boto3.client("sagemaker")
+    arns = [
+        sagemaker.start_pipeline_execution(
+            PipelineName=pipeline_name,
+            PipelineParameters=[{"Name": "RegularizationC", "Value": str(c)}],
+            PipelineExecutionDisplayName=f"train-C{c}".replace(".", "-"),
+            PipelineExecutionDescription="Preprocess, train, evaluate, gate and register the demo model",
+        )["PipelineExecutionArn"]
+        for c in grid
     ]
+    for arn in arns:
+        result = wait_for(sagemaker, arn, poll_seconds=2, timeout_seconds=900)
+        unexpected = [f for f in result["failed_steps"] if f["step"] != GATE_FAIL_STEP]
+        if result.get("timed_out") or unexpected:
+            raise RuntimeError(f"execution {arn} ended {result['status']}: {unexpected or 'did not end in 15 min'}")
+        print(f"execution {arn.rsplit('/', 1)[-1]}: {result['status']}", file=sys.stderr)
+    return arns
 
 
-def train_and_register(run_local, execution_arns: list[str]) -> None:
-    for c, arn in zip(REGULARIZATION_GRID, execution_arns, strict=True):
-        run_local(regularization=c, gate_threshold=GATE_THRESHOLD, execution_arn=arn)
-
-
-def relink(client: MlflowClient, register, settings, execution_arns: list[str]) -> None:
-    """The emulator forgot the old executions and packages: point the runs and versions at new ones."""
-    experiment = client.get_experiment_by_name(MODEL_NAME)
-    runs = sorted(client.search_runs([experiment.experiment_id]), key=lambda r: r.info.start_time)
-    for run, arn in zip(runs, execution_arns, strict=False):
-        client.set_tag(run.info.run_id, settings.TAG_PIPELINE_EXECUTION_ARN, arn)
+def relink_versions(client: MlflowClient, register, settings) -> None:
+    """The emulator forgot the packages of the versions an earlier start registered: register them again."""
     for version in sorted(client.search_model_versions(f"name = '{MODEL_NAME}'"), key=lambda v: int(v.version)):
         arn = register.create_model_package(version.version, version.run_id, version.source)
         client.set_model_version_tag(MODEL_NAME, version.version, settings.TAG_MODEL_PACKAGE_ARN, arn)
@@ -162,17 +170,19 @@ def main() -> int:
     settings = importlib.import_module(f"{package}.settings")
     register = importlib.import_module(f"{package}.register")
     binding = importlib.import_module(f"{package}.binding")
-    run_pipeline = importlib.import_module("pipelines.run_pipeline").run_pipeline
-    run_local = importlib.import_module("pipelines.run_local").run_local
+    run_pipeline_module = importlib.import_module("pipelines.run_pipeline")
     deploy = importlib.import_module("pipelines.deploy").deploy
 
     client = MlflowClient(args.mlflow_url)
     provision(settings, binding, client)
-    execution_arns = start_executions(run_pipeline)
-    if len(client.search_model_versions(f"name = '{MODEL_NAME}'")) < 2:
-        train_and_register(run_local, execution_arns)
-    else:
-        relink(client, register, settings, execution_arns)
+    earlier_versions = client.search_model_versions(f"name = '{MODEL_NAME}'")
+    if earlier_versions:
+        relink_versions(client, register, settings)
+    execution_arns = run_executions(
+        run_pipeline_module.run_pipeline,
+        run_pipeline_module.wait_for,
+        REGULARIZATION_GRID[-1:] if earlier_versions else REGULARIZATION_GRID,
+    )
     champion = review(client, settings)
     deployed = deploy(alias="champion")
 

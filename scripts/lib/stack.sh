@@ -69,8 +69,10 @@ start_mlflow() { # PORT STORE_DIR
   wait_for_http MLflow "http://127.0.0.1:$port/health" 90 "${STACK_PIDS[-1]}" "$dir/mlflow.log"
 }
 
+# moto's server with the dev/emulator extension: pipeline executions run the pipeline's @step code.
 start_moto() { # PORT LOG_DIR
-  start_process "SageMaker emulator (moto) :$1" "$2/moto.log" moto_server -H 127.0.0.1 -p "$1"
+  start_process "SageMaker emulator (moto + pipelines) :$1" "$2/moto.log" \
+    python "$ROOT/dev/emulator/serve.py" -H 127.0.0.1 -p "$1" --jobs-dir "$2/emulator-jobs"
   wait_for_http moto "http://127.0.0.1:$1/moto-api/" 30 "${STACK_PIDS[-1]}" "$2/moto.log"
 }
 

@@ -7,14 +7,14 @@ import argparse
 import json
 import sys
 
-from .${{ values.packageName }}.pipeline import build_from_project_root, get_pipeline
+from .${{ values.packageName }}.pipeline import step_code_workdir, get_pipeline
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--file-name", help="write the definition here instead of printing it")
     args = parser.parse_args(argv)
-    with build_from_project_root():
+    with step_code_workdir():
         definition = json.dumps(json.loads(get_pipeline().definition()), indent=2)
     if args.file_name:
         with open(args.file_name, "w") as out:

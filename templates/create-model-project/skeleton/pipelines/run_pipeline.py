@@ -1,19 +1,21 @@
 """Upserts the SageMaker pipeline and starts an execution (what CI runs after the tests pass).
 
-    python -m pipelines.run_pipeline [--parameters '{"RegularizationC": 0.1}'] [--display-name NAME] [--no-start]
+    python -m pipelines.run_pipeline [--parameters '{"RegularizationC": 0.1}'] [--display-name NAME] [--no-start] [--wait]
 
-Prints one JSON line with the pipeline ARN and the started execution's ARN.
+Prints one JSON line with the pipeline ARN and the started execution's ARN (with --wait: and how it ended; the
+exit status is 1 when it did not succeed, and each failed step's reason is printed).
 """
 
 import argparse
 import json
 import sys
+import time
 
 import botocore.exceptions
 
 from .${{ values.packageName }} import settings
 from .${{ values.packageName }}.binding import BindingError, bind, binding_tag, check_binding
-from .${{ values.packageName }}.pipeline import build_from_project_root, get_pipeline
+from .${{ values.packageName }}.pipeline import step_code_workdir, get_pipeline
 
 
 def run_pipeline(
@@ -24,7 +26,7 @@ def run_pipeline(
     existing_arn = _existing_pipeline_arn(sagemaker)
     if existing_arn:
         check_binding(sagemaker, existing_arn)  # before changing it: another project's pipeline is refused
-    with build_from_project_root():
+    with step_code_workdir():
         upserted = pipeline.upsert(
             role_arn=settings.PIPELINE_ROLE_ARN,
             description=description or f"Model build pipeline of {settings.MODEL_NAME}",
@@ -38,6 +40,26 @@ def run_pipeline(
         execution = pipeline.start(parameters=parameters or {}, execution_display_name=display_name)
         result["execution_arn"] = execution.arn
     return result
+
+
+def wait_for(sagemaker, execution_arn: str, poll_seconds: float = 15, timeout_seconds: float = 6 * 3600) -> dict:
+    """Waits until the execution ends; returns its status and the reason of each step that failed."""
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        status = sagemaker.describe_pipeline_execution(PipelineExecutionArn=execution_arn)["PipelineExecutionStatus"]
+        if status in ("Succeeded", "Failed", "Stopped"):
+            break
+        if time.monotonic() > deadline:
+            return {"status": status, "failed_steps": [], "timed_out": True}
+        time.sleep(poll_seconds)
+    paginator = sagemaker.get_paginator("list_pipeline_execution_steps")
+    failed = [
+        {"step": step["StepName"], "reason": step.get("FailureReason", "")}
+        for page in paginator.paginate(PipelineExecutionArn=execution_arn)
+        for step in page["PipelineExecutionSteps"]
+        if step["StepStatus"] == "Failed"
+    ]
+    return {"status": status, "failed_steps": failed}
 
 
 def _existing_pipeline_arn(sagemaker) -> str | None:
@@ -57,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--description", default="")
     parser.add_argument("--display-name", help="display name of the started execution")
     parser.add_argument("--no-start", action="store_true", help="only create or update the pipeline")
+    parser.add_argument("--wait", action="store_true", help="wait for the execution; fail unless it succeeds")
     args = parser.parse_args(argv)
     try:
         result = run_pipeline(
@@ -65,8 +88,13 @@ def main(argv: list[str] | None = None) -> int:
     except BindingError as error:
         print(f"run-pipeline: {error}", file=sys.stderr)
         return 2
+    if args.wait and result["execution_arn"]:
+        sagemaker = get_pipeline().sagemaker_session.sagemaker_client
+        result.update(wait_for(sagemaker, result["execution_arn"]))
+        for failed in result["failed_steps"]:
+            print(f"run-pipeline: step {failed['step']} failed: {failed['reason']}", file=sys.stderr)
     print(json.dumps(result))
-    return 0
+    return 0 if result.get("status", "Succeeded") == "Succeeded" else 1
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ local runner and the tests run exactly the code the pipeline runs.
 """
 
 import contextlib
+import shutil
+import tempfile
 from pathlib import Path
 
 from sagemaker.core.helper.session_helper import Session
@@ -24,31 +26,23 @@ from .register import register
 from .train import train
 
 
-# Each step's job gets the project's code with it: the SDK packages the working directory when it builds the
-# definition (run it from PROJECT_ROOT: see build_from_project_root) and uploads it with the steps, so a job runs
-# the code the pipeline was built from and the steps' image only needs the project's dependencies.
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-NOT_STEP_CODE = [".*", "__pycache__", "*.pyc", "tests", "mlruns", "venv", "node_modules", "*.md", "*.y*ml", "*.toml"]
+# Each step's job gets the project's code with it: the SDK packages the working directory's Python files when it
+# builds the definition and uploads them with the steps, so a job runs the code the pipeline was built from and the
+# steps' image only needs the project's dependencies. Build it inside step_code_workdir().
 STEP_CODE_CONFIG = {
     "SchemaVersion": "1.0",
-    "SageMaker": {
-        "PythonSDK": {
-            "Modules": {
-                "RemoteFunction": {
-                    "IncludeLocalWorkDir": True,
-                    "CustomFileFilter": {"IgnoreNamePatterns": NOT_STEP_CODE},
-                }
-            }
-        }
-    },
+    "SageMaker": {"PythonSDK": {"Modules": {"RemoteFunction": {"IncludeLocalWorkDir": True}}}},
 }
 
 
 @contextlib.contextmanager
-def build_from_project_root():
-    """The SDK packages the current directory as the steps' code: build the definition from the project root."""
-    with contextlib.chdir(PROJECT_ROOT):
-        yield
+def step_code_workdir():
+    """A working directory holding only this project's `pipelines` package, wherever it is installed from."""
+    package = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory(prefix="step-code-") as workdir:
+        shutil.copytree(package, Path(workdir, package.name), ignore=shutil.ignore_patterns("__pycache__"))
+        with contextlib.chdir(workdir):
+            yield
 
 
 def _step_environment() -> dict[str, str]:
