@@ -3,7 +3,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { SageMakerClient, ListPipelineExecutionsCommand, StartPipelineExecutionCommand } from '@aws-sdk/client-sagemaker';
+import {
+  SageMakerClient,
+  ListPipelineExecutionsCommand,
+  StartPipelineExecutionCommand,
+  StopPipelineExecutionCommand,
+} from '@aws-sdk/client-sagemaker';
 import { BASE_URL, openBrowser, screenshot, signedInPage } from './browser.mjs';
 
 const TAB = '/catalog/default/component/demo-model/sagemaker-mlflow';
@@ -39,6 +44,57 @@ test('drills into an execution: steps graph and its MLflow run', async () => {
   await detail.getByText('MLflow runs of this execution').waitFor();
   assert.match(await detail.innerText(), /accuracy\s+0\.98/);
   await screenshot(page, 'execution-detail', detail);
+});
+
+/** The newest version number of the demo model in MLflow. */
+async function newestVersion() {
+  const res = await fetch(`${process.env.MODEL_FACTORY_TEST_MLFLOW_URL}/api/2.0/mlflow/model-versions/search?filter=${encodeURIComponent("name='demo-model'")}&max_results=1000`);
+  return Math.max(...(await res.json()).model_versions.map(v => Number(v.version)));
+}
+
+/** Starts an execution with the tab's dialog; returns its row in the executions table. */
+async function startFromTab(displayName, parameters) {
+  await page.getByRole('button', { name: 'Start execution' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Display name (optional)').fill(displayName);
+  await dialog.getByLabel('Parameters').fill(parameters);
+  await dialog.getByRole('button', { name: 'Start execution' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  return page.getByTestId('executions-table').locator('tbody tr', { hasText: displayName });
+}
+
+test('starts an execution from the tab: it runs, succeeds with every step, and registers a Pending version', async () => {
+  const before = await newestVersion();
+  const row = await startFromTab('e2e-started', 'RegularizationC=0.5');
+  // The emulator runs the pipeline's own @step code (dev/emulator): Executing first, then Succeeded.
+  await row.getByText('Executing').waitFor({ timeout: 30_000 });
+  await row.getByText('Succeeded').waitFor({ timeout: 300_000 });
+  // "18s" or "1m 5s": how long the emulator took to run it, never 0s.
+  const duration = /\b(?:(\d+)m )?(\d+)s\b/.exec(await row.innerText());
+  assert.ok(duration && Number(duration[1] ?? 0) * 60 + Number(duration[2]) >= 1, `a real duration, got: ${await row.innerText()}`);
+  await row.getByText('e2e-started').click();
+  const detail = page.getByTestId('execution-detail');
+  await detail.getByTestId('dag-node-Register').waitFor({ timeout: 30_000 });
+  for (const step of ['Preprocess', 'Train', 'Evaluate', 'MetricGate', 'Register']) {
+    await detail.getByRole('cell', { name: step, exact: true }).first().waitFor();
+  }
+  assert.equal(await detail.getByText(/error/i).count(), 0, await detail.innerText());
+  await screenshot(page, 'execution-run-from-tab', detail);
+  // The version its Register step made, newest, waiting for approval.
+  const version = await newestVersion();
+  assert.ok(version > before, `a new version after ${before}`);
+  await page.reload();
+  const newest = page.getByTestId('versions-table').locator('tbody tr').first();
+  await newest.getByText('Pending approval').waitFor({ timeout: 60_000 });
+  assert.match(await newest.innerText(), new RegExp(`\\b${version}\\b`));
+});
+
+test('stops a running execution from the tab', async () => {
+  const row = await startFromTab('e2e-stopped', 'RegularizationC=0.2');
+  await row.getByText('Executing').waitFor({ timeout: 30_000 });
+  page.once('dialog', dialog => dialog.accept()); // "Stop e2e-stopped?"
+  await row.getByRole('button', { name: 'Stop' }).click();
+  await row.getByText('Stopped').waitFor({ timeout: 60_000 });
 });
 
 test('invokes the demo endpoint and gets real predictions', async () => {
@@ -86,8 +142,10 @@ test('renders 100 executions (time measured, not asserted)', async () => {
     credentials: { accessKeyId: 'model-factory-local', secretAccessKey: 'model-factory-local' },
   });
   const existing = await sagemaker.send(new ListPipelineExecutionsCommand({ PipelineName: 'demo-model-pipeline' }));
+  // Each stopped at once: the emulator would otherwise run (and register) every one of them.
   for (let i = existing.PipelineExecutionSummaries.length; i < 100; i++) {
-    await sagemaker.send(new StartPipelineExecutionCommand({ PipelineName: 'demo-model-pipeline', PipelineExecutionDisplayName: `load-${i}` }));
+    const { PipelineExecutionArn } = await sagemaker.send(new StartPipelineExecutionCommand({ PipelineName: 'demo-model-pipeline', PipelineExecutionDisplayName: `load-${i}` }));
+    await sagemaker.send(new StopPipelineExecutionCommand({ PipelineExecutionArn }));
   }
   const fresh = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   await fresh.goto(`${BASE_URL}${TAB}`);

@@ -841,14 +841,26 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
       );
     });
 
-    it('answers a stop the emulator cannot do with 502, not 500', async () => {
-      const list = await get('demo-model/executions?pageSize=1');
-      const res = await post(
-        `demo-model/executions/${list.body.executions.data.items[0].id}/stop`,
-        GUEST,
-      );
-      expect(res.status).toBe(502);
-      expect(res.body.error.message).toContain('StopPipelineExecution');
+    it('stops a running execution, and refuses to stop one that has ended with a 4xx saying why', async () => {
+      const started = await post('demo-model/executions', GUEST).send({
+        displayName: 'stopped-by-test',
+      });
+      expect(started.status).toBe(201);
+      const id = started.body.executionArn.split('/').pop();
+      const stop = await post(`demo-model/executions/${id}/stop`, GUEST);
+      expect(stop.status).toBe(200);
+      // The emulator runs the pipeline (dev/emulator): the stopped execution ends Stopped, its job killed.
+      let status = '';
+      for (let i = 0; i < 60 && status !== 'Stopped'; i++) {
+        await new Promise(r => setTimeout(r, 500));
+        const detail = await get(`demo-model/executions/${id}`);
+        status = detail.body.execution.status;
+      }
+      expect(status).toBe('Stopped');
+      const again = await post(`demo-model/executions/${id}/stop`, GUEST);
+      expect(again.status).toBeGreaterThanOrEqual(400);
+      expect(again.status).toBeLessThan(500);
+      expect(again.body.error.message).toContain('only an executing one can be stopped');
     });
   });
 
