@@ -17,12 +17,14 @@ import {
 import {
   aliasesByVersion,
   awsCall,
+  championOf,
   listModelPackages,
   MlflowClient,
   MlflowModelVersion,
   SageMakerArn,
   SourceRun,
   sourceRunsOf,
+  stageOf,
   tagsOf,
   versionsOf,
 } from '@model-factory/plugin-sagemaker-mlflow-node';
@@ -130,8 +132,10 @@ export class ModelVersions {
             );
             whole = experiments.whole;
             const aliases = aliasesByVersion(model.aliases);
+            const champion = championOf(model);
             return {
               model,
+              champion,
               items: page.items.map(v =>
                 this.toVersion(
                   client,
@@ -160,6 +164,9 @@ export class ModelVersions {
               data: {
                 items: mlflow.data.items,
                 aliases: mlflow.data.aliases,
+                ...(mlflow.data.champion
+                  ? { champion: mlflow.data.champion }
+                  : {}),
                 ...(mlflow.data.nextPageToken
                   ? { nextPageToken: mlflow.data.nextPageToken }
                   : {}),
@@ -198,17 +205,30 @@ export class ModelVersions {
     );
   }
 
-  /** The version with this alias (e.g. champion), or the newest when alias is undefined; null when none. */
-  async one(ctx: EntityContext, alias?: string): Promise<ModelVersion | null> {
+  /** The version with this alias (e.g. champion) or number, or the newest when neither is given; null when none. */
+  async one(
+    ctx: EntityContext,
+    which: { alias?: string; version?: string } = {},
+  ): Promise<ModelVersion | null> {
     const { client, modelName } = await this.readableModel(ctx);
+    const { alias, version: number } = which;
     let whole = true;
     return this.deps.cache.get(
       ctx.entityRef,
-      `version:${ctx.binding.trackingServer}:${modelName}:${alias ?? 'latest'}`,
+      `version:${ctx.binding.trackingServer}:${modelName}:${
+        alias ? `alias:${alias}` : number ? `number:${number}` : 'latest'
+      }`,
       async () => {
         let version: MlflowModelVersion | undefined;
         const experimentIds = this.experimentIds(ctx);
-        if (alias) {
+        if (number) {
+          version = await client
+            .getModelVersion(modelName, number)
+            .catch(error => {
+              if (error.name === 'NotFoundError') return undefined;
+              throw error;
+            });
+        } else if (alias) {
           version = await client
             .getModelVersionByAlias(modelName, alias)
             .catch(error => {
@@ -342,6 +362,7 @@ export class ModelVersions {
         ? new Date(v.creation_timestamp).toISOString()
         : undefined,
       aliases: v.aliases ?? [],
+      currentStage: stageOf(v),
       tags: tagsOf(v.tags),
       runId: v.run_id || undefined,
       runUrl:

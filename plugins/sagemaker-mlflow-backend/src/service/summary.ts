@@ -62,14 +62,21 @@ export async function loadSummary(
       }),
       sectionOf(versionsPage, async page => {
         if (page.versions.error) return { error: page.versions.error };
-        const version = page.versions.data!.aliases.champion;
-        if (!version) return { data: null };
+        // By alias, else by stage (MLflow 2.x): the versions page has resolved it for the whole model.
+        const champion = page.versions.data!.champion;
+        if (!champion) return { data: null };
         const onPage = page.versions.data!.items.find(
-          v => v.version === version,
+          v => v.version === champion.version,
         );
-        return onPage
+        const found: Section<SummaryVersion | null> = onPage
           ? { data: withPackage(page, onPage) }
-          : settle(() => versions.one(ctx, 'champion'), logger);
+          : await settle(
+              () => versions.one(ctx, { version: champion.version }),
+              logger,
+            );
+        return found.data
+          ? { data: { ...found.data, championBy: champion.by } }
+          : found;
       }),
       settle(
         async () =>
