@@ -46,6 +46,7 @@ const describeWithServers = missing.length > 0 ? describe.skip : describe;
 
 const RUN = `${Date.now()}`;
 const MODEL2 = `stages-model-${RUN}`; // on MLflow 2.16
+const DEEP_MODEL2 = `deep-stages-model-${RUN}`; // on MLflow 2.16, its champion beyond the first page
 const MODEL3 = `aliases-model-${RUN}`; // on MLflow 3.x
 const USER = mockCredentials.user.header('user:default/guest');
 const base = '/api/sagemaker-mlflow/v1/entities/default/component';
@@ -99,9 +100,9 @@ async function deleteModel(server: string | undefined, name: string) {
   );
 }
 
-const transition = (version: string, stage: string) =>
+const transition = (version: string, stage: string, name = MODEL2) =>
   mlflow(urls.mlflow2!, 'POST', 'model-versions/transition-stage', {
-    name: MODEL2,
+    name,
     version,
     stage,
     archive_existing_versions: false,
@@ -127,6 +128,7 @@ function writeCatalog() {
   });
   const entities = [
     component('stages-model', 'mlflow2', MODEL2),
+    component('deep-stages-model', 'mlflow2', DEEP_MODEL2),
     component('aliases-model', 'default', MODEL3),
   ];
   const file = path.join(
@@ -170,6 +172,9 @@ describeWithServers('MLflow 2.16 and 3.x registries', () => {
     await transition('2', 'Production');
     await transition('3', 'Production');
     await transition('4', 'Staging');
+    // More versions than the summary's first page (20), the oldest in Production.
+    await createModel(urls.mlflow2!, DEEP_MODEL2, 21);
+    await transition('1', 'Production', DEEP_MODEL2);
     await createModel(urls.mlflow3!, MODEL3, 2);
     server = (
       await startTestBackend({
@@ -199,6 +204,7 @@ describeWithServers('MLflow 2.16 and 3.x registries', () => {
 
   afterAll(async () => {
     await deleteModel(urls.mlflow2, MODEL2);
+    await deleteModel(urls.mlflow2, DEEP_MODEL2);
     await deleteModel(urls.mlflow3, MODEL3);
   });
 
@@ -228,6 +234,17 @@ describeWithServers('MLflow 2.16 and 3.x registries', () => {
       currentStage: 'Staging',
     });
     expect(summary.latestVersion.data).not.toHaveProperty('championBy');
+  });
+
+  it('on MLflow 2.16, finds the champion by stage beyond the first page of versions', async () => {
+    const summary = await get('deep-stages-model/summary');
+    expect(summary.latestVersion.data.version).toBe('21');
+    expect(summary.champion.data).toMatchObject({
+      version: '1',
+      currentStage: 'Production',
+      championBy: 'stage',
+      metrics: { accuracy: 0.91 },
+    });
   });
 
   it('on MLflow 2.16, a champion alias wins over the Production stage', async () => {

@@ -205,18 +205,17 @@ export class ModelVersions {
     );
   }
 
-  /** The version with this alias (e.g. champion) or number, or the newest when neither is given; null when none. */
-  async one(
-    ctx: EntityContext,
-    which: { alias?: string; version?: string } = {},
-  ): Promise<ModelVersion | null> {
+  /**
+   * The version with this number (e.g. the champion the versions page resolved, by alias or by stage), or the newest
+   * when number is undefined; null when none.
+   */
+  async one(ctx: EntityContext, number?: string): Promise<ModelVersion | null> {
     const { client, modelName } = await this.readableModel(ctx);
-    const { alias, version: number } = which;
     let whole = true;
     return this.deps.cache.get(
       ctx.entityRef,
       `version:${ctx.binding.trackingServer}:${modelName}:${
-        alias ? `alias:${alias}` : number ? `number:${number}` : 'latest'
+        number ?? 'latest'
       }`,
       async () => {
         let version: MlflowModelVersion | undefined;
@@ -224,13 +223,6 @@ export class ModelVersions {
         if (number) {
           version = await client
             .getModelVersion(modelName, number)
-            .catch(error => {
-              if (error.name === 'NotFoundError') return undefined;
-              throw error;
-            });
-        } else if (alias) {
-          version = await client
-            .getModelVersionByAlias(modelName, alias)
             .catch(error => {
               if (error.name === 'NotFoundError') return undefined;
               throw error;

@@ -63,19 +63,16 @@ export async function loadSummary(
       sectionOf(versionsPage, async page => {
         if (page.versions.error) return { error: page.versions.error };
         // By alias, else by stage (MLflow 2.x): the versions page has resolved it for the whole model.
-        const champion = page.versions.data!.champion;
-        if (!champion) return { data: null };
+        const ref = page.versions.data!.champion;
+        if (!ref) return { data: null };
         const onPage = page.versions.data!.items.find(
-          v => v.version === champion.version,
+          v => v.version === ref.version,
         );
         const found: Section<SummaryVersion | null> = onPage
           ? { data: withPackage(page, onPage) }
-          : await settle(
-              () => versions.one(ctx, { version: champion.version }),
-              logger,
-            );
+          : await settle(() => versions.one(ctx, ref.version), logger);
         return found.data
-          ? { data: { ...found.data, championBy: champion.by } }
+          ? { data: { ...found.data, championBy: ref.by } }
           : found;
       }),
       settle(
