@@ -1,6 +1,7 @@
 # Sourced by scripts/dev, scripts/test and scripts/bench: makes a fresh clone runnable and is cheap when it
-# already is. Installs Node 22 and Yarn 4 into .tools/, node_modules with the committed lockfile, and a Python
-# venv in .venv/ from dev/requirements.txt. Registry and CA come from the machine's npm config at run time.
+# already is. Installs Node 22 and Yarn 4 into .tools/, node_modules with the committed lockfile, a Python venv in
+# .venv/ from dev/requirements.txt, and (for the tests) MLflow 2.16 in .venv-mlflow2/ from
+# dev/requirements-mlflow2.txt. Registry and CA come from the machine's npm and pip config at run time.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -75,6 +76,20 @@ ensure_venv() {
     echo "$hash" >"$stamp"
   fi
   export PATH="$ROOT/.venv/bin:$PATH"
+}
+
+# MLflow 2.16 beside the stack's 3.x, for the compatibility tests: a venv of its own (two MLflows cannot share one),
+# kept off PATH so `mlflow` stays the 3.x of .venv/; stack.sh's start_mlflow2 runs it by path.
+ensure_mlflow2_venv() {
+  local hash venv="$ROOT/.venv-mlflow2" stamp="$ROOT/.venv-mlflow2/.model-factory-install"
+  hash=$(inputs_hash "$ROOT/dev/requirements-mlflow2.txt")
+  if ! stamp_matches "$stamp" "$hash"; then
+    log "creating the MLflow 2.16 venv in .venv-mlflow2/ from dev/requirements-mlflow2.txt"
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    # The file is the whole pinned set (only what `mlflow server` needs): nothing beyond it is resolved.
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$ROOT/dev/requirements-mlflow2.txt" >&2
+    echo "$hash" >"$stamp"
+  fi
 }
 
 # ensure_debian_packages COMMAND:PACKAGE...: installs Debian's package for each missing command (needs root).

@@ -59,14 +59,19 @@ wait_for_http() {
 # and a request goes out on a socket the server is closing ("other side closed"). The servers wait longer.
 export UVICORN_TIMEOUT_KEEP_ALIVE=75
 
-start_mlflow() { # PORT STORE_DIR
-  local port=$1 dir=$2
+start_mlflow() { # PORT STORE_DIR [MLFLOW_COMMAND]
+  local port=$1 dir=$2 mlflow=${3:-mlflow}
   mkdir -p "$dir/artifacts"
   start_process "MLflow :$port" "$dir/mlflow.log" \
-    mlflow server --host 127.0.0.1 --port "$port" --workers 1 \
+    "$mlflow" server --host 127.0.0.1 --port "$port" --workers 1 \
     --backend-store-uri "sqlite:///$dir/mlflow.db" \
     --artifacts-destination "$dir/artifacts"
   wait_for_http MLflow "http://127.0.0.1:$port/health" 90 "${STACK_PIDS[-1]}" "$dir/mlflow.log"
+}
+
+# MLflow 2.16 (its registry has stages) from .venv-mlflow2/ (setup.sh: ensure_mlflow2_venv), with an empty store.
+start_mlflow2() { # PORT STORE_DIR
+  start_mlflow "$1" "$2" "$ROOT/.venv-mlflow2/bin/mlflow"
 }
 
 # moto's server with the dev/emulator extension: pipeline executions run the pipeline's @step code.

@@ -6,6 +6,7 @@
  * backend's typed router checks at compile time that these still fit the spec's responses.
  */
 import type {
+  Champion,
   Endpoint,
   InvocationResult as SpecInvocationResult,
   MlflowRunSummary,
@@ -22,12 +23,15 @@ export type {
   ApprovalRequest,
   ApprovalResult,
   ApprovalStatus,
+  Champion,
+  ChampionBy,
   Endpoint,
   EndpointExample,
   EndpointVariant,
   MlflowRunSummary,
   MlflowServersResponse,
   ModelPackageRef,
+  ModelStage,
   ModelVersion,
   PipelineDefinitionStep,
   PipelineExecution,
@@ -78,10 +82,14 @@ export interface ExecutionsPage {
 export interface ModelVersionsPage {
   modelName: string;
   modelUrl: string;
-  /** From MLflow: one page of versions, newest first, and every alias of the model with the version it names. */
+  /**
+   * From MLflow: one page of versions, newest first, every alias of the model with the version it names, and the
+   * model's champion (by alias, else by stage; it may be on another page).
+   */
   versions: Section<{
     items: ModelVersion[];
     aliases: Record<string, string>;
+    champion?: Champion;
     nextPageToken?: string;
   }>;
   /**
@@ -108,6 +116,8 @@ export interface EndpointsResponse {
 /** A version as the overview card shows it: with its SageMaker model package, when it has one. */
 export interface SummaryVersion extends ModelVersion {
   modelPackage?: ModelPackageRef;
+  /** On the champion only: whether its alias or (without one) its Production stage made it the champion. */
+  championBy?: Champion['by'];
 }
 
 /** The overview card's data (hand-written for its sections, see Section). */

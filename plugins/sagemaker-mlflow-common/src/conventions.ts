@@ -14,6 +14,12 @@ export const META_MODEL_VERSION = 'mlflow.model_version';
 export const META_RUN_ID = 'mlflow.run_id';
 /** The validation sample each training run logs as an artifact: feature rows and their true labels. */
 export const VALIDATION_SAMPLE_ARTIFACT = 'validation/validation_sample.json';
+/**
+ * A model's champion: the version its CHAMPION_ALIAS names, else (a registry of MLflow 2.x stages, deprecated in
+ * MLflow 3) its newest version in CHAMPION_STAGE.
+ */
+export const CHAMPION_ALIAS = 'champion';
+export const CHAMPION_STAGE = 'Production';
 /** The metrics the template's evaluation step logs, shown as columns and indexed for search. */
 export const KEY_METRICS = ['accuracy', 'f1', 'roc_auc'] as const;
 

@@ -9,6 +9,7 @@ export * from './config';
 export * from './entityBinding';
 export * from './errors';
 export * from './resourceBinding';
+export * from './mlflow/champion';
 export * from './mlflow/MlflowClient';
 export * from './mlflow/MlflowClients';
 export * from './mlflow/joins';

@@ -32,6 +32,7 @@ import {
   sagemakerBindingTags,
   SageMakerClients,
   sourceRunsOf,
+  stageOf,
   versionsOf,
 } from '@model-factory/plugin-sagemaker-mlflow-node';
 
@@ -44,6 +45,8 @@ export interface MlModelDocument extends IndexableDocument {
   version: string;
   /** Space-separated aliases, e.g. `champion`. */
   aliases: string;
+  /** The version's MLflow 2.x registry stage (Staging, Production, Archived); empty for None and the model. */
+  stage: string;
   /** SageMaker approval of the version's model package, when linked. */
   approvalStatus: string;
   /** `key=value` pairs, space-separated (search engines index flat text). */
@@ -161,6 +164,7 @@ export class MlModelCollatorFactory implements DocumentCollatorFactory {
       location: tabUrl(entity),
       version: '',
       aliases: (model.aliases ?? []).map(a => a.alias).join(' '),
+      stage: '',
       approvalStatus: '',
       tags: pairs((model.tags ?? []).map(t => [t.key, t.value])),
       metrics: '',
@@ -186,16 +190,22 @@ export class MlModelCollatorFactory implements DocumentCollatorFactory {
           t => t.key === TAG_MODEL_PACKAGE_ARN,
         )?.value;
         const versionAliases = aliases.get(v.version) ?? [];
+        const stage = stageOf(v) ?? '';
         yield {
           ...base,
           docKind: 'version',
           title: `${modelName} v${v.version}`,
-          text: [v.description, versionAliases.map(a => `@${a}`).join(' ')]
+          text: [
+            v.description,
+            versionAliases.map(a => `@${a}`).join(' '),
+            stage,
+          ]
             .filter(Boolean)
             .join(' '),
           location: `${tabUrl(entity)}#model-version-${v.version}`,
           version: v.version,
           aliases: versionAliases.join(' '),
+          stage,
           approvalStatus: (packageArn && approvals.get(packageArn)) || '',
           tags: pairs(tags.map(t => [t.key, t.value])),
           metrics: pairs(

@@ -21,6 +21,7 @@ import {
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
   awsCall,
+  championVersion,
   evaluateBinding,
   explainBinding,
   SageMakerArn,
@@ -320,7 +321,12 @@ export class Endpoints {
     const version =
       deployed && deployed.modelName === modelName
         ? await mlflow.getModelVersion(modelName, deployed.version)
-        : await mlflow.getModelVersionByAlias(modelName, 'champion');
+        : await championVersion(mlflow, modelName);
+    if (!version) {
+      throw new NotFoundError(
+        `${modelName} has no champion (no champion alias, no version in stage Production)`,
+      );
+    }
     if (!version.run_id) {
       throw new NotFoundError(
         `Version ${version.version} of ${modelName} has no source run`,

@@ -17,12 +17,14 @@ import {
 import {
   aliasesByVersion,
   awsCall,
+  championOf,
   listModelPackages,
   MlflowClient,
   MlflowModelVersion,
   SageMakerArn,
   SourceRun,
   sourceRunsOf,
+  stageOf,
   tagsOf,
   versionsOf,
 } from '@model-factory/plugin-sagemaker-mlflow-node';
@@ -130,8 +132,10 @@ export class ModelVersions {
             );
             whole = experiments.whole;
             const aliases = aliasesByVersion(model.aliases);
+            const champion = championOf(model);
             return {
               model,
+              champion,
               items: page.items.map(v =>
                 this.toVersion(
                   client,
@@ -160,6 +164,9 @@ export class ModelVersions {
               data: {
                 items: mlflow.data.items,
                 aliases: mlflow.data.aliases,
+                ...(mlflow.data.champion
+                  ? { champion: mlflow.data.champion }
+                  : {}),
                 ...(mlflow.data.nextPageToken
                   ? { nextPageToken: mlflow.data.nextPageToken }
                   : {}),
@@ -198,19 +205,24 @@ export class ModelVersions {
     );
   }
 
-  /** The version with this alias (e.g. champion), or the newest when alias is undefined; null when none. */
-  async one(ctx: EntityContext, alias?: string): Promise<ModelVersion | null> {
+  /**
+   * The version with this number (e.g. the champion the versions page resolved, by alias or by stage), or the newest
+   * when number is undefined; null when none.
+   */
+  async one(ctx: EntityContext, number?: string): Promise<ModelVersion | null> {
     const { client, modelName } = await this.readableModel(ctx);
     let whole = true;
     return this.deps.cache.get(
       ctx.entityRef,
-      `version:${ctx.binding.trackingServer}:${modelName}:${alias ?? 'latest'}`,
+      `version:${ctx.binding.trackingServer}:${modelName}:${
+        number ?? 'latest'
+      }`,
       async () => {
         let version: MlflowModelVersion | undefined;
         const experimentIds = this.experimentIds(ctx);
-        if (alias) {
+        if (number) {
           version = await client
-            .getModelVersionByAlias(modelName, alias)
+            .getModelVersion(modelName, number)
             .catch(error => {
               if (error.name === 'NotFoundError') return undefined;
               throw error;
@@ -342,6 +354,7 @@ export class ModelVersions {
         ? new Date(v.creation_timestamp).toISOString()
         : undefined,
       aliases: v.aliases ?? [],
+      currentStage: stageOf(v),
       tags: tagsOf(v.tags),
       runId: v.run_id || undefined,
       runUrl:

@@ -62,14 +62,18 @@ export async function loadSummary(
       }),
       sectionOf(versionsPage, async page => {
         if (page.versions.error) return { error: page.versions.error };
-        const version = page.versions.data!.aliases.champion;
-        if (!version) return { data: null };
+        // By alias, else by stage (MLflow 2.x): the versions page has resolved it for the whole model.
+        const ref = page.versions.data!.champion;
+        if (!ref) return { data: null };
         const onPage = page.versions.data!.items.find(
-          v => v.version === version,
+          v => v.version === ref.version,
         );
-        return onPage
+        const found: Section<SummaryVersion | null> = onPage
           ? { data: withPackage(page, onPage) }
-          : settle(() => versions.one(ctx, 'champion'), logger);
+          : await settle(() => versions.one(ctx, ref.version), logger);
+        return found.data
+          ? { data: { ...found.data, championBy: ref.by } }
+          : found;
       }),
       settle(
         async () =>

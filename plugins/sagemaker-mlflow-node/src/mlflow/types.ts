@@ -44,6 +44,8 @@ export interface MlflowRegisteredModel {
   last_updated_timestamp?: number;
   aliases?: Array<{ alias: string; version: string }>;
   tags?: MlflowTag[];
+  /** MLflow 2.x: the newest version in each stage (None, Staging, Production, Archived) that has one. */
+  latest_versions?: MlflowModelVersion[];
 }
 
 export interface MlflowModelVersion {
@@ -57,6 +59,8 @@ export interface MlflowModelVersion {
   status?: string;
   tags?: MlflowTag[];
   aliases?: string[];
+  /** MLflow's registry stage: None, Staging, Production or Archived (always None on MLflow 3). */
+  current_stage?: string;
 }
 
 export interface MlflowPage<T> {

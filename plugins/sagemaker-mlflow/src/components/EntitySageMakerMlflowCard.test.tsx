@@ -43,6 +43,7 @@ describe('EntitySageMakerMlflowCard', () => {
           data: {
             ...version('2', ['champion']),
             modelPackage: modelPackage('2', 'Approved'),
+            championBy: 'alias',
           },
         },
         latestVersion: { data: version('3') },
@@ -51,5 +52,27 @@ describe('EntitySageMakerMlflowCard', () => {
     });
     expect(await screen.findByText('Approved')).toBeInTheDocument();
     expect(screen.getByText(/v2/)).toBeInTheDocument();
+    expect(screen.getByText(/by alias/)).toBeInTheDocument();
+  });
+
+  it('says when the champion is so by its Production stage (MLflow 2.x, no champion alias), and shows stages', async () => {
+    await renderSection(<EntitySageMakerMlflowCard />, {
+      getSummary: jest.fn().mockResolvedValue({
+        latestExecution: { data: null },
+        champion: {
+          data: {
+            ...version('2'),
+            currentStage: 'Production',
+            championBy: 'stage',
+          },
+        },
+        latestVersion: { data: { ...version('3'), currentStage: 'Staging' } },
+        endpoints: { data: [] },
+      }),
+    });
+    expect(await screen.findByText(/by stage/)).toBeInTheDocument();
+    expect(screen.getByText('Production')).toBeInTheDocument();
+    expect(screen.getByText('Staging')).toBeInTheDocument();
+    expect(screen.queryByText(/by alias/)).not.toBeInTheDocument();
   });
 });

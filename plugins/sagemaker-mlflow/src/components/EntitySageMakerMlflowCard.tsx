@@ -15,6 +15,7 @@ import { sagemakerMlflowApiRef } from '../api/SageMakerMlflowApi';
 import {
   formatTime,
   SectionError,
+  StageChip,
   StatusChip,
   useEntityRefs,
   VERBATIM_LABELS,
@@ -60,12 +61,23 @@ export function EntitySageMakerMlflowCard() {
               Champion: row(value.champion, v => (
                 <>
                   v{v.version}{' '}
+                  {v.championBy && (
+                    <span>
+                      {v.championBy === 'stage' ? 'by stage' : 'by alias'}{' '}
+                    </span>
+                  )}
+                  {v.currentStage && <StageChip stage={v.currentStage} />}{' '}
                   {v.modelPackage && (
                     <StatusChip status={v.modelPackage.approvalStatus} />
                   )}
                 </>
               )),
-              'Latest version': row(value.latestVersion, v => `v${v.version}`),
+              'Latest version': row(value.latestVersion, v => (
+                <>
+                  v{v.version}{' '}
+                  {v.currentStage && <StageChip stage={v.currentStage} />}
+                </>
+              )),
               Endpoints: row(value.endpoints, endpoints =>
                 endpoints.length
                   ? endpoints.map(e => (

@@ -17,6 +17,7 @@ import type {
   SectionError as SectionErrorData,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import Box from '@material-ui/core/Box';
+import Chip from '@material-ui/core/Chip';
 import Typography from '@material-ui/core/Typography';
 import { ReactNode } from 'react';
 
@@ -38,6 +39,33 @@ export function StatusChip({ status }: { status: string }) {
 }
 
 export const isRunning = (status: string) => RUNNING.test(status);
+
+/**
+ * A version's MLflow registry stage (MLflow 2.x), shown beside its aliases: outlined and in the secondary colour,
+ * so it never reads as an alias (filled) or a tag (outlined, plain). `champion`: the model has no champion alias
+ * and this is its newest Production version, which makes it the champion.
+ */
+export function StageChip({
+  stage,
+  champion,
+}: {
+  stage: string;
+  champion?: boolean;
+}) {
+  return (
+    <Chip
+      size="small"
+      variant="outlined"
+      color="secondary"
+      label={champion ? `${stage} · champion` : stage}
+      title={
+        champion
+          ? 'Champion by stage: the model has no champion alias; this is its newest Production version'
+          : 'MLflow registry stage'
+      }
+    />
+  );
+}
 
 /**
  * What the portal said about a failure. A section error arrives as data; a thrown ResponseError (a 4xx/5xx

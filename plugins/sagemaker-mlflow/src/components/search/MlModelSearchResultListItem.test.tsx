@@ -27,9 +27,33 @@ describe('MlModelSearchResultListItem', () => {
       '/catalog/default/component/demo-model/sagemaker-mlflow#model-version-1',
     );
     expect(screen.getByText('@champion')).toBeInTheDocument();
+    expect(screen.queryByText('Production')).not.toBeInTheDocument();
     expect(screen.getByText('Approved')).toBeInTheDocument();
     expect(
       screen.getByText(/owner group:default\/ml-platform/),
     ).toBeInTheDocument();
+  });
+
+  it('shows the MLflow 2.x registry stage of a version beside its aliases', async () => {
+    await renderInTestApp(
+      <MlModelSearchResultListItem
+        result={
+          {
+            title: 'demo-model v2',
+            text: 'Production',
+            location:
+              '/catalog/default/component/demo-model/sagemaker-mlflow#model-version-2',
+            docKind: 'version',
+            modelName: 'demo-model',
+            version: '2',
+            aliases: '',
+            stage: 'Production',
+          } as any
+        }
+      />,
+    );
+    expect(screen.getByTitle('MLflow registry stage')).toHaveTextContent(
+      'Production',
+    );
   });
 });

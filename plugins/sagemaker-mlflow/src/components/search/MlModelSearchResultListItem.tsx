@@ -6,7 +6,7 @@ import ListItemIcon from '@material-ui/core/ListItemIcon';
 import ListItemText from '@material-ui/core/ListItemText';
 import type { SearchDocument } from '@backstage/plugin-search-common';
 import { ReactNode } from 'react';
-import { StatusChip } from '../common';
+import { StageChip, StatusChip } from '../common';
 
 /** The fields the Model Factory collator puts in an `ml-model` search document. */
 interface MlModelDocument extends SearchDocument {
@@ -14,6 +14,8 @@ interface MlModelDocument extends SearchDocument {
   modelName?: string;
   version?: string;
   aliases?: string;
+  /** The version's MLflow 2.x registry stage; empty for None. */
+  stage?: string;
   approvalStatus?: string;
   metrics?: string;
   owner?: string;
@@ -58,6 +60,7 @@ export function MlModelSearchResultListItem(props: {
         {aliases.map(a => (
           <Chip key={a} size="small" color="primary" label={`@${a}`} />
         ))}
+        {doc.stage && <StageChip stage={doc.stage} />}
         {doc.approvalStatus && <StatusChip status={doc.approvalStatus} />}
       </Box>
     </ListItem>

@@ -13,8 +13,11 @@ const HEIGHT = 140;
 /** One bar per version for the chosen metric, oldest left; the champion is highlighted. */
 export function MetricByVersionChart({
   versions,
+  champion,
 }: {
   versions: ModelVersion[];
+  /** The champion's version number (by alias, else by stage). */
+  champion?: string;
 }) {
   const metrics = [
     ...new Set(versions.flatMap(v => Object.keys(v.metrics))),
@@ -30,7 +33,7 @@ export function MetricByVersionChart({
     .map(v => ({
       version: v.version,
       value: v.metrics[metric],
-      champion: v.aliases.includes('champion'),
+      champion: v.version === champion,
     }));
   const max = Math.max(...points.map(p => p.value), 0) || 1;
   const width = points.length * (BAR_W + GAP) + GAP;

@@ -17,6 +17,7 @@ const page: ModelVersionsPage = {
     data: {
       items: [version('3'), version('2'), version('1', ['champion'])],
       aliases: { champion: '1' },
+      champion: { version: '1', by: 'alias' },
     },
   },
   modelPackages: {
@@ -51,6 +52,45 @@ describe('ModelVersionsSection', () => {
     expect(
       screen.getByRole('img', { name: 'accuracy by version' }),
     ).toBeInTheDocument();
+  });
+
+  it('shows MLflow 2.x registry stages beside the aliases, and the champion by stage when no alias names one', async () => {
+    await renderSection(<ModelVersionsSection />, {
+      getModelVersions: jest.fn().mockResolvedValue({
+        ...page,
+        versions: {
+          data: {
+            items: [
+              { ...version('4'), currentStage: 'Staging' },
+              { ...version('3'), currentStage: 'Production' },
+              { ...version('2'), currentStage: 'Production' },
+              version('1', ['challenger']),
+            ],
+            aliases: { challenger: '1' },
+            champion: { version: '3', by: 'stage' },
+          },
+        },
+      }),
+    });
+    expect(await screen.findByText('Staging')).toBeInTheDocument();
+    const row = (v: string) =>
+      document.getElementById(`model-version-${v}`)!.closest('tr')!;
+    expect(within(row('4')).getByText('Staging')).toBeInTheDocument();
+    expect(within(row('3')).getByTitle(/Champion by stage/)).toHaveTextContent(
+      'Production · champion',
+    );
+    expect(within(row('2')).getByText('Production')).toBeInTheDocument();
+    expect(within(row('1')).getByText('@challenger')).toBeInTheDocument();
+    expect(
+      within(row('1')).queryByText(/Production|Staging|Archived/),
+    ).not.toBeInTheDocument();
+    // The chart highlights the champion by stage too.
+    const bar = (v: string) =>
+      screen
+        .getByText(new RegExp(`^version ${v}: `))
+        .parentElement!.querySelector('rect');
+    expect(bar('3')).toHaveAttribute('fill', '#2e7d32');
+    expect(bar('2')).toHaveAttribute('fill', '#1565c0');
   });
 
   it("shows a model's own metrics as columns when it logs none of the key metrics (a model the template did not make)", async () => {

@@ -23,6 +23,7 @@ import {
   notBound,
   NotBoundPanel,
   SectionError,
+  StageChip,
   StatusChip,
   useEntityRefs,
 } from '../common';
@@ -57,6 +58,7 @@ export function ModelVersionsSection() {
   const bindings = page.value?.bindings ?? [];
   const unbound = notBound(bindings);
   const versions = page.value?.versions;
+  const champion = versions?.data?.champion;
   // Joined from SageMaker by version number; a version without a package (or SageMaker failing) has none.
   const packages = page.value?.modelPackages.data ?? {};
 
@@ -96,10 +98,21 @@ export function ModelVersionsSection() {
     },
     {
       title: 'Aliases',
-      render: v =>
-        v.aliases.map(a => (
-          <Chip key={a} size="small" label={`@${a}`} color="primary" />
-        )),
+      render: v => (
+        <>
+          {v.aliases.map(a => (
+            <Chip key={a} size="small" label={`@${a}`} color="primary" />
+          ))}
+          {v.currentStage && (
+            <StageChip
+              stage={v.currentStage}
+              champion={
+                champion?.by === 'stage' && champion.version === v.version
+              }
+            />
+          )}
+        </>
+      ),
     },
     {
       title: 'Approval',
@@ -185,7 +198,10 @@ export function ModelVersionsSection() {
         nextPageToken={versions?.data?.nextPageToken}
       />
       {versions?.data && versions.data.items.length > 0 && (
-        <MetricByVersionChart versions={versions.data.items} />
+        <MetricByVersionChart
+          versions={versions.data.items}
+          champion={champion?.version}
+        />
       )}
       <ApprovalDialog
         // A fresh dialog per decision: a comment typed for one version never carries over to another.

@@ -1270,7 +1270,16 @@ export const spec = {
           metrics: {
             $ref: '#/components/schemas/Metrics',
           },
+          currentStage: {
+            $ref: '#/components/schemas/ModelStage',
+          },
         },
+      },
+      ModelStage: {
+        description:
+          "A version's MLflow registry stage (MLflow 2.x); absent when it is None, as it always is on MLflow 3, where aliases replace stages",
+        type: 'string',
+        enum: ['Staging', 'Production', 'Archived'],
       },
       SummaryVersion: {
         description:
@@ -1285,9 +1294,31 @@ export const spec = {
               modelPackage: {
                 $ref: '#/components/schemas/ModelPackageRef',
               },
+              championBy: {
+                description: 'On the champion only, what made it the champion',
+                $ref: '#/components/schemas/ChampionBy',
+              },
             },
           },
         ],
+      },
+      ChampionBy: {
+        description:
+          "How a model's champion is chosen: its `champion` alias, else (a registry of MLflow 2.x stages) its newest version in stage Production",
+        type: 'string',
+        enum: ['alias', 'stage'],
+      },
+      Champion: {
+        type: 'object',
+        required: ['version', 'by'],
+        properties: {
+          version: {
+            type: 'string',
+          },
+          by: {
+            $ref: '#/components/schemas/ChampionBy',
+          },
+        },
       },
       ModelPackageRef: {
         type: 'object',
@@ -1342,6 +1373,11 @@ export const spec = {
                     description:
                       'Every alias of the registered model and the version it points at',
                     $ref: '#/components/schemas/StringMap',
+                  },
+                  champion: {
+                    description:
+                      "The model's champion, when it has one (it may be on another page)",
+                    $ref: '#/components/schemas/Champion',
                   },
                   nextPageToken: {
                     type: 'string',

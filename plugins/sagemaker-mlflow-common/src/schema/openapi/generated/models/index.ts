@@ -3,6 +3,8 @@
 export * from '../models/ApprovalRequest.model';
 export * from '../models/ApprovalResult.model';
 export * from '../models/ApprovalStatus.model';
+export * from '../models/Champion.model';
+export * from '../models/ChampionBy.model';
 export * from '../models/Endpoint.model';
 export * from '../models/EndpointDeployedVersion.model';
 export * from '../models/EndpointExample.model';
@@ -27,6 +29,7 @@ export * from '../models/MlflowRunSummary.model';
 export * from '../models/MlflowServer.model';
 export * from '../models/MlflowServersResponse.model';
 export * from '../models/ModelPackageRef.model';
+export * from '../models/ModelStage.model';
 export * from '../models/ModelVersion.model';
 export * from '../models/ModelVersionsPage.model';
 export * from '../models/ModelVersionsPageModelPackages.model';
