@@ -32,6 +32,8 @@ export type {
   PipelineDefinitionStep,
   PipelineExecution,
   PipelineStep,
+  SageMakerOnlyVersion,
+  SageMakerOnlyVersionsPage,
   SectionError,
   SectionErrorCode,
   StartExecutionRequest,
