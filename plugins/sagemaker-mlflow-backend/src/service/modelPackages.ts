@@ -75,8 +75,9 @@ export async function packagesOfVersions(
       ? [{ version: v.version, arn }]
       : [];
   });
-  if (named.length === 0) return byVersion;
+  // Even with nothing to look up: an account the portal has no credentials for is this section's error.
   const client = await deps.sagemaker.sagemaker(group);
+  if (named.length === 0) return byVersion;
   const limit = pLimit(DESCRIBE_CONCURRENCY);
   await Promise.all(
     named.map(async ({ version, arn }) => {
