@@ -6,7 +6,11 @@ import {
   ListModelPackagesCommand,
 } from '@aws-sdk/client-sagemaker';
 import { testStack } from '../stack';
-import { BENCH_AUTH as auth, serverUrl, startBenchBackend } from './benchBackend';
+import {
+  BENCH_AUTH as auth,
+  serverUrl,
+  startBenchBackend,
+} from './benchBackend';
 import { startDelayProxy } from './delayProxy';
 import { p50, report, time } from './measure';
 
@@ -93,7 +97,9 @@ describe('versions benchmark', () => {
         },
       },
     );
-    const base = `${serverUrl(server)}/api/sagemaker-mlflow/v1/entities/default/component/bench-versions`;
+    const base = `${serverUrl(
+      server,
+    )}/api/sagemaker-mlflow/v1/entities/default/component/bench-versions`;
     const fetchOk = async (route: string) => {
       const res = await fetch(`${base}/${route}`, {
         headers: { authorization: auth },
@@ -170,12 +176,16 @@ describe('versions benchmark', () => {
     await sagemaker.close();
 
     report('versions', [
-      `group of ${LINKED + SAGEMAKER_ONLY} model packages (${SAGEMAKER_ONLY} without MLflow metadata), ${DELAY_MS} ms added per upstream call (set up in ${(
+      `group of ${
+        LINKED + SAGEMAKER_ONLY
+      } model packages (${SAGEMAKER_ONLY} without MLflow metadata), ${DELAY_MS} ms added per upstream call (set up in ${(
         created / 1000
       ).toFixed(0)} s)`,
       `model-versions cold p50 (page of 20-24): ${p50(cold).toFixed(
         0,
-      )} ms (${cold.map(c => c.toFixed(0)).join(', ')}); ${joined} of 20 versions joined to packages`,
+      )} ms (${cold
+        .map(c => c.toFixed(0))
+        .join(', ')}); ${joined} of 20 versions joined to packages`,
       `  SageMaker calls of one cold page of 20: ${coldCalls}`,
       `model-versions warm p50: ${p50(warm).toFixed(1)} ms`,
       ...only,

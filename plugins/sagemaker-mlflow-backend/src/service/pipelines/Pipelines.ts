@@ -194,10 +194,7 @@ export class Pipelines {
         });
         if (parameters.data) {
           execution.parameters = Object.fromEntries(
-            parameters.data.map(p => [
-              p.Name!,
-              p.Value ?? '',
-            ]),
+            parameters.data.map(p => [p.Name!, p.Value ?? '']),
           );
         }
         whole = mayCache(parameters, steps, definition, mlflowRuns);
