@@ -283,6 +283,17 @@ export async function createRouter(
     res.json(await versions.list(await context(req), pageSize, pageToken));
   });
 
+  api.get(
+    `${entityPath}/sagemaker-only-versions`,
+    inDeadline,
+    async (req, res) => {
+      const { pageSize = DEFAULT_PAGE_SIZE, pageToken } = req.query;
+      res.json(
+        await versions.sageMakerOnly(await context(req), pageSize, pageToken),
+      );
+    },
+  );
+
   api.post(
     `${entityPath}/model-versions/:version/approval`,
     inDeadline,

@@ -36,6 +36,8 @@ export type {
   PipelineDefinitionStep,
   PipelineExecution,
   PipelineStep,
+  SageMakerOnlyVersion,
+  SageMakerOnlyVersionsPage,
   SectionError,
   SectionErrorCode,
   StartExecutionRequest,

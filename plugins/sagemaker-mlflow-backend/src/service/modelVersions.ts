@@ -1,13 +1,10 @@
-import {
-  ModelPackageSummary,
-  UpdateModelPackageCommand,
-} from '@aws-sdk/client-sagemaker';
+import { UpdateModelPackageCommand } from '@aws-sdk/client-sagemaker';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import type {
   ApprovalResult,
-  ModelPackageRef,
   ModelVersion,
   ModelVersionsPage,
+  SageMakerOnlyVersionsPage,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
   ANNOTATION_MODEL_PACKAGE_GROUP_ARN,
@@ -18,23 +15,19 @@ import {
   aliasesByVersion,
   awsCall,
   championOf,
-  listModelPackages,
   MlflowClient,
   MlflowModelVersion,
-  SageMakerArn,
   SourceRun,
   sourceRunsOf,
   stageOf,
   tagsOf,
   versionsOf,
 } from '@model-factory/plugin-sagemaker-mlflow-node';
-import {
-  mlflowModelUrl,
-  mlflowRunUrl,
-  modelPackageConsoleUrl,
-} from './consoleUrls';
+import { mlflowModelUrl, mlflowRunUrl } from './consoleUrls';
 import { EntityContext, required } from './EntityContext';
 import { experimentIdOf } from './experiments';
+import { belongsToGroup, packagesOfVersions } from './modelPackages';
+import { sageMakerOnlyPage } from './sagemakerOnlyVersions';
 import { mayCache, settle } from './sections';
 import type { ServiceDeps } from './types';
 
@@ -101,26 +94,28 @@ export class ModelVersions {
       }`,
       pageToken,
       async () => {
-        // The MLflow side and the SageMaker side run side by side: a slow SageMaker never delays the versions.
+        const search = client
+          .searchModelVersions({
+            filter: versionsOf(modelName),
+            orderBy: ['version_number DESC'],
+            maxResults: size,
+            pageToken,
+          })
+          .catch(error => {
+            // MLflow's own token is passed through; one it rejects was not a token it gave us.
+            if (pageToken && error.upstreamStatus === 400) {
+              throw new InputError(
+                'pageToken is not a token this API returned',
+              );
+            }
+            throw error;
+          });
+        // The SageMaker side looks up only the packages of the page's versions, as soon as the versions are known,
+        // beside the rest of the MLflow side (runs, aliases). Without versions there is nothing to join.
         const [mlflow, packages, groupBinding] = await Promise.all([
           settle(async () => {
             const [page, model, experiments] = await Promise.all([
-              client
-                .searchModelVersions({
-                  filter: versionsOf(modelName),
-                  orderBy: ['version_number DESC'],
-                  maxResults: size,
-                  pageToken,
-                })
-                .catch(error => {
-                  // MLflow's own token is passed through; one it rejects was not a token it gave us.
-                  if (pageToken && error.upstreamStatus === 400) {
-                    throw new InputError(
-                      'pageToken is not a token this API returned',
-                    );
-                  }
-                  throw error;
-                }),
+              search,
               client.getRegisteredModel(modelName),
               this.experimentIds(ctx),
             ]);
@@ -151,7 +146,18 @@ export class ModelVersions {
                 : {}),
             };
           }, logger),
-          settle(() => this.packagesByArn(ctx), logger),
+          settle(
+            () =>
+              packagesOfVersions(
+                this.deps,
+                ctx,
+                search.then(
+                  page => page.items,
+                  () => [],
+                ),
+              ),
+            logger,
+          ),
           this.groupBinding(ctx),
         ]);
         // A page token MLflow refused is the caller's mistake, not a section's failure.
@@ -184,15 +190,7 @@ export class ModelVersions {
             modelName,
             modelUrl: mlflowModelUrl(client.server.uiUrl, modelName),
             versions,
-            modelPackages: packages.error
-              ? { error: packages.error }
-              : {
-                  data: this.packagesOfVersions(
-                    ctx,
-                    mlflow.data?.items ?? [],
-                    packages.data,
-                  ),
-                },
+            modelPackages: packages,
             bindings: [modelBinding, ...(groupBinding ? [groupBinding] : [])],
           },
           nextPageToken: mlflow.data?.nextPageToken,
@@ -203,6 +201,15 @@ export class ModelVersions {
         mayCache(p.versions, p.modelPackages) &&
         p.bindings.every(b => b.state !== 'unknown'),
     );
+  }
+
+  /** One page of the group's packages that match no MLflow version (see sageMakerOnlyPage). */
+  sageMakerOnly(
+    ctx: EntityContext,
+    pageSize: number,
+    pageToken?: string,
+  ): Promise<SageMakerOnlyVersionsPage> {
+    return sageMakerOnlyPage(this.deps, ctx, pageSize, pageToken);
   }
 
   /**
@@ -299,47 +306,6 @@ export class ModelVersions {
     return id ? { ids: [id], whole: true } : { ids: [], whole: false };
   }
 
-  /** Every model package of the entity's group, by ARN; none when the entity names no group. */
-  private async packagesByArn(
-    ctx: EntityContext,
-  ): Promise<Map<string, ModelPackageSummary>> {
-    if (ctx.binding.modelPackageGroup.state === 'absent') return new Map();
-    const group = required(
-      ctx.binding.modelPackageGroup,
-      ANNOTATION_MODEL_PACKAGE_GROUP_ARN,
-    );
-    await this.deps.bindings.requireForRead(ctx, {
-      kind: 'model-package-group',
-      arn: group,
-    });
-    return listModelPackages(await this.deps.sagemaker.sagemaker(group), group);
-  }
-
-  /** The packages the page's versions name (their TAG_MODEL_PACKAGE_ARN tag), by version number. */
-  private packagesOfVersions(
-    ctx: EntityContext,
-    versions: ModelVersion[],
-    packages: Map<string, ModelPackageSummary>,
-  ): Record<string, ModelPackageRef> {
-    const group = ctx.binding.modelPackageGroup;
-    const byVersion: Record<string, ModelPackageRef> = {};
-    if (group.state !== 'bound') return byVersion;
-    for (const v of versions) {
-      const pkg = packages.get(v.tags[TAG_MODEL_PACKAGE_ARN] ?? '');
-      if (!pkg) continue;
-      byVersion[v.version] = {
-        arn: pkg.ModelPackageArn!,
-        approvalStatus: pkg.ModelApprovalStatus ?? 'Unknown',
-        version: pkg.ModelPackageVersion,
-        consoleUrl: modelPackageConsoleUrl(
-          group.value,
-          pkg.ModelPackageVersion,
-        ),
-      };
-    }
-    return byVersion;
-  }
-
   private toVersion(
     client: MlflowClient,
     v: MlflowModelVersion,
@@ -414,12 +380,4 @@ export class ModelVersions {
     await this.deps.cache.invalidate(ctx.entityRef);
     return { version, modelPackageArn: packageArn, approvalStatus: status };
   }
-}
-
-function belongsToGroup(packageArn: string, group: SageMakerArn): boolean {
-  const prefix = `arn:${group.partition}:sagemaker:${group.region}:${group.accountId}:model-package/${group.resourceName}/`;
-  return (
-    packageArn.startsWith(prefix) &&
-    /^\d+$/.test(packageArn.slice(prefix.length))
-  );
 }

@@ -91,7 +91,7 @@ export const sectionError = (
 export async function renderSection(
   element: ReactElement,
   api: Partial<SageMakerMlflowApi>,
-  options: { allowWrites: boolean } = { allowWrites: true },
+  options: { allowWrites: boolean; entity?: Entity } = { allowWrites: true },
 ) {
   const alerts = { post: jest.fn(), alert$: jest.fn() };
   const permissions = new MockPermissionApi(() =>
@@ -107,7 +107,9 @@ export async function renderSection(
     >
       {/* usePermission caches decisions in SWR; a fresh cache per render keeps allow and deny tests apart */}
       <SWRConfig value={{ provider: () => new Map() }}>
-        <EntityProvider entity={demoEntity}>{element}</EntityProvider>
+        <EntityProvider entity={options.entity ?? demoEntity}>
+          {element}
+        </EntityProvider>
       </SWRConfig>
     </TestApiProvider>,
   );

@@ -19,6 +19,7 @@ import type {
   InvocationResult,
   MlflowServersResponse,
   ModelVersionsPage,
+  SageMakerOnlyVersionsPage,
   StartExecutionRequest,
   Summary,
   ValidationResult,
@@ -44,6 +45,11 @@ export interface SageMakerMlflowApi {
     entity: CompoundEntityRef,
     page?: { pageSize?: number; pageToken?: string },
   ): Promise<ModelVersionsPage>;
+  /** The group's model packages that match no MLflow version: one page of the group's packages, newest first. */
+  getSageMakerOnlyVersions(
+    entity: CompoundEntityRef,
+    page?: { pageSize?: number; pageToken?: string },
+  ): Promise<SageMakerOnlyVersionsPage>;
   setApproval(
     entity: CompoundEntityRef,
     version: string,
@@ -130,6 +136,17 @@ export class SageMakerMlflowClient implements SageMakerMlflowApi {
     return this.read(
       this.client.getModelVersions({ path: entity, query: { ...page } }),
     ) as Promise<ModelVersionsPage>;
+  }
+  getSageMakerOnlyVersions(
+    entity: CompoundEntityRef,
+    page?: { pageSize?: number; pageToken?: string },
+  ) {
+    return this.read(
+      this.client.getSageMakerOnlyVersions({
+        path: entity,
+        query: { ...page },
+      }),
+    );
   }
   setApproval(
     entity: CompoundEntityRef,

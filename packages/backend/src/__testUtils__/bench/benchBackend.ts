@@ -30,24 +30,28 @@ export const TAB = ['summary', 'executions', 'model-versions'];
  */
 export async function startBenchBackend(
   upstreams: { mlflowUrl: string; sagemakerUrl: string; modelUrl: string },
-  options: { cacheTtlSeconds?: number } = {},
+  options: {
+    cacheTtlSeconds?: number;
+    /** More components, by name, with their own annotations. */
+    components?: Record<string, Record<string, string>>;
+  } = {},
 ): Promise<Server> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-factory-bench-'));
   const file = path.join(dir, 'entities.yaml');
-  const component = (name: string) =>
+  const component = (
+    name: string,
+    annotations: Record<string, string> = {
+      'aws.amazon.com/sagemaker-pipeline-arn': ARN.pipeline,
+      'aws.amazon.com/sagemaker-model-package-group-arn': ARN.group,
+      'aws.amazon.com/sagemaker-endpoint-arns': ARN.endpoint,
+      'mlflow.org/registered-model-name': 'demo-model',
+      'mlflow.org/experiment-name': 'demo-model',
+    },
+  ) =>
     JSON.stringify({
       apiVersion: 'backstage.io/v1alpha1',
       kind: 'Component',
-      metadata: {
-        name,
-        annotations: {
-          'aws.amazon.com/sagemaker-pipeline-arn': ARN.pipeline,
-          'aws.amazon.com/sagemaker-model-package-group-arn': ARN.group,
-          'aws.amazon.com/sagemaker-endpoint-arns': ARN.endpoint,
-          'mlflow.org/registered-model-name': 'demo-model',
-          'mlflow.org/experiment-name': 'demo-model',
-        },
-      },
+      metadata: { name, annotations },
       spec: {
         type: 'ml-model',
         lifecycle: 'experimental',
@@ -56,7 +60,13 @@ export async function startBenchBackend(
     });
   fs.writeFileSync(
     file,
-    [component('demo-model'), component('warm-up-model')].join('\n---\n'),
+    [
+      component('demo-model'),
+      component('warm-up-model'),
+      ...Object.entries(options.components ?? {}).map(([name, annotations]) =>
+        component(name, annotations),
+      ),
+    ].join('\n---\n'),
   );
   const { server } = await startTestBackend({
     features: [
@@ -83,7 +93,11 @@ export async function startBenchBackend(
       sagemakerMlflowPlugin,
     ],
   });
-  for (const name of ['warm-up-model', 'demo-model']) {
+  for (const name of [
+    'warm-up-model',
+    'demo-model',
+    ...Object.keys(options.components ?? {}),
+  ]) {
     for (let i = 0; i < 200; i++) {
       const res = await request(server)
         .get(`/api/catalog/entities/by-name/component/default/${name}`)

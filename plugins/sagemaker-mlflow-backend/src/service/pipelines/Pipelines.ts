@@ -1,8 +1,6 @@
 import {
   DescribePipelineCommand,
   DescribePipelineExecutionCommand,
-  ListPipelineExecutionStepsCommand,
-  ListPipelineParametersForExecutionCommand,
 } from '@aws-sdk/client-sagemaker';
 import { InputError } from '@backstage/errors';
 import type {
@@ -24,6 +22,7 @@ import { experimentIdOf } from '../experiments';
 import { canonicalPageToken, decodePageToken } from '../pageToken';
 import { mayCache, settle } from '../sections';
 import type { ServiceDeps } from '../types';
+import { allParameters, allSteps } from './executionListings';
 import { describedPage } from './executionPages';
 import { toExecution, toRunSummary, toStep } from './executionMapping';
 import { parseDefinition } from './pipelineDefinition';
@@ -161,30 +160,11 @@ export class Pipelines {
                 }),
               ),
             ),
+            settle(() => allParameters(client, arn), logger),
             settle(
-              () =>
-                awsCall('SageMaker ListPipelineParametersForExecution', () =>
-                  client.send(
-                    new ListPipelineParametersForExecutionCommand({
-                      PipelineExecutionArn: arn,
-                    }),
-                  ),
-                ),
+              async () => (await allSteps(client, arn)).map(toStep),
               logger,
             ),
-            settle(async () => {
-              const res = await awsCall(
-                'SageMaker ListPipelineExecutionSteps',
-                () =>
-                  client.send(
-                    new ListPipelineExecutionStepsCommand({
-                      PipelineExecutionArn: arn,
-                      SortOrder: 'Ascending',
-                    }),
-                  ),
-              );
-              return (res.PipelineExecutionSteps ?? []).map(toStep);
-            }, logger),
             settle(async () => {
               const res = await awsCall('SageMaker DescribePipeline', () =>
                 client.send(
@@ -214,10 +194,7 @@ export class Pipelines {
         });
         if (parameters.data) {
           execution.parameters = Object.fromEntries(
-            (parameters.data.PipelineParameters ?? []).map(p => [
-              p.Name!,
-              p.Value ?? '',
-            ]),
+            parameters.data.map(p => [p.Name!, p.Value ?? '']),
           );
         }
         whole = mayCache(parameters, steps, definition, mlflowRuns);

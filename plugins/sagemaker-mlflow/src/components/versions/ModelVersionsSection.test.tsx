@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import type { ModelVersionsPage } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
   binding,
+  demoEntity,
   modelPackage,
   renderSection,
   sectionError,
@@ -266,5 +267,66 @@ describe('ModelVersionsSection', () => {
     });
     expect(await screen.findByText('team=fraud')).toBeInTheDocument();
     expect(screen.queryByText(/arn:pkg\/1/)).not.toBeInTheDocument();
+  });
+
+  it('lists the packages of the group that match no MLflow version as SageMaker only, page by page', async () => {
+    const groupArn =
+      'arn:aws:sagemaker:us-east-1:123456789012:model-package-group/demo-model';
+    const withGroup = {
+      ...demoEntity,
+      metadata: {
+        ...demoEntity.metadata,
+        annotations: {
+          ...demoEntity.metadata.annotations,
+          'aws.amazon.com/sagemaker-model-package-group-arn': groupArn,
+        },
+      },
+    };
+    const onlyPackage = (v: number, approvalStatus: string) => ({
+      arn: `arn:aws:sagemaker:us-east-1:123456789012:model-package/demo-model/${v}`,
+      approvalStatus,
+      version: v,
+      consoleUrl: `https://console/pkg/${v}`,
+      description: `abalone ${v}`,
+    });
+    const getSageMakerOnlyVersions = jest.fn(
+      async (_entity: unknown, { pageToken }: { pageToken?: string }) =>
+        pageToken === 'older'
+          ? { items: [onlyPackage(4, 'PendingManualApproval')], scanned: 7 }
+          : {
+              // Package 3 is version 3's (joined by its tag, without metadata): the table shows it already.
+              items: [onlyPackage(9, 'Approved'), onlyPackage(3, 'Rejected')],
+              scanned: 100,
+              nextPageToken: 'older',
+            },
+    );
+    await renderSection(
+      <ModelVersionsSection />,
+      {
+        getModelVersions: jest.fn().mockResolvedValue(page),
+        getSageMakerOnlyVersions,
+      },
+      { allowWrites: true, entity: withGroup },
+    );
+    const panel = await screen.findByTestId('sagemaker-only-versions');
+    // The panel's heading and the row's label.
+    expect(within(panel).getAllByText('SageMaker only')).toHaveLength(2);
+    expect(within(panel).getByText('v9')).toBeInTheDocument();
+    expect(within(panel).queryByText('v3')).not.toBeInTheDocument();
+    expect(within(panel).getByText('Approved').closest('a')).toHaveAttribute(
+      'href',
+      'https://console/pkg/9',
+    );
+    fireEvent.click(within(panel).getByText('Look at older packages'));
+    expect(await within(panel).findByText('v4')).toBeInTheDocument();
+    expect(within(panel).getByText('Pending approval')).toBeInTheDocument();
+    expect(within(panel).getByText(/newest 107 packages/)).toBeInTheDocument();
+    expect(
+      within(panel).queryByText('Look at older packages'),
+    ).not.toBeInTheDocument();
+    expect(getSageMakerOnlyVersions).toHaveBeenLastCalledWith(
+      expect.objectContaining({ name: 'demo-model' }),
+      { pageSize: 100, pageToken: 'older' },
+    );
   });
 });

@@ -30,6 +30,7 @@ import {
 import { PageButtons, usePageTokens } from '../PageButtons';
 import { ApprovalDialog } from './ApprovalDialog';
 import { MetricByVersionChart } from './MetricByVersionChart';
+import { SageMakerOnlyVersions } from './SageMakerOnlyVersions';
 
 /** The registered model's versions with their approval in SageMaker; owners approve or reject. */
 export function ModelVersionsSection() {
@@ -196,6 +197,9 @@ export function ModelVersionsSection() {
       <PageButtons
         pages={pages}
         nextPageToken={versions?.data?.nextPageToken}
+      />
+      <SageMakerOnlyVersions
+        joined={new Set(Object.values(packages).map(p => p.arn))}
       />
       {versions?.data && versions.data.items.length > 0 && (
         <MetricByVersionChart

@@ -415,6 +415,58 @@ export const spec = {
           },
         },
       },
+    '/v1/entities/{namespace}/{kind}/{name}/sagemaker-only-versions': {
+      get: {
+        operationId: 'getSageMakerOnlyVersions',
+        summary:
+          "The model packages of the entity's group that match no MLflow version, with their approval: one page of the group's packages at a time, newest first",
+        parameters: [
+          {
+            $ref: '#/components/parameters/namespace',
+          },
+          {
+            $ref: '#/components/parameters/kind',
+          },
+          {
+            $ref: '#/components/parameters/name',
+          },
+          {
+            $ref: '#/components/parameters/pageSize',
+          },
+          {
+            $ref: '#/components/parameters/pageToken',
+          },
+        ],
+        responses: {
+          '200': {
+            description:
+              "One page of the group's packages, those that match no MLflow version",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/SageMakerOnlyVersionsPage',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/Error',
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+          '502': {
+            $ref: '#/components/responses/Error',
+          },
+          '503': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
     '/v1/entities/{namespace}/{kind}/{name}/endpoints': {
       get: {
         operationId: 'getEndpoints',
@@ -1412,6 +1464,56 @@ export const spec = {
             items: {
               $ref: '#/components/schemas/ResourceBinding',
             },
+          },
+        },
+      },
+      SageMakerOnlyVersion: {
+        description:
+          "A model package of the entity's group whose metadata names no version of the entity's MLflow model (mlflow.registered_model_name and mlflow.model_version): registered by a pipeline the template did not write",
+        type: 'object',
+        required: ['arn', 'approvalStatus', 'consoleUrl'],
+        properties: {
+          arn: {
+            type: 'string',
+          },
+          approvalStatus: {
+            type: 'string',
+          },
+          version: {
+            type: 'number',
+          },
+          createdAt: {
+            type: 'string',
+          },
+          description: {
+            type: 'string',
+          },
+          consoleUrl: {
+            type: 'string',
+          },
+        },
+      },
+      SageMakerOnlyVersionsPage: {
+        type: 'object',
+        required: ['items', 'scanned'],
+        properties: {
+          items: {
+            description:
+              "The SageMaker-only packages among this page of the group's packages, newest first",
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/SageMakerOnlyVersion',
+            },
+          },
+          scanned: {
+            description:
+              "How many of the group's packages this page looked at: a page may hold none that is SageMaker-only and still have a next one (0 when the entity names no model package group)",
+            type: 'integer',
+          },
+          nextPageToken: {
+            description:
+              "Where the next, older page of the group's packages starts",
+            type: 'string',
           },
         },
       },

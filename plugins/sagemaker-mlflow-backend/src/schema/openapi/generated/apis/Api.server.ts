@@ -16,6 +16,7 @@ import { Health } from '../models/Health.model';
 import { InvocationResult } from '../models/InvocationResult.model';
 import { MlflowServersResponse } from '../models/MlflowServersResponse.model';
 import { ModelVersionsPage } from '../models/ModelVersionsPage.model';
+import { SageMakerOnlyVersionsPage } from '../models/SageMakerOnlyVersionsPage.model';
 import { StartExecutionRequest } from '../models/StartExecutionRequest.model';
 import { Summary } from '../models/Summary.model';
 import { ValidationResult } from '../models/ValidationResult.model';
@@ -115,6 +116,27 @@ export type GetModelVersions = {
   };
   response:
     | ModelVersionsPage
+    | ErrorResponse
+    | ErrorResponse
+    | ErrorResponse
+    | ErrorResponse
+    | ErrorResponse;
+};
+/**
+ * @public
+ */
+export type GetSageMakerOnlyVersions = {
+  path: {
+    namespace: string;
+    kind: string;
+    name: string;
+  };
+  query: {
+    pageSize?: number;
+    pageToken?: string;
+  };
+  response:
+    | SageMakerOnlyVersionsPage
     | ErrorResponse
     | ErrorResponse
     | ErrorResponse
@@ -241,6 +263,8 @@ export type EndpointMap = {
   '#get|/v1/mlflow-servers': GetMlflowServers;
 
   '#get|/v1/entities/{namespace}/{kind}/{name}/model-versions': GetModelVersions;
+
+  '#get|/v1/entities/{namespace}/{kind}/{name}/sagemaker-only-versions': GetSageMakerOnlyVersions;
 
   '#get|/v1/entities/{namespace}/{kind}/{name}/summary': GetSummary;
 

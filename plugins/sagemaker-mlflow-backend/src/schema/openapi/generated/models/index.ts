@@ -40,6 +40,8 @@ export * from '../models/PipelineDefinitionStepBranch.model';
 export * from '../models/PipelineExecution.model';
 export * from '../models/PipelineStep.model';
 export * from '../models/ResourceBinding.model';
+export * from '../models/SageMakerOnlyVersion.model';
+export * from '../models/SageMakerOnlyVersionsPage.model';
 export * from '../models/SectionError.model';
 export * from '../models/SectionErrorCode.model';
 export * from '../models/StartExecutionRequest.model';

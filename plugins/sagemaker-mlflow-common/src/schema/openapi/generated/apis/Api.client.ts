@@ -20,6 +20,7 @@ import { Health } from '../models/Health.model';
 import { InvocationResult } from '../models/InvocationResult.model';
 import { MlflowServersResponse } from '../models/MlflowServersResponse.model';
 import { ModelVersionsPage } from '../models/ModelVersionsPage.model';
+import { SageMakerOnlyVersionsPage } from '../models/SageMakerOnlyVersionsPage.model';
 import { StartExecutionRequest } from '../models/StartExecutionRequest.model';
 import { Summary } from '../models/Summary.model';
 import { ValidationResult } from '../models/ValidationResult.model';
@@ -99,6 +100,20 @@ export type GetMlflowServers = {};
  * @public
  */
 export type GetModelVersions = {
+  path: {
+    namespace: string;
+    kind: string;
+    name: string;
+  };
+  query: {
+    pageSize?: number;
+    pageToken?: string;
+  };
+};
+/**
+ * @public
+ */
+export type GetSageMakerOnlyVersions = {
   path: {
     namespace: string;
     kind: string;
@@ -381,6 +396,39 @@ export class DefaultApiClient {
     const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
 
     const uriTemplate = `/v1/entities/{namespace}/{kind}/{name}/model-versions{?pageSize,pageToken}`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      namespace: request.path.namespace,
+      kind: request.path.kind,
+      name: request.path.name,
+      ...request.query,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
+   * The model packages of the entity\'s group that match no MLflow version, with their approval: one page of the group\'s packages at a time, newest first
+   * @param namespace -
+   * @param kind -
+   * @param name -
+   * @param pageSize -
+   * @param pageToken -
+   */
+  public async getSageMakerOnlyVersions(
+    // @ts-ignore
+    request: GetSageMakerOnlyVersions,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<SageMakerOnlyVersionsPage>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/v1/entities/{namespace}/{kind}/{name}/sagemaker-only-versions{?pageSize,pageToken}`;
 
     const uri = parser.parse(uriTemplate).expand({
       namespace: request.path.namespace,
