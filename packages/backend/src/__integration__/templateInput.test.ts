@@ -364,7 +364,7 @@ describe('template input is data, never YAML or code', () => {
       expect(buildspec.env.variables.MLFLOW_TRACKING_URI).toBe(trackingUri);
       expect(buildspec.phases.build.commands).toEqual([
         'get-pipeline-definition --file-name pipeline.json',
-        'run-pipeline --description "CodeBuild ${CODEBUILD_RESOLVED_SOURCE_VERSION}"',
+        'run-pipeline --wait --description "CodeBuild ${CODEBUILD_RESOLVED_SOURCE_VERSION}"',
       ]);
     });
 
@@ -383,7 +383,7 @@ describe('template input is data, never YAML or code', () => {
       );
       expect(Object.keys(workflow.jobs)).toEqual(['test', 'run-pipeline']);
       expect(workflow.jobs['run-pipeline'].steps.at(-1).run).toBe(
-        'run-pipeline --description "GitHub ${{ github.sha }}"',
+        'run-pipeline --wait --description "GitHub ${{ github.sha }}"',
       );
     });
   });
