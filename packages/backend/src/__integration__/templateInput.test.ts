@@ -362,10 +362,15 @@ describe('template input is data, never YAML or code', () => {
         path.join(rendered.codebuild, 'codebuild-buildspec.yml'),
       );
       expect(buildspec.env.variables.MLFLOW_TRACKING_URI).toBe(trackingUri);
-      expect(buildspec.phases.build.commands).toEqual([
+      const [definition, guarded] = buildspec.phases.build.commands;
+      expect(definition).toBe(
         'get-pipeline-definition --file-name pipeline.json',
-        'run-pipeline --description "CodeBuild ${CODEBUILD_RESOLVED_SOURCE_VERSION}"',
-      ]);
+      );
+      // The branch guard reads only CodeBuild's own variables; no value of the template reaches it.
+      expect(guarded).toContain(
+        'run-pipeline --wait --description "CodeBuild ${CODEBUILD_RESOLVED_SOURCE_VERSION}"',
+      );
+      expect(guarded).not.toContain('mlflow.test');
     });
 
     it("the GitHub Actions workflow keeps its own ${{ }} expressions, and a value's quotes are doubled in them", () => {
@@ -383,7 +388,7 @@ describe('template input is data, never YAML or code', () => {
       );
       expect(Object.keys(workflow.jobs)).toEqual(['test', 'run-pipeline']);
       expect(workflow.jobs['run-pipeline'].steps.at(-1).run).toBe(
-        'run-pipeline --description "GitHub ${{ github.sha }}"',
+        'run-pipeline --wait --description "GitHub ${{ github.sha }}"',
       );
     });
   });
