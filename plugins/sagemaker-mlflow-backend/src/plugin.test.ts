@@ -284,6 +284,9 @@ describe('sagemakerMlflowPlugin', () => {
     sagemaker
       .on(StopPipelineExecutionCommand)
       .resolves({ PipelineExecutionArn: EXECUTION });
+    sagemaker
+      .on(DescribePipelineExecutionCommand)
+      .resolves({ PipelineExecutionStatus: 'Executing' });
     // The pipeline names the entity back (its binding tag), as the security integration test checks for real.
     sagemaker.on(ListTagsCommand).resolves({
       Tags: [{ Key: BINDING_TAG, Value: 'component:default/churn-model' }],
@@ -307,6 +310,9 @@ describe('sagemakerMlflowPlugin', () => {
     });
     sagemaker.on(ListPipelineExecutionsCommand).rejects(throttled);
     sagemaker.on(StopPipelineExecutionCommand).rejects(throttled);
+    sagemaker
+      .on(DescribePipelineExecutionCommand)
+      .resolves({ PipelineExecutionStatus: 'Executing' });
     sagemaker.on(ListTagsCommand).resolves({
       Tags: [{ Key: BINDING_TAG, Value: 'component:default/churn-model' }],
     });
@@ -326,6 +332,26 @@ describe('sagemakerMlflowPlugin', () => {
     expect(write.status).toBe(503);
     expect(write.headers['retry-after']).toBe('5');
     expect(write.body.error.message).toContain('throttling');
+  });
+
+  it('refuses to stop an execution that is not running with a 409, before asking SageMaker to stop it', async () => {
+    sagemaker
+      .on(DescribePipelineExecutionCommand)
+      .resolves({ PipelineExecutionStatus: 'Succeeded' });
+    sagemaker.on(ListTagsCommand).resolves({
+      Tags: [{ Key: BINDING_TAG, Value: 'component:default/churn-model' }],
+    });
+    const server = await startBackend();
+    const res = await request(server)
+      .post(`${base}/executions/${EXECUTION.split('/').pop()}/stop`)
+      .set('Authorization', mockCredentials.user.header());
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toContain(
+      'is Succeeded: only an executing one can be stopped',
+    );
+    expect(sagemaker.commandCalls(StopPipelineExecutionCommand)).toHaveLength(
+      0,
+    );
   });
 
   it("answers an AWS access-denied with the refused call only; the message naming the portal's role goes to the log", async () => {
