@@ -184,8 +184,9 @@ class UpdateEndpointStandIn:
         return AWSResponse(None, 200, {}, None), {"EndpointArn": endpoint["EndpointArn"]}
 
 
-@pytest.fixture
-def update_endpoint(monkeypatch):
+@pytest.fixture(scope="session")
+def update_endpoint_stand_in():
+    """Every sagemaker client made during the session answers UpdateEndpoint with the stand-in."""
     import boto3
 
     real_client = boto3.client
@@ -196,5 +197,14 @@ def update_endpoint(monkeypatch):
         client.meta.events.register("before-call.sagemaker.UpdateEndpoint", stand_in)
         return client
 
-    monkeypatch.setattr(boto3, "client", client_with_stand_in)
-    return stand_in
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(boto3, "client", client_with_stand_in)
+        yield stand_in
+
+
+@pytest.fixture
+def update_endpoint(update_endpoint_stand_in):
+    """The stand-in with no requests recorded yet, its updates succeeding."""
+    update_endpoint_stand_in.requests.clear()
+    update_endpoint_stand_in.outcome = "succeeds"
+    return update_endpoint_stand_in

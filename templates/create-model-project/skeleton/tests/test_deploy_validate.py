@@ -44,7 +44,7 @@ def test_refuses_an_alias_no_version_holds(stack, registered):
 
 
 @pytest.fixture(scope="module")
-def deployed(release_alarms, stack, registered):
+def deployed(release_alarms, update_endpoint_stand_in, stack, registered):
     """The registered version approved, made champion and deployed (what a release does)."""
     set_approval(registered["model_package_arn"], "Approved")
     MlflowClient(stack["mlflow"]).set_registered_model_alias(
