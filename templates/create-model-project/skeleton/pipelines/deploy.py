@@ -147,11 +147,7 @@ def deploy(
         endpoint_arn = endpoint["EndpointArn"]
         previous = endpoint["EndpointConfigName"]
         if previous != config_name:
-            sagemaker.update_endpoint(
-                EndpointName=endpoint_name,
-                EndpointConfigName=config_name,
-                DeploymentConfig=deployment_config(target),
-            )
+            _update(sagemaker, endpoint_name, config_name, deployment_config(target))
         else:
             previous = _tags(sagemaker, endpoint_arn).get(TAG_PREVIOUS_ENDPOINT_CONFIG)  # a repeated release
     else:
@@ -194,11 +190,7 @@ def rollback(stage_name: str = "staging", endpoint_name: str | None = None, *, p
     served = _served_tags(config_tags.get(settings.TAG_MODEL_PACKAGE_ARN, ""), config_tags[settings.META_MODEL_VERSION])
     _check_alarms(target)
     current = endpoint["EndpointConfigName"]
-    sagemaker.update_endpoint(
-        EndpointName=endpoint_name,
-        EndpointConfigName=previous,
-        DeploymentConfig=deployment_config(target, all_at_once=True),
-    )
+    _update(sagemaker, endpoint_name, previous, deployment_config(target, all_at_once=True))
     _wait_until_serving(sagemaker, endpoint_name, previous, poll_seconds)
     # The config rolled back from becomes the earlier one: a second rollback rolls forward again.
     _tag_served(sagemaker, endpoint_arn, served, previous, current)
@@ -296,6 +288,14 @@ def _check_alarms(target: Stage) -> None:
             f"the {target.name} alarms {', '.join(missing)} do not exist: deploy infra/endpoint.yaml for "
             f"{target.endpoint_name} first (they roll a bad update back)"
         )
+
+
+def _update(sagemaker, endpoint_name: str, config_name: str, config: dict) -> None:
+    try:
+        sagemaker.update_endpoint(EndpointName=endpoint_name, EndpointConfigName=config_name, DeploymentConfig=config)
+    except botocore.exceptions.ClientError as error:
+        # For example an update already under way: the endpoint must be InService to take another one.
+        raise DeploymentError(f"{endpoint_name} refused the update to {config_name}: {error}") from error
 
 
 def _wait_until_serving(sagemaker, endpoint_name: str, config_name: str, poll_seconds: float) -> None:
