@@ -105,17 +105,17 @@ def deploy(
     model_package_arn: str | None = None,
     poll_seconds: float = 30,
 ) -> dict:
-    target = stage(stage_name)
-    endpoint_name = endpoint_name or target.endpoint_name
+    target = stage(stage_name, endpoint_name)
+    endpoint_name = target.endpoint_name
     sagemaker = boto3.client("sagemaker", region_name=settings.AWS_REGION)
     package, model_version = _package(sagemaker, alias, version, model_package_arn)
     package_arn = package["ModelPackageArn"]
     if target.name == "production":
         _check_staging_serves(package_arn)
-    _check_alarms(target)
     endpoint = _describe(lambda: sagemaker.describe_endpoint(EndpointName=endpoint_name))
     if endpoint:
         check_binding(sagemaker, endpoint["EndpointArn"])  # before creating or changing anything
+    _check_alarms(target)
 
     suffix = f"v{model_version}"
     model_name = config_name = f"{endpoint_name}-{suffix}"
@@ -170,8 +170,8 @@ def deploy(
 
 def rollback(stage_name: str = "staging", endpoint_name: str | None = None, *, poll_seconds: float = 30) -> dict:
     """Puts the endpoint back on the config it served before the last release (all at once, alarms still on)."""
-    target = stage(stage_name)
-    endpoint_name = endpoint_name or target.endpoint_name
+    target = stage(stage_name, endpoint_name)
+    endpoint_name = target.endpoint_name
     sagemaker = boto3.client("sagemaker", region_name=settings.AWS_REGION)
     endpoint = _describe(lambda: sagemaker.describe_endpoint(EndpointName=endpoint_name))
     if not endpoint:

@@ -56,14 +56,15 @@ def _int(stage: str, name: str, default: int) -> int:
     return int(os.environ.get(f"{stage.upper()}_{name}", str(default)))
 
 
-def stage(name: str) -> Stage:
+def stage(name: str, endpoint_name: str | None = None) -> Stage:
+    """A stage's settings; with endpoint_name, for that endpoint (its alarms, role and capture follow its name)."""
     if name not in STAGES:
         raise ValueError(f"unknown stage {name!r}: one of {', '.join(STAGES)}")
     production = name == "production"
     default_endpoint = f"{settings.MODEL_NAME}-production" if production else settings.ENDPOINT_NAME
     return Stage(
         name=name,
-        endpoint_name=os.environ.get(f"{name.upper()}_ENDPOINT_NAME", default_endpoint),
+        endpoint_name=endpoint_name or os.environ.get(f"{name.upper()}_ENDPOINT_NAME", default_endpoint),
         # Two instances: a canary or linear step of 50% is then one whole instance, and a fleet spans two zones.
         instance_count=_int(name, "INSTANCE_COUNT", 2),
         min_capacity=_int(name, "MIN_CAPACITY", 2),
