@@ -2,8 +2,9 @@
 
 The local stack seeds its demo data by running the generated project's own code; this renders that project
 without a running Backstage. The skeleton uses only what Jinja2 reads exactly as the scaffolder's Nunjucks
-(nunjitsu) does: `${{ values.* }}`, `{% raw %}`, `{# #}`, `~` and the filters replace, string and dump; the real
-scaffolder renders it in the template's own tests.
+(nunjitsu) does: `${{ values.* }}`, `{% raw %}`, `{# #}`, `{% set %}`, `{% if a == b %}`, `~`, a string's
+`.split(sep)[i]` and the filters replace, string and dump; the real scaffolder renders it in the template's own
+tests (packages/backend/src/__integration__/templateRender.test.ts and templateInput.test.ts).
 """
 from __future__ import annotations
 

@@ -148,13 +148,14 @@ def relink_versions(client: MlflowClient, register, settings) -> None:
 
 
 def review(client: MlflowClient, settings) -> str:
-    """A reviewer's decisions: the best version is champion and Approved, the newest Pending, the rest Rejected."""
+    """A reviewer's decisions: the best version is champion and Approved, the newest other one Pending, the rest
+    Rejected (the executions run side by side: the best may well be the newest)."""
     versions = client.search_model_versions(f"name = '{MODEL_NAME}'")
     if len(versions) < 2:
         raise RuntimeError(f"expected at least two runs to pass the {settings.GATE_METRIC} >= {GATE_THRESHOLD} gate")
     metric = {v.version: client.get_run(v.run_id).data.metrics[settings.GATE_METRIC] for v in versions}
     champion = max(metric, key=lambda v: (metric[v], int(v)))
-    newest = max(metric, key=int)
+    newest = max((v for v in metric if v != champion), key=int)
     client.set_registered_model_alias(MODEL_NAME, "champion", champion)
     sagemaker = boto3.client("sagemaker")
     for v in versions:

@@ -229,7 +229,7 @@ describe('template create-model-project', () => {
       `\${{ vars.PIPELINE_ROLE_ARN || '${values.roleArn}' }}`,
     );
     expect(workflow.jobs['run-pipeline'].steps.at(-1).run).toBe(
-      'run-pipeline --description "GitHub ${{ github.sha }}"',
+      'run-pipeline --wait --description "GitHub ${{ github.sha }}"',
     );
   }, 180_000);
 

@@ -50,6 +50,15 @@ const stack = testStack();
 const GUEST = 'user:default/guest'; // member of ml-platform, which owns demo-model; owns claims-model itself
 const as = (user: string) => mockCredentials.user.header(user);
 const base = '/api/sagemaker-mlflow/v1/entities/default/component';
+
+/**
+ * The emulator runs the demo pipeline (dev/emulator): a started execution run to its end would register a version
+ * while other test files read the versions. The tests here need only the start.
+ */
+const stopAtOnce = (executionArn: string) =>
+  stack.sagemaker.send(
+    new StopPipelineExecutionCommand({ PipelineExecutionArn: executionArn }),
+  );
 const UNBOUND = {
   pipeline: 'sec-unbound-pipeline',
   group: 'sec-unbound-group',
@@ -595,6 +604,7 @@ describe('two-way binding: an entity acts only on resources that name it back', 
         .send({ displayName: 'ci-bot-start' });
       expect(listed.status).toBe(201);
       expect(writesSent()).toBe(1);
+      await stopAtOnce(listed.body.executionArn);
     });
   });
 
@@ -606,6 +616,7 @@ describe('two-way binding: an entity acts only on resources that name it back', 
         .send({ displayName: 'bound-start' });
       expect(res.status).toBe(201);
       expect(writesSent()).toBe(1);
+      await stopAtOnce(res.body.executionArn);
       const executions = await get(strictServer, 'demo-model/executions');
       expect(executions.status).toBe(200);
       expect(executions.body.binding.state).toBe('bound');

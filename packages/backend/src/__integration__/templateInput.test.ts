@@ -349,6 +349,33 @@ describe('template input is data, never YAML or code', () => {
       ).toContain('conftest.py');
     });
 
+    it('the IAM policies parse, each a JSON document whatever the values', () => {
+      for (const ciSystem of ['codebuild', 'github-actions']) {
+        for (const file of fs.readdirSync(
+          path.join(rendered[ciSystem], 'iam'),
+        )) {
+          const policy = JSON.parse(
+            fs.readFileSync(path.join(rendered[ciSystem], 'iam', file), 'utf8'),
+          );
+          expect(policy.Version).toBe('2012-10-17');
+        }
+      }
+      const pipelineRole = JSON.parse(
+        fs.readFileSync(
+          path.join(
+            rendered.codebuild,
+            'iam/pipeline-execution-role-policy.json',
+          ),
+          'utf8',
+        ),
+      );
+      expect(
+        pipelineRole.Statement.find(
+          (s: any) => s.Sid === 'PassOwnRoleToStepJobs',
+        ).Resource,
+      ).toBe(values.roleArn);
+    });
+
     it('the README shows the description as written', () => {
       const readme = fs.readFileSync(
         path.join(rendered.codebuild, 'README.md'),
@@ -362,10 +389,15 @@ describe('template input is data, never YAML or code', () => {
         path.join(rendered.codebuild, 'codebuild-buildspec.yml'),
       );
       expect(buildspec.env.variables.MLFLOW_TRACKING_URI).toBe(trackingUri);
-      expect(buildspec.phases.build.commands).toEqual([
+      const [definition, guarded] = buildspec.phases.build.commands;
+      expect(definition).toBe(
         'get-pipeline-definition --file-name pipeline.json',
-        'run-pipeline --description "CodeBuild ${CODEBUILD_RESOLVED_SOURCE_VERSION}"',
-      ]);
+      );
+      // The branch guard reads only CodeBuild's own variables; no value of the template reaches it.
+      expect(guarded).toContain(
+        'run-pipeline --wait --description "CodeBuild ${CODEBUILD_RESOLVED_SOURCE_VERSION}"',
+      );
+      expect(guarded).not.toContain('mlflow.test');
     });
 
     it("the GitHub Actions workflow keeps its own ${{ }} expressions, and a value's quotes are doubled in them", () => {
@@ -383,7 +415,7 @@ describe('template input is data, never YAML or code', () => {
       );
       expect(Object.keys(workflow.jobs)).toEqual(['test', 'run-pipeline']);
       expect(workflow.jobs['run-pipeline'].steps.at(-1).run).toBe(
-        'run-pipeline --description "GitHub ${{ github.sha }}"',
+        'run-pipeline --wait --description "GitHub ${{ github.sha }}"',
       );
     });
   });

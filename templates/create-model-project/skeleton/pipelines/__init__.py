@@ -1,4 +1,7 @@
-"""The model-build pipeline of ${{ values.name }}: steps, pipeline definition and the entry points around it."""
+"""The model-build pipeline of ${{ values.name }}.
+
+Its steps, the pipeline definition and the entry points around them.
+"""
 
 import os
 

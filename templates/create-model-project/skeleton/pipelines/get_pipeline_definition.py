@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from .${{ values.packageName }}.pipeline import step_code_workdir, get_pipeline
+from .${{ values.packageName }}.pipeline import get_pipeline, step_code_workdir
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,7 @@
 """Upserts the SageMaker pipeline and starts an execution (what CI runs after the tests pass).
 
-    python -m pipelines.run_pipeline [--parameters '{"RegularizationC": 0.1}'] [--display-name NAME] [--no-start] [--wait]
+    python -m pipelines.run_pipeline [--parameters '{"RegularizationC": 0.1}'] [--display-name NAME] [--no-start]
+                                     [--wait]
 
 Prints one JSON line with the pipeline ARN and the started execution's ARN (with --wait: and how it ended; the
 exit status is 1 when it did not succeed, and each failed step's reason is printed).
@@ -15,7 +16,7 @@ import botocore.exceptions
 
 from .${{ values.packageName }} import settings
 from .${{ values.packageName }}.binding import BindingError, bind, binding_tag, check_binding
-from .${{ values.packageName }}.pipeline import step_code_workdir, get_pipeline
+from .${{ values.packageName }}.pipeline import get_pipeline, step_code_workdir
 
 
 def run_pipeline(

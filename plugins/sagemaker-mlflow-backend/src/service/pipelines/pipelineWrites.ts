@@ -1,9 +1,10 @@
 import {
   DescribePipelineCommand,
+  DescribePipelineExecutionCommand,
   StartPipelineExecutionCommand,
   StopPipelineExecutionCommand,
 } from '@aws-sdk/client-sagemaker';
-import { InputError } from '@backstage/errors';
+import { ConflictError, InputError } from '@backstage/errors';
 import type { StartExecutionRequest } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
   awsCall,
@@ -76,6 +77,21 @@ export async function stopExecution(
     arn: pipeline,
   });
   const client = await deps.sagemaker.sagemaker(pipeline);
+  // Only a running execution can be stopped: a 409 that says so, whichever error SageMaker would answer with.
+  const { PipelineExecutionStatus: status } = await awsCall(
+    'SageMaker DescribePipelineExecution',
+    () =>
+      client.send(
+        new DescribePipelineExecutionCommand({ PipelineExecutionArn: arn }),
+      ),
+  );
+  if (status !== 'Executing') {
+    throw new ConflictError(
+      `Execution ${arn
+        .split('/')
+        .pop()} is ${status}: only an executing one can be stopped`,
+    );
+  }
   const res = await awsCall('SageMaker StopPipelineExecution', () =>
     client.send(
       new StopPipelineExecutionCommand({

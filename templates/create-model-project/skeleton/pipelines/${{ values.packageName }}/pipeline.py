@@ -25,7 +25,6 @@ from .preprocess import preprocess
 from .register import register
 from .train import train
 
-
 # Each step's job gets the project's code with it: the SDK packages the working directory's Python files when it
 # builds the definition and uploads them with the steps, so a job runs the code the pipeline was built from and the
 # steps' image only needs the project's dependencies. Build it inside step_code_workdir().
@@ -102,5 +101,6 @@ def get_pipeline(session: Session | None = None, role_arn: str = settings.PIPELI
         if managed_mlflow
         else None,
         # The artifact bucket holds the steps' code and results (an explicit bucket: no account lookup).
-        sagemaker_session=session or Session(default_bucket=settings.ARTIFACT_BUCKET, sagemaker_config=STEP_CODE_CONFIG),
+        sagemaker_session=session
+        or Session(default_bucket=settings.ARTIFACT_BUCKET, sagemaker_config=STEP_CODE_CONFIG),
     )

@@ -15,12 +15,20 @@ def _env(name: str, default: str) -> str:
 MODEL_NAME = ${{ values.name | dump }}
 AWS_REGION = _env("AWS_REGION", ${{ values.region | dump }})
 PIPELINE_NAME = _env("PIPELINE_NAME", ${{ values.pipelineName | dump }})
-PIPELINE_ROLE_ARN = _env("PIPELINE_ROLE_ARN", ${{ values.roleArn | dump }})
+{#- A role or tracking server ARN can be longer than a line: its value stands alone on a line (a line of one word is
+    never too long for ruff), and the trailing comma keeps `ruff format` from joining the call whatever the length. #}
+PIPELINE_ROLE_ARN = _env(
+    "PIPELINE_ROLE_ARN",
+    ${{ values.roleArn | dump }},
+)
 ARTIFACT_BUCKET = _env("ARTIFACT_BUCKET", ${{ values.artifactBucket | dump }})
 MODEL_PACKAGE_GROUP_NAME = _env("MODEL_PACKAGE_GROUP_NAME", ${{ values.modelPackageGroupName | dump }})
 ENDPOINT_NAME = _env("ENDPOINT_NAME", ${{ values.endpointName | dump }})
 # A tracking server URL, or the ARN of a SageMaker managed MLflow tracking server (needs sagemaker-mlflow).
-MLFLOW_TRACKING_URI = _env("MLFLOW_TRACKING_URI", ${{ values.trackingUri | dump }})
+MLFLOW_TRACKING_URI = _env(
+    "MLFLOW_TRACKING_URI",
+    ${{ values.trackingUri | dump }},
+)
 MLFLOW_EXPERIMENT_NAME = _env("MLFLOW_EXPERIMENT_NAME", ${{ values.experimentName | dump }})
 MLFLOW_REGISTERED_MODEL_NAME = _env("MLFLOW_REGISTERED_MODEL_NAME", ${{ values.registeredModelName | dump }})
 # The portal's catalog entity of this project. The pipeline, endpoint and model this code creates name it in their
