@@ -96,6 +96,7 @@ const POLICIES = [
   'iam/ci-role-policy.json',
   'iam/pipeline-execution-role-policy.json',
   'iam/portal-backend-policy.json',
+  'iam/release-role-policy.json',
 ];
 
 /** An IAM identity policy's shape: every statement named, allowing named actions (never `*` or `service:*`). */
