@@ -196,6 +196,22 @@ describe('the rendered skeleton passes its own CI for every valid input', () => 
     expect(failures).toEqual([]);
   });
 
+  it('writes CloudFormation for the release that cfn-lint passes', () => {
+    // cfn-lint comes with the repository's venv, as ruff does; the project's own tests run it too.
+    const failures = rendered
+      .map(({ label, dir }) => ({
+        label,
+        ...run(
+          dir,
+          'cfn-lint',
+          'infra/endpoint.yaml',
+          'infra/release-trigger.yaml',
+        ),
+      }))
+      .filter(result => result.status !== 0);
+    expect(failures).toEqual([]);
+  });
+
   it('writes a CodeBuild buildspec that trains only on main and caches pip', () => {
     for (const { dir, ci, uri } of rendered.filter(r => r.ci === 'codebuild')) {
       expect(fs.existsSync(path.join(dir, '.github'))).toBe(false);
