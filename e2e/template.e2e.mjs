@@ -44,7 +44,9 @@ async function openTabUntil(ready, what) {
     await page.goto(`${BASE_URL}/catalog/default/component/${NAME}/sagemaker-mlflow`);
     if (await ready().waitFor({ timeout: 10_000 }).then(() => true, () => false)) return;
   }
-  assert.fail(`${what} did not show on the tab`);
+  const shown = await page.getByTestId('versions-table').innerText().catch(() => '(no versions table)');
+  await screenshot(page, 'new-project-tab-failed');
+  assert.fail(`${what} did not show on the tab; the versions table showed:\n${shown}`);
 }
 
 test('before its first CI run, the tab says what will create the pipeline and the endpoint', async () => {
@@ -65,9 +67,10 @@ test("the generated project's first run shows on its tab: an execution and a ver
     AWS_DEFAULT_REGION: 'us-east-1',
     SAGEMAKER_TELEMETRY_OPT_OUT: 'true',
   };
-  // The stack's seed provisioned the template's default role and bucket; this is what the repository's CI runs.
-  const started = JSON.parse(execFileSync('python', ['-W', 'ignore', '-m', 'pipelines.run_pipeline', '--display-name', 'first-run'], { cwd: repo, env }).toString());
-  execFileSync('python', ['-W', 'ignore', '-m', 'pipelines.run_local', '--execution-arn', started.execution_arn], { cwd: repo, env });
+  // The stack's seed provisioned the template's default role and bucket; this is what the repository's CI runs:
+  // the emulator runs the execution (dev/emulator), which trains and registers; --wait fails unless it succeeds.
+  const ended = JSON.parse(execFileSync('python', ['-W', 'ignore', '-m', 'pipelines.run_pipeline', '--display-name', 'first-run', '--wait'], { cwd: repo, env }).toString());
+  assert.equal(ended.status, 'Succeeded');
 });
 
 test('the tab of the new component', async () => {

@@ -287,6 +287,17 @@ export const spec = {
           '404': {
             $ref: '#/components/responses/Error',
           },
+          '409': {
+            description:
+              'The execution is not running (it has ended, or is already stopping)',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ErrorResponse',
+                },
+              },
+            },
+          },
           '502': {
             $ref: '#/components/responses/Error',
           },

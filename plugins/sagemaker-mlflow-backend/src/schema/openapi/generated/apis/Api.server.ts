@@ -228,6 +228,7 @@ export type StopExecution = {
     | ErrorResponse
     | ErrorResponse
     | ErrorResponse
+    | ErrorResponse
     | ErrorResponse;
 };
 /**
