@@ -52,7 +52,9 @@ async function openTabUntil(ready, what) {
 test('before its first CI run, the tab says what will create the pipeline and the endpoint', async () => {
   // catalog:register returns before the catalog has processed the new entity.
   await openTabUntil(() => page.getByText('Pipeline executions: no pipeline yet'), 'the missing pipeline');
-  await page.getByText('Not deployed yet').waitFor({ timeout: 30_000 });
+  // One panel per release stage's endpoint (staging, production), neither deployed yet.
+  await page.getByText('Not deployed yet').first().waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByText('Not deployed yet').count(), 2);
   await page.getByTestId('versions-table').getByText('No version of this model is registered yet.').waitFor({ timeout: 30_000 });
 });
 

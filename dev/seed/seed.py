@@ -6,7 +6,8 @@ Renders templates/create-model-project for `demo-model` into DIR, provisions wha
 platform team would (role, bucket, model package group, MLflow experiment and model), then uses the project's
 entry points as its CI does: run_pipeline upserts the pipeline and starts one execution per setting, and waits
 for them: the emulator (dev/emulator) runs each execution's steps, which train, evaluate, gate and register (MLflow
-version + SageMaker model package); deploy puts the champion on the staging endpoint. Every resource is bound to the demo component (tag backstage.io/entity-ref =
+version + SageMaker model package); deploy puts the champion on the staging endpoint (whose rollback alarms are
+created first, as the project's infra/endpoint.yaml would). Every resource is bound to the demo component (tag backstage.io/entity-ref =
 component:default/demo-model), as the template's actions and the project's code bind theirs: the experiment,
 registered model and group here, the pipeline and endpoint by the project's code.
 Re-runnable: MLflow keeps its store between starts (its experiment and model are bound again, a store from before
@@ -105,6 +106,17 @@ def provision(settings, binding, client: MlflowClient) -> None:
         client.set_registered_model_tag(MODEL_NAME, settings.BINDING_TAG, settings.ENTITY_REF)
 
 
+def provision_release_alarms(stages) -> None:
+    """The staging endpoint's CloudWatch alarms, as the project's infra/endpoint.yaml creates them: its deploy
+    names them as the blue/green update's auto-rollback alarms and refuses a stage without them."""
+    cloudwatch = boto3.client("cloudwatch")
+    for alarm in stages.stage("staging").alarm_names:
+        cloudwatch.put_metric_alarm(
+            AlarmName=alarm, Namespace="AWS/SageMaker", MetricName="Invocation5XXErrors", Statistic="Sum",
+            Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
+        )
+
+
 def run_executions(run_pipeline, wait_for, grid) -> list[str]:
     """Upserts the pipeline as CI does, starts one execution per setting and waits for all of them; a step that
     fails other than at the metric gate fails the seed with its reason."""
@@ -173,6 +185,7 @@ def main() -> int:
     binding = importlib.import_module(f"{package}.binding")
     run_pipeline_module = importlib.import_module("pipelines.run_pipeline")
     deploy = importlib.import_module("pipelines.deploy").deploy
+    stages = importlib.import_module("pipelines.stages")
 
     client = MlflowClient(args.mlflow_url)
     provision(settings, binding, client)
@@ -185,6 +198,7 @@ def main() -> int:
         REGULARIZATION_GRID[-1:] if earlier_versions else REGULARIZATION_GRID,
     )
     champion = review(client, settings)
+    provision_release_alarms(stages)
     deployed = deploy(alias="champion")
 
     print(json.dumps({

@@ -88,7 +88,8 @@ describe('template create-model-project', () => {
       'aws.amazon.com/sagemaker-model-package-group-arn':
         'arn:aws:sagemaker:us-east-1:123456789012:model-package-group/churn-model',
       'aws.amazon.com/sagemaker-endpoint-arns':
-        'arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn-model-staging',
+        'arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn-model-staging,' +
+        'arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn-model-production',
       'mlflow.org/registered-model-name': NAME,
       'mlflow.org/experiment-name': NAME,
     });

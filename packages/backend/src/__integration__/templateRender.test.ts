@@ -96,6 +96,7 @@ const POLICIES = [
   'iam/ci-role-policy.json',
   'iam/pipeline-execution-role-policy.json',
   'iam/portal-backend-policy.json',
+  'iam/release-role-policy.json',
 ];
 
 /** An IAM identity policy's shape: every statement named, allowing named actions (never `*` or `service:*`). */
@@ -192,6 +193,22 @@ describe('the rendered skeleton passes its own CI for every valid input', () => 
         }))
         .filter(result => result.status !== 0),
     );
+    expect(failures).toEqual([]);
+  });
+
+  it('writes CloudFormation for the release that cfn-lint passes', () => {
+    // cfn-lint comes with the repository's venv, as ruff does; the project's own tests run it too.
+    const failures = rendered
+      .map(({ label, dir }) => ({
+        label,
+        ...run(
+          dir,
+          'cfn-lint',
+          'infra/endpoint.yaml',
+          'infra/release-trigger.yaml',
+        ),
+      }))
+      .filter(result => result.status !== 0);
     expect(failures).toEqual([]);
   });
 

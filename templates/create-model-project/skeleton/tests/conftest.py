@@ -129,3 +129,82 @@ def stack(mlflow_uri, emulator_url):
     else:
         client.create_registered_model(name, tags={settings.BINDING_TAG: settings.ENTITY_REF})
     return {"mlflow": mlflow_uri, "emulator": emulator_url, "settings": settings}
+
+
+@pytest.fixture(scope="session")
+def release_alarms(stack):
+    """The CloudWatch alarms infra/endpoint.yaml creates for each stage (a blue/green update names them)."""
+    import boto3
+
+    from pipelines.stages import STAGES, stage
+
+    cloudwatch = boto3.client("cloudwatch")
+    for name in STAGES:
+        for alarm in stage(name).alarm_names:
+            cloudwatch.put_metric_alarm(
+                AlarmName=alarm,
+                Namespace="AWS/SageMaker",
+                MetricName="Invocation5XXErrors",
+                Statistic="Sum",
+                Period=60,
+                EvaluationPeriods=1,
+                Threshold=1,
+                ComparisonOperator="GreaterThanOrEqualToThreshold",
+            )
+    return stack
+
+
+class UpdateEndpointStandIn:
+    """The emulator lacks UpdateEndpoint (and so its DeploymentConfig): only that call is answered here, by a botocore
+    before-call hook as botocore's Stubber answers one; every other call, and what it creates, is the emulator's.
+
+    It records each request and leaves the endpoint as SageMaker leaves it once the update has ended: on the new
+    config (`outcome = "succeeds"`), or, as after an alarm rolled the blue/green update back, on the old one
+    (`outcome = "rolls back"`). The new config is put in place with the emulator's own calls (delete and create the
+    endpoint under its name: same ARN, tags copied)."""
+
+    def __init__(self, real_client):
+        self.real_client = real_client
+        self.requests = []
+        self.outcome = "succeeds"
+
+    def __call__(self, params, **_):
+        from botocore.awsrequest import AWSResponse
+
+        request = json.loads(params["body"])
+        self.requests.append(request)
+        sagemaker = self.real_client("sagemaker")
+        endpoint = sagemaker.describe_endpoint(EndpointName=request["EndpointName"])
+        if self.outcome == "succeeds":
+            tags = sagemaker.list_tags(ResourceArn=endpoint["EndpointArn"])["Tags"]
+            sagemaker.delete_endpoint(EndpointName=request["EndpointName"])
+            sagemaker.create_endpoint(
+                EndpointName=request["EndpointName"], EndpointConfigName=request["EndpointConfigName"], Tags=tags
+            )
+        return AWSResponse(None, 200, {}, None), {"EndpointArn": endpoint["EndpointArn"]}
+
+
+@pytest.fixture(scope="session")
+def update_endpoint_stand_in():
+    """Every sagemaker client made during the session answers UpdateEndpoint with the stand-in."""
+    import boto3
+
+    real_client = boto3.client
+    stand_in = UpdateEndpointStandIn(real_client)
+
+    def client_with_stand_in(*args, **kwargs):
+        client = real_client(*args, **kwargs)
+        client.meta.events.register("before-call.sagemaker.UpdateEndpoint", stand_in)
+        return client
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(boto3, "client", client_with_stand_in)
+        yield stand_in
+
+
+@pytest.fixture
+def update_endpoint(update_endpoint_stand_in):
+    """The stand-in with no requests recorded yet, its updates succeeding."""
+    update_endpoint_stand_in.requests.clear()
+    update_endpoint_stand_in.outcome = "succeeds"
+    return update_endpoint_stand_in

@@ -5,7 +5,6 @@ import json
 import boto3
 import pytest
 import requests
-from botocore.awsrequest import AWSResponse
 from mlflow import MlflowClient
 
 from pipelines import deploy as deploy_module
@@ -45,7 +44,7 @@ def test_refuses_an_alias_no_version_holds(stack, registered):
 
 
 @pytest.fixture(scope="module")
-def deployed(stack, registered):
+def deployed(release_alarms, update_endpoint_stand_in, stack, registered):
     """The registered version approved, made champion and deployed (what a release does)."""
     set_approval(registered["model_package_arn"], "Approved")
     MlflowClient(stack["mlflow"]).set_registered_model_alias(
@@ -78,7 +77,7 @@ def test_the_endpoint_its_model_and_config_are_bound_to_the_component(stack, reg
     assert bindings(deployed["endpoint_arn"]) == [settings.ENTITY_REF]
     config = sagemaker.describe_endpoint_config(EndpointConfigName=f"{settings.ENDPOINT_NAME}-v{registered['version']}")
     assert bindings(config["EndpointConfigArn"]) == [settings.ENTITY_REF]
-    model = sagemaker.describe_model(ModelName=f"{settings.MODEL_NAME}-v{registered['version']}")
+    model = sagemaker.describe_model(ModelName=f"{settings.ENDPOINT_NAME}-v{registered['version']}")
     assert bindings(model["ModelArn"]) == [settings.ENTITY_REF]
 
 
@@ -129,24 +128,9 @@ def test_validate_endpoint_fails_when_predictions_are_wrong(stack, registered, d
     assert result["accuracy"] == 0.0 and not result["passed"]
 
 
-def test_a_newer_version_replaces_the_served_one(stack, registered, deployed, monkeypatch):
-    """The emulator lacks UpdateEndpoint, so only that call is answered here (a botocore before-call hook, as
-    botocore's Stubber does); every other call, and what it creates, is the emulator's."""
+def test_a_newer_version_replaces_the_served_one(stack, registered, deployed, update_endpoint):
+    """UpdateEndpoint is answered by the conftest's stand-in (the emulator lacks it)."""
     settings = stack["settings"]
-    updates = []
-
-    def update_endpoint(params, **_):
-        updates.append(json.loads(params["body"])["EndpointConfigName"])
-        return AWSResponse(None, 200, {}, None), {"EndpointArn": deployed["endpoint_arn"]}
-
-    real_client = boto3.client
-
-    def client_without_update_endpoint(*args, **kwargs):
-        client = real_client(*args, **kwargs)
-        client.meta.events.register("before-call.sagemaker.UpdateEndpoint", update_endpoint)
-        return client
-
-    monkeypatch.setattr(deploy_module.boto3, "client", client_without_update_endpoint)
     newer = run_local(regularization=0.5, gate_threshold=0.5)["registered"]
     set_approval(newer["model_package_arn"], "Approved")
     sagemaker = boto3.client("sagemaker")
@@ -155,9 +139,10 @@ def test_a_newer_version_replaces_the_served_one(stack, registered, deployed, mo
     try:
         result = deploy(version=newer["version"])
         assert result["endpoint_arn"] == deployed["endpoint_arn"]
-        assert updates == [f"{settings.ENDPOINT_NAME}-v{newer['version']}"]
-        config = sagemaker.describe_endpoint_config(EndpointConfigName=updates[0])
-        assert config["ProductionVariants"][0]["ModelName"] == f"{settings.MODEL_NAME}-v{newer['version']}"
+        updated = [request["EndpointConfigName"] for request in update_endpoint.requests]
+        assert updated == [f"{settings.ENDPOINT_NAME}-v{newer['version']}"]
+        config = sagemaker.describe_endpoint_config(EndpointConfigName=updated[0])
+        assert config["ProductionVariants"][0]["ModelName"] == f"{settings.ENDPOINT_NAME}-v{newer['version']}"
         tags = {t["Key"]: t["Value"] for t in sagemaker.list_tags(ResourceArn=deployed["endpoint_arn"])["Tags"]}
         assert tags[settings.META_MODEL_VERSION] == newer["version"]
         assert bindings(deployed["endpoint_arn"]) == [settings.ENTITY_REF]

@@ -1,0 +1,59 @@
+"""One release step, as CI runs it when a model package is approved (see infra/release-trigger.yaml).
+
+    python -m pipelines.release --stage staging --model-package-arn ARN [--min-accuracy 0.9]
+    python -m pipelines.release --stage production [--model-package-arn ARN]
+
+staging: deploys the package to the staging endpoint and runs validate-endpoint there; when validation fails the
+endpoint is rolled back to what it served before (so staging only ever serves validated versions) and the exit
+status is 1. production (after the manual approval): deploys the package staging serves; with --model-package-arn,
+only if it is that one. Prints one JSON line per step; exit status 2 when a deployment is refused or fails.
+"""
+
+import argparse
+import json
+import sys
+
+from .${{ values.packageName }}.binding import BindingError
+from .deploy import DeploymentError, deploy, rollback, served_package
+from .stages import STAGES, stage
+from .validate_endpoint import validate_endpoint
+
+
+def release(stage_name: str, model_package_arn: str | None, min_accuracy: float = 0.9, poll_seconds: float = 30):
+    """Returns (exit status, the steps' results)."""
+    if stage_name == "production":
+        arn = model_package_arn or served_package("staging")
+        return 0, [deploy(stage_name="production", model_package_arn=arn, poll_seconds=poll_seconds)]
+    if not model_package_arn:
+        raise DeploymentError("--model-package-arn is required for staging (the approved package to release)")
+    deployed = deploy(stage_name="staging", model_package_arn=model_package_arn, poll_seconds=poll_seconds)
+    try:
+        validation = validate_endpoint(stage("staging").endpoint_name, min_accuracy)
+    except SystemExit as error:  # validate_endpoint ends with a message when the endpoint's answer is unusable
+        validation = {"passed": False, "error": str(error)}
+    steps = [deployed, validation]
+    if validation["passed"]:
+        return 0, steps
+    if deployed["previous_endpoint_config"]:
+        steps.append(rollback("staging", poll_seconds=poll_seconds))
+    return 1, steps
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stage", choices=STAGES, required=True)
+    parser.add_argument("--model-package-arn", help="the approved package (the approval event's ModelPackageArn)")
+    parser.add_argument("--min-accuracy", type=float, default=0.9)
+    args = parser.parse_args(argv)
+    try:
+        status, steps = release(args.stage, args.model_package_arn or None, args.min_accuracy)
+    except (DeploymentError, BindingError) as error:
+        print(f"release: {error}", file=sys.stderr)
+        return 2
+    for step in steps:
+        print(json.dumps(step))
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
