@@ -25,6 +25,7 @@ from pipelines.${{ values.packageName }}.preprocess import DATA_URI
 
 GIT_SHA = "0123456789abcdef0123456789abcdef01234567"
 DIGEST = "sha256:" + "ab" * 32
+REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 WORKSPACE = "sagemaker_remote_function_workspace"
 # The job's entry point, run as the container runs it; the SDK's failure file (/opt/ml/output/failure in a
 # container) goes to the job's directory, and the job reports where it imported the project's code from.
@@ -106,7 +107,7 @@ def run_job(step: dict, execution: Execution, job_dir: Path, emulator: str) -> s
         "PYTHONPATH": str(workspace),
     }
     command = [sys.executable, "-c", ENTRY_POINT, str(job_dir / "failure"), *container_args]
-    return subprocess.run(command, cwd=workspace, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(command, cwd=workspace, env=env, capture_output=True, text=True, timeout=600, check=False)
 
 
 @pytest.fixture(scope="module")
@@ -115,8 +116,8 @@ def definition(stack, tmp_path_factory):
     settings = stack["settings"]
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GIT_SHA", GIT_SHA)
-        patch.setattr(settings, "STEP_IMAGE_URI", f"123456789012.dkr.ecr.us-east-1.amazonaws.com/x-steps@{DIGEST}")
-        patch.setattr(settings, "INFERENCE_IMAGE_URI", f"123456789012.dkr.ecr.us-east-1.amazonaws.com/x-serving@{DIGEST}")
+        patch.setattr(settings, "STEP_IMAGE_URI", f"{REGISTRY}/x-steps@{DIGEST}")
+        patch.setattr(settings, "INFERENCE_IMAGE_URI", f"{REGISTRY}/x-serving@{DIGEST}")
         with pipeline_module.step_code_workdir():
             return json.loads(pipeline_module.get_pipeline().definition())
 
@@ -144,15 +145,16 @@ def test_the_steps_run_as_jobs_from_their_code_in_s3_and_record_their_lineage(st
     assert set(run.data.metrics) >= set(settings.KEY_METRICS)  # Evaluate logged to the run Train made
 
     sagemaker = boto3.client("sagemaker")
+    pages = sagemaker.get_paginator("list_model_packages").paginate(
+        ModelPackageGroupName=settings.MODEL_PACKAGE_GROUP_NAME
+    )
+    described = (
+        sagemaker.describe_model_package(ModelPackageName=summary["ModelPackageArn"])
+        for page in pages
+        for summary in page["ModelPackageSummaryList"]
+    )
     [package] = [
-        described
-        for summary in sagemaker.list_model_packages(ModelPackageGroupName=settings.MODEL_PACKAGE_GROUP_NAME)[
-            "ModelPackageSummaryList"
-        ]
-        if (described := sagemaker.describe_model_package(ModelPackageName=summary["ModelPackageArn"]))[
-            "CustomerMetadataProperties"
-        ].get(settings.META_RUN_ID)
-        == run.info.run_id
+        p for p in described if p.get("CustomerMetadataProperties", {}).get(settings.META_RUN_ID) == run.info.run_id
     ]
     metadata = package["CustomerMetadataProperties"]
     assert metadata[settings.TAG_PIPELINE_EXECUTION_ARN] == execution.arn
