@@ -41,7 +41,7 @@ def run_tags(execution_arn: str, training_data_uri: str) -> dict[str, str]:
     return {key: value for key, value in tags.items() if value}
 
 
-def package_metadata(run_tags_: dict[str, str]) -> dict[str, str]:
+def package_metadata(tags: dict[str, str]) -> dict[str, str]:
     """The lineage tags of a run, as model package metadata (same keys; SageMaker caps a value at 256 characters)."""
     keys = (
         settings.TAG_PIPELINE_EXECUTION_ARN,
@@ -50,4 +50,4 @@ def package_metadata(run_tags_: dict[str, str]) -> dict[str, str]:
         settings.TAG_INFERENCE_IMAGE_URI,
         settings.TAG_TRAINING_DATA_URI,
     )
-    return {key: run_tags_[key][:256] for key in keys if run_tags_.get(key)}
+    return {key: tags[key][:256] for key in keys if tags.get(key)}

@@ -75,12 +75,14 @@ def create_model_package(version: str, run_id: str, model_uri: str) -> str:
     prefix = f"{settings.MODEL_NAME}/model-packages/v{version}"
     model_data_url = _upload_model(model_uri, f"{prefix}/model.tar.gz")
     report_url = _upload_json(evaluation_report(run.data.metrics), f"{prefix}/evaluation.json")
+    # The serving image the run was built with (by digest); a run from before lineage: this build's.
+    image = run.data.tags.get(settings.TAG_INFERENCE_IMAGE_URI) or settings.INFERENCE_IMAGE_URI
     created = sagemaker.create_model_package(
         ModelPackageGroupName=group,
         ModelPackageDescription=f"MLflow {settings.MLFLOW_REGISTERED_MODEL_NAME} v{version} (run {run_id})",
         ModelApprovalStatus="PendingManualApproval",
         InferenceSpecification={
-            "Containers": [{"Image": settings.INFERENCE_IMAGE_URI, "ModelDataUrl": model_data_url}],
+            "Containers": [{"Image": image, "ModelDataUrl": model_data_url}],
             "SupportedContentTypes": ["application/json", "text/csv"],
             "SupportedResponseMIMETypes": ["application/json"],
         },
