@@ -34,6 +34,10 @@ describe('conventions shared with the generated project', () => {
     ['META_REGISTERED_MODEL_NAME', conventions.META_REGISTERED_MODEL_NAME],
     ['META_MODEL_VERSION', conventions.META_MODEL_VERSION],
     ['META_RUN_ID', conventions.META_RUN_ID],
+    ['TAG_GIT_SHA', conventions.TAG_GIT_SHA],
+    ['TAG_STEP_IMAGE_URI', conventions.TAG_STEP_IMAGE_URI],
+    ['TAG_INFERENCE_IMAGE_URI', conventions.TAG_INFERENCE_IMAGE_URI],
+    ['TAG_TRAINING_DATA_URI', conventions.TAG_TRAINING_DATA_URI],
     ['VALIDATION_SAMPLE_ARTIFACT', conventions.VALIDATION_SAMPLE_ARTIFACT],
     ['KEY_METRICS', [...conventions.KEY_METRICS]],
   ])('settings.py %s is what the portal reads', (name, value) => {
@@ -41,7 +45,7 @@ describe('conventions shared with the generated project', () => {
   });
 
   it('reads the constants it compares (a renamed or re-quoted line must not pass unnoticed)', () => {
-    expect(settings.size).toBeGreaterThanOrEqual(8);
+    expect(settings.size).toBeGreaterThanOrEqual(12);
   });
 
   it('builds the tab path the app routes to', () => {

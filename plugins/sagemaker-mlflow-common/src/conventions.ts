@@ -12,6 +12,14 @@ export const TAG_MODEL_PACKAGE_ARN = 'sagemaker.model_package_arn';
 export const META_REGISTERED_MODEL_NAME = 'mlflow.registered_model_name';
 export const META_MODEL_VERSION = 'mlflow.model_version';
 export const META_RUN_ID = 'mlflow.run_id';
+/**
+ * Lineage: MLflow run tags, copied into the model package's metadata under the same names (with
+ * TAG_PIPELINE_EXECUTION_ARN): the commit, the step and serving images (by digest) and the training data.
+ */
+export const TAG_GIT_SHA = 'lineage.git_sha';
+export const TAG_STEP_IMAGE_URI = 'lineage.step_image_uri';
+export const TAG_INFERENCE_IMAGE_URI = 'lineage.inference_image_uri';
+export const TAG_TRAINING_DATA_URI = 'lineage.training_data_uri';
 /** The validation sample each training run logs as an artifact: feature rows and their true labels. */
 export const VALIDATION_SAMPLE_ARTIFACT = 'validation/validation_sample.json';
 /**

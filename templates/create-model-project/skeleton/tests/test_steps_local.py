@@ -4,6 +4,7 @@ import boto3
 import mlflow
 from mlflow import MlflowClient
 
+from pipelines.${{ values.packageName }}.preprocess import DATA_URI
 from pipelines.${{ values.packageName }}.register import register
 from pipelines.${{ values.packageName }}.train import TrainedModel
 from pipelines.run_local import run_local
@@ -40,7 +41,13 @@ def test_a_run_that_passes_the_gate_is_registered_in_mlflow_and_sagemaker(stack)
         settings.META_REGISTERED_MODEL_NAME: settings.MLFLOW_REGISTERED_MODEL_NAME,
         settings.META_MODEL_VERSION: registered["version"],
         settings.META_RUN_ID: result["run_id"],
+        # The run's lineage; outside CI there is no commit to record, and none is made up.
+        settings.TAG_PIPELINE_EXECUTION_ARN: EXECUTION_ARN,
+        settings.TAG_STEP_IMAGE_URI: settings.STEP_IMAGE_URI,
+        settings.TAG_INFERENCE_IMAGE_URI: settings.INFERENCE_IMAGE_URI,
+        settings.TAG_TRAINING_DATA_URI: DATA_URI,
     }
+    assert package["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"].endswith("/evaluation.json")
     model_data = package["InferenceSpecification"]["Containers"][0]["ModelDataUrl"]
     bucket, key = model_data.removeprefix("s3://").split("/", 1)
     assert boto3.client("s3").head_object(Bucket=bucket, Key=key)["ContentLength"] > 0

@@ -6,6 +6,7 @@ local runner and the tests run exactly the code the pipeline runs.
 
 import contextlib
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from sagemaker.mlops.workflow.fail_step import FailStep
 from sagemaker.mlops.workflow.function_step import step
 from sagemaker.mlops.workflow.pipeline import Pipeline
 
-from . import settings
+from . import lineage, settings
 from .evaluate import evaluate
 from .preprocess import preprocess
 from .register import register
@@ -27,16 +28,28 @@ from .train import train
 
 # Each step's job gets the project's code with it: the SDK packages the working directory's Python files when it
 # builds the definition and uploads them with the steps, so a job runs the code the pipeline was built from and the
-# steps' image only needs the project's dependencies. Build it inside step_code_workdir().
+# steps' image (Dockerfile, built by CI per commit) only needs requirements.txt. Build it inside step_code_workdir().
 STEP_CODE_CONFIG = {
     "SchemaVersion": "1.0",
     "SageMaker": {"PythonSDK": {"Modules": {"RemoteFunction": {"IncludeLocalWorkDir": True}}}},
 }
 
 
+# The Python of the steps' image (.python-version, which CI and the Dockerfile read). The SDK records the client's
+# version in each step and the job refuses to run on another, so a definition built on another Python would fail
+# in every job: it is refused here, before anything is uploaded.
+STEP_PYTHON_VERSION = "3.11"
+
+
 @contextlib.contextmanager
 def step_code_workdir():
     """A working directory holding only this project's `pipelines` package, wherever it is installed from."""
+    client = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if client != STEP_PYTHON_VERSION:
+        raise RuntimeError(
+            f"The steps' image runs Python {STEP_PYTHON_VERSION} (.python-version) and SageMaker refuses a step built "
+            f"on another: build the pipeline with Python {STEP_PYTHON_VERSION}, not {client}, or change both."
+        )
     package = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory(prefix="step-code-") as workdir:
         shutil.copytree(package, Path(workdir, package.name), ignore=shutil.ignore_patterns("__pycache__"))
@@ -51,11 +64,11 @@ def _step_environment() -> dict[str, str]:
         "MLFLOW_REGISTERED_MODEL_NAME",
         "ARTIFACT_BUCKET",
         "MODEL_PACKAGE_GROUP_NAME",
-        "INFERENCE_IMAGE_URI",
         "GATE_METRIC",
         "GATE_THRESHOLD",
     )
-    return {name: str(getattr(settings, name)) for name in names}
+    # With what CI knows (commit, images by digest): Train records it as the run's and the package's lineage.
+    return {**{name: str(getattr(settings, name)) for name in names}, **lineage.ci_environment()}
 
 
 def get_pipeline(session: Session | None = None, role_arn: str = settings.PIPELINE_ROLE_ARN) -> Pipeline:

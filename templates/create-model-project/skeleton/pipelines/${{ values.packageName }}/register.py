@@ -1,10 +1,13 @@
 """Register: a version in the MLflow registry and a SageMaker model package (PendingManualApproval), linked.
 
 The MLflow version carries the package ARN as a tag and the package carries the MLflow name, version and run in
-its customer metadata, so the portal shows them as one thing. Approving the package is a human's decision.
+its customer metadata, so the portal shows them as one thing. The package also carries the run's lineage (commit,
+images, execution, training data) and its evaluation report as ModelMetrics, so SageMaker's registry shows them
+without MLflow. Approving the package is a human's decision.
 """
 
 import io
+import json
 import os
 import tarfile
 import tempfile
@@ -14,7 +17,7 @@ import boto3
 import mlflow
 from mlflow import MlflowClient
 
-from . import settings
+from . import lineage, settings
 from .train import TrainedModel
 
 
@@ -59,7 +62,8 @@ def register_in_mlflow(
 
 
 def create_model_package(version: str, run_id: str, model_uri: str) -> str:
-    """Uploads the model's files to the artifact bucket and creates the package of this MLflow version."""
+    """Uploads the model's files and its evaluation report to the artifact bucket and creates the package of this
+    MLflow version; its metrics and lineage are read from the run, so a version registered earlier gets them too."""
     sagemaker = boto3.client("sagemaker", region_name=settings.AWS_REGION)
     group = settings.MODEL_PACKAGE_GROUP_NAME
     for summary in _packages(sagemaker, group):
@@ -67,23 +71,42 @@ def create_model_package(version: str, run_id: str, model_uri: str) -> str:
         metadata = described.get("CustomerMetadataProperties", {})
         if metadata.get(settings.META_MODEL_VERSION) == str(version) and metadata.get(settings.META_RUN_ID) == run_id:
             return summary["ModelPackageArn"]
-    model_data_url = _upload_model(model_uri, f"{settings.MODEL_NAME}/model-packages/v{version}/model.tar.gz")
+    run = MlflowClient(settings.MLFLOW_TRACKING_URI).get_run(run_id)
+    prefix = f"{settings.MODEL_NAME}/model-packages/v{version}"
+    model_data_url = _upload_model(model_uri, f"{prefix}/model.tar.gz")
+    report_url = _upload_json(evaluation_report(run.data.metrics), f"{prefix}/evaluation.json")
+    # The serving image the run was built with (by digest); a run from before lineage: this build's.
+    image = run.data.tags.get(settings.TAG_INFERENCE_IMAGE_URI) or settings.INFERENCE_IMAGE_URI
     created = sagemaker.create_model_package(
         ModelPackageGroupName=group,
         ModelPackageDescription=f"MLflow {settings.MLFLOW_REGISTERED_MODEL_NAME} v{version} (run {run_id})",
         ModelApprovalStatus="PendingManualApproval",
         InferenceSpecification={
-            "Containers": [{"Image": settings.INFERENCE_IMAGE_URI, "ModelDataUrl": model_data_url}],
+            "Containers": [{"Image": image, "ModelDataUrl": model_data_url}],
             "SupportedContentTypes": ["application/json", "text/csv"],
             "SupportedResponseMIMETypes": ["application/json"],
         },
+        ModelMetrics={"ModelQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": report_url}}},
         CustomerMetadataProperties={
             settings.META_REGISTERED_MODEL_NAME: settings.MLFLOW_REGISTERED_MODEL_NAME,
             settings.META_MODEL_VERSION: str(version),
             settings.META_RUN_ID: run_id,
+            **lineage.package_metadata(run.data.tags),
         },
     )
     return created["ModelPackageArn"]
+
+
+def evaluation_report(metrics: dict[str, float]) -> dict:
+    """The evaluated metrics in the model-quality statistics format SageMaker's registry (Studio) displays."""
+    names = {"roc_auc": "auc"}  # Studio's name for it
+    return {
+        "binary_classification_metrics": {
+            names.get(name, name): {"value": metrics[name], "standard_deviation": "NaN"}
+            for name in settings.KEY_METRICS
+            if name in metrics
+        }
+    }
 
 
 def _packages(sagemaker, group: str):
@@ -102,4 +125,12 @@ def _upload_model(model_uri: str, key: str) -> str:
                 tar.add(os.path.join(local, entry), arcname=entry)
         archive.seek(0)
         boto3.client("s3", region_name=settings.AWS_REGION).upload_fileobj(archive, settings.ARTIFACT_BUCKET, key)
+    return f"s3://{settings.ARTIFACT_BUCKET}/{key}"
+
+
+def _upload_json(document: dict, key: str) -> str:
+    body = json.dumps(document, indent=2).encode()
+    boto3.client("s3", region_name=settings.AWS_REGION).put_object(
+        Bucket=settings.ARTIFACT_BUCKET, Key=key, Body=body, ContentType="application/json"
+    )
     return f"s3://{settings.ARTIFACT_BUCKET}/{key}"

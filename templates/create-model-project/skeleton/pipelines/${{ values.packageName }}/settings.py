@@ -41,9 +41,10 @@ GATE_METRIC = _env("GATE_METRIC", ${{ values.gateMetric | dump }})
 GATE_THRESHOLD = float(_env("GATE_THRESHOLD", ${{ values.gateThreshold | string | dump }}))
 
 _ECR_REGISTRY = ${{ (values.accountId ~ ".dkr.ecr." ~ values.region ~ ".amazonaws.com") | dump }}
-# Serving image for model packages: an MLflow pyfunc image, e.g. from `mlflow sagemaker build-and-push-container`.
-INFERENCE_IMAGE_URI = _env("INFERENCE_IMAGE_URI", f"{_ECR_REGISTRY}/mlflow-pyfunc:latest")
-# The image the pipeline's steps run in; it needs this project's requirements installed.
+# The images CI builds from docker/ for each commit and sets here pinned by digest (ci/build-images.sh); the
+# defaults name their repositories for a laptop. Serving: the model packages' container, requirements baked in.
+INFERENCE_IMAGE_URI = _env("INFERENCE_IMAGE_URI", f"{_ECR_REGISTRY}/{MODEL_NAME}-serving:latest")
+# The steps' jobs: requirements.txt on the Python of .python-version; the project's code travels with each step.
 STEP_IMAGE_URI = _env("STEP_IMAGE_URI", f"{_ECR_REGISTRY}/{MODEL_NAME}-steps:latest")
 STEP_INSTANCE_TYPE = _env("STEP_INSTANCE_TYPE", "ml.m5.large")
 ENDPOINT_INSTANCE_TYPE = _env("ENDPOINT_INSTANCE_TYPE", "ml.m5.large")
@@ -55,6 +56,11 @@ TAG_MODEL_PACKAGE_ARN = "sagemaker.model_package_arn"
 META_REGISTERED_MODEL_NAME = "mlflow.registered_model_name"
 META_MODEL_VERSION = "mlflow.model_version"
 META_RUN_ID = "mlflow.run_id"
+# Lineage: run tags, copied into the model package's metadata under the same names (lineage.py).
+TAG_GIT_SHA = "lineage.git_sha"
+TAG_STEP_IMAGE_URI = "lineage.step_image_uri"
+TAG_INFERENCE_IMAGE_URI = "lineage.inference_image_uri"
+TAG_TRAINING_DATA_URI = "lineage.training_data_uri"
 VALIDATION_SAMPLE_ARTIFACT = "validation/validation_sample.json"
 # The metrics the evaluation step logs; the portal shows them as columns and indexes them for search.
 KEY_METRICS = ("accuracy", "f1", "roc_auc")

@@ -8,7 +8,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from . import settings
+from . import lineage, settings
 from .preprocess import Splits, features_and_labels
 
 
@@ -20,12 +20,13 @@ class TrainedModel:
 
 
 def train(splits: Splits, regularization: float = 1.0, max_iter: int = 1000, execution_arn: str = "") -> TrainedModel:
-    """Fits a scaled logistic regression; `execution_arn` tags the run so the portal shows it with its execution."""
+    """Fits a scaled logistic regression in a run tagged with its lineage (lineage.py): the execution (so the portal
+    shows the run with it), the commit, the images and the training data."""
     mlflow.set_tracking_uri(settings.MLFLOW_TRACKING_URI)
     mlflow.set_experiment(settings.MLFLOW_EXPERIMENT_NAME)
     features, labels = features_and_labels(splits.train)
     model = make_pipeline(StandardScaler(), LogisticRegression(C=regularization, max_iter=max_iter))
-    tags = {settings.TAG_PIPELINE_EXECUTION_ARN: execution_arn} if execution_arn else {}
+    tags = lineage.run_tags(execution_arn=execution_arn, training_data_uri=splits.source)
     with mlflow.start_run(run_name=f"train-C{regularization:g}", tags=tags) as run:
         mlflow.log_params(
             {"model": "logistic_regression", "C": regularization, "max_iter": max_iter, "train_rows": len(features)}
