@@ -5,6 +5,8 @@ and start small pipelines of their own (no @step jobs, so they end in a second).
 """
 
 import json
+import os
+import subprocess
 import sys
 import time
 import uuid
@@ -13,7 +15,14 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "emulator"))
-from expressions import ExpressionError, Scope, evaluate, holds, property_path, referenced_steps  # noqa: E402
+from expressions import (
+    ExpressionError,
+    Scope,
+    evaluate,
+    holds,
+    property_path,
+    referenced_steps,
+)
 
 DEMO_PIPELINE = "demo-model-pipeline"
 ROLE = "arn:aws:iam::123456789012:role/demo-model-pipeline"
@@ -90,6 +99,30 @@ def test_steps_are_paginated_with_next_token(sagemaker):
     assert names == ["Register", "MetricGate", "Evaluate", "Train", "Preprocess"]
     with pytest.raises(sagemaker.exceptions.ClientError, match="NextToken"):
         sagemaker.list_pipeline_execution_steps(PipelineExecutionArn=arn, NextToken="not-a-token")
+
+
+def test_run_pipeline_wait_fails_the_build_with_the_failing_steps_reason(mlflow_url):
+    """What the generated project's CI runs, on an execution that fails: the gate set above any accuracy."""
+    project = os.environ.get("MODEL_FACTORY_TEST_DEMO_PROJECT")
+    if not project:
+        pytest.fail("MODEL_FACTORY_TEST_DEMO_PROJECT is not set: run these tests through ./scripts/test")
+    env = {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": mlflow_url,
+        "AWS_ENDPOINT_URL": os.environ["MODEL_FACTORY_TEST_SAGEMAKER_ENDPOINT"],
+        "AWS_ACCESS_KEY_ID": "model-factory-local",
+        "AWS_SECRET_ACCESS_KEY": "model-factory-local",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "SAGEMAKER_TELEMETRY_OPT_OUT": "true",
+    }
+    command = ["-m", "pipelines.run_pipeline", "--wait", "--display-name", "gate-too-high"]
+    ended = subprocess.run(
+        [sys.executable, "-W", "ignore", *command, "--parameters", '{"GateThreshold": 1.5}'],
+        cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert ended.returncode == 1, ended.stderr[-2000:]
+    assert "run-pipeline: step BelowGate failed: accuracy is below the registration gate" in ended.stderr
+    assert json.loads(ended.stdout.strip().splitlines()[-1])["status"] == "Failed"
 
 
 # --- pipelines of the tests' own --------------------------------------------------------------------------------

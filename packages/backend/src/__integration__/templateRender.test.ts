@@ -234,16 +234,23 @@ describe('the rendered skeleton passes its own CI for every valid input', () => 
     const guard = buildspec.phases.build.commands.find((c: string) =>
       c.includes('run-pipeline'),
     );
-    // run-pipeline itself is a stand-in that says it ran: the guard's decision is what is under test.
+    // run-pipeline and the image build are stand-ins (no docker, no AWS here): the guard's decision is under test.
     const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'guard-bin-'));
     fs.writeFileSync(
       path.join(bin, 'run-pipeline'),
       '#!/bin/sh\necho TRAINED "$@"\n',
       { mode: 0o755 },
     );
+    const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'guard-build-'));
+    fs.mkdirSync(path.join(workdir, 'ci'));
+    fs.writeFileSync(
+      path.join(workdir, 'ci', 'build-images.sh'),
+      'echo STEP_IMAGE_URI=stand-in > images.env\n',
+    );
     const trains = (variables: Record<string, string>) =>
       execFileSync('sh', ['-c', guard], {
         encoding: 'utf8',
+        cwd: workdir,
         env: {
           PATH: `${bin}:${process.env.PATH}`,
           ...buildspec.env.variables,
