@@ -114,7 +114,7 @@ class ExecutionRun(threading.Thread):
     def run(self) -> None:
         try:
             failure = self._run_steps(list(self.definition.get("Steps", [])))
-        except Exception as error:  # the emulator's own fault: the execution fails with it, the server lives on
+        except Exception as error:  # noqa: BLE001 - the emulator's own fault: the execution fails with it, the server lives on
             failure = f"Emulator error: {error!r}"
         if self._stop_requested.is_set():
             self._set_status("Stopped")
@@ -283,7 +283,7 @@ class ExecutionRun(threading.Thread):
         parsed = urlparse(uri)
         try:
             return self.s3_client().get_object(Bucket=parsed.netloc, Key=parsed.path.lstrip("/"))["Body"].read()
-        except Exception as error:  # a missing object is the step's failure, not the emulator's
+        except Exception as error:  # noqa: BLE001 - a missing object is the step's failure, not the emulator's
             raise ExpressionError(f"Cannot read {uri}: {error}") from None
 
     def _set_status(self, status: str) -> None:

@@ -6,7 +6,8 @@ user, and has no ListPipelineExecutionSteps or StopPipelineExecution. Here, with
   IAM user or role, else the key itself) as CreatedBy;
 - ListPipelineExecutionSteps and StopPipelineExecution are added to moto's SageMaker responses (moto dispatches
   an action to the response method of the same name, in snake case), paginated with NextToken/MaxResults;
-- DescribePipelineExecution and ListPipelineExecutions report the execution's failure reason (moto: "" / "None").
+- DescribePipelineExecution and ListPipelineExecutions report the execution's failure reason (moto: "" / "None");
+  ListPipelineParametersForExecution lists the defaults of the parameters not given (moto: only those given).
 """
 
 from __future__ import annotations
@@ -19,12 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pipeline_runner
 from moto.sagemaker import models, responses
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.utils import get_pipeline_execution_from_arn
 from moto.sts.models import sts_backends
-
-import pipeline_runner
 from pipeline_runner import ExecutionRun, StepRecord
 
 # Every run of this server's lifetime, by execution ARN.
@@ -60,6 +60,14 @@ def install(emulator_url: str, log_dir: Path | None = None, max_parallel_jobs: i
         execution.created_by = execution.last_modified_by = {"IamIdentity": caller}
         execution.pipeline_execution_status = "Executing"
         definition = json.loads(execution.pipeline_definition_for_execution or "{}")
+        # As SageMaker lists an execution's parameters: every one of the definition, a default where none was given.
+        given = execution.pipeline_parameters or []
+        named = {p["Name"] for p in given}
+        execution.pipeline_parameters = given + [
+            {"Name": p["Name"], "Value": _text(p["DefaultValue"])}
+            for p in definition.get("Parameters", [])
+            if p["Name"] not in named and "DefaultValue" in p
+        ]
         run = ExecutionRun(execution, definition, emulator_url, s3_client, log_dir)
         RUNS[arn] = run
         run.start()
@@ -127,6 +135,10 @@ def _caller(response: responses.SageMakerResponse) -> dict[str, str]:
     if arn.endswith(":user/moto"):  # moto's stand-in for a key it does not know: name the key instead
         arn, principal_id = f"arn:aws:iam::{account}:user/{access_key}", access_key
     return {"Arn": arn, "PrincipalId": principal_id}
+
+
+def _text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _offset(token: str | None) -> int:

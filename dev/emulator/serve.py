@@ -13,9 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from moto import server
-
 import pipelines_extension
+from moto import server
 from pipeline_runner import stop_all_jobs
 
 

@@ -141,7 +141,11 @@ def test_a_condition_takes_the_branch_its_parameter_selects(sagemaker):
     }]
     parameters = [{"Name": "Size", "Type": "Integer", "DefaultValue": 1}]
     large = wait_until_ended(sagemaker, start_own_pipeline(sagemaker, steps, parameters, [("Size", "7")]))
-    small = wait_until_ended(sagemaker, start_own_pipeline(sagemaker, steps, parameters))
+    small_arn = start_own_pipeline(sagemaker, steps, parameters)
+    small = wait_until_ended(sagemaker, small_arn)
+    # The parameters as SageMaker lists them: a default where none was given.
+    listed = sagemaker.list_pipeline_parameters_for_execution(PipelineExecutionArn=small_arn)["PipelineParameters"]
+    assert listed == [{"Name": "Size", "Value": "1"}]
     assert (large["PipelineExecutionStatus"], large["FailureReason"]) == ("Failed", "size 7 is large")
     assert (small["PipelineExecutionStatus"], small["FailureReason"]) == ("Failed", "small")
 

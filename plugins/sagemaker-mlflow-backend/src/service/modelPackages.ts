@@ -53,8 +53,9 @@ export async function readableGroup(
 }
 
 /**
- * The package of each of these versions (when they are known: the group's binding is checked meanwhile) that names one of its group (its TAG_MODEL_PACKAGE_ARN tag), by version
- * number: one DescribeModelPackage per package, a few at a time, never a listing of the whole group. A package
+ * The package each of these versions names in the entity's group (its TAG_MODEL_PACKAGE_ARN tag), by version
+ * number, once the versions are known (the group's binding is checked meanwhile): one DescribeModelPackage per
+ * package, a few at a time, never a listing of the whole group. A package
  * is the entity's answer for the cache's TTL (approval changes it; an approval here retires it), and one that no
  * longer exists is no package.
  */

@@ -50,3 +50,25 @@ export function canonicalPageToken(page: PageToken): string {
     ? ''
     : encodePageToken(page);
 }
+
+/**
+ * One page of what an upstream list call returned, and the token of the next: some servers (the emulator) ignore
+ * MaxResults, so a page of theirs is paged over here before their own NextToken is followed.
+ */
+export function pageOf<T>(
+  all: T[],
+  page: PageToken,
+  size: number,
+  upstreamNextToken: string | undefined,
+): { items: T[]; nextPageToken?: string } {
+  let nextPageToken: string | undefined;
+  if (page.skip + size < all.length) {
+    nextPageToken = encodePageToken({
+      upstream: page.upstream,
+      skip: page.skip + size,
+    });
+  } else if (upstreamNextToken) {
+    nextPageToken = encodePageToken({ upstream: upstreamNextToken, skip: 0 });
+  }
+  return { items: all.slice(page.skip, page.skip + size), nextPageToken };
+}

@@ -13,11 +13,7 @@ import pLimit from 'p-limit';
 import { modelPackageConsoleUrl } from './consoleUrls';
 import type { EntityContext } from './EntityContext';
 import { DESCRIBE_CONCURRENCY, readableGroup } from './modelPackages';
-import {
-  canonicalPageToken,
-  decodePageToken,
-  encodePageToken,
-} from './pageToken';
+import { canonicalPageToken, decodePageToken, pageOf } from './pageToken';
 import type { ServiceDeps } from './types';
 
 /** ListModelPackages' own maximum: a page of the group's packages is one call. */
@@ -72,18 +68,12 @@ export async function sageMakerOnlyPage(
           }),
         ),
       );
-      // A server that ignores MaxResults is paged over here, as the executions are.
-      const all = res.ModelPackageSummaryList ?? [];
-      const summaries = all.slice(page.skip, page.skip + size);
-      let nextPageToken: string | undefined;
-      if (page.skip + size < all.length) {
-        nextPageToken = encodePageToken({
-          upstream: page.upstream,
-          skip: page.skip + size,
-        });
-      } else if (res.NextToken) {
-        nextPageToken = encodePageToken({ upstream: res.NextToken, skip: 0 });
-      }
+      const { items: summaries, nextPageToken } = pageOf(
+        res.ModelPackageSummaryList ?? [],
+        page,
+        size,
+        res.NextToken,
+      );
       const metadata = await metadataOf(
         deps,
         client,

@@ -10,7 +10,7 @@ import {
   SageMakerArn,
 } from '@model-factory/plugin-sagemaker-mlflow-node';
 import pLimit from 'p-limit';
-import { encodePageToken, PageToken } from '../pageToken';
+import { PageToken, pageOf } from '../pageToken';
 import type { ServiceDeps } from '../types';
 
 // Executions of one page described at once: a page of 20 is two rounds, of 100 ten.
@@ -50,23 +50,16 @@ export async function describedPage(
       }),
     ),
   );
-  // Some servers (the emulator) ignore MaxResults: page over what they returned ourselves.
+  // Newest first, whatever order the server (the emulator) returned them in.
   const all = [...(res.PipelineExecutionSummaries ?? [])].sort(
     (a, b) => (b.StartTime?.getTime() ?? 0) - (a.StartTime?.getTime() ?? 0),
   );
-  let nextPageToken: string | undefined;
-  if (page.skip + size < all.length) {
-    nextPageToken = encodePageToken({
-      upstream: page.upstream,
-      skip: page.skip + size,
-    });
-  } else if (res.NextToken) {
-    nextPageToken = encodePageToken({ upstream: res.NextToken, skip: 0 });
-  }
+  const shown = pageOf(all, page, size, res.NextToken);
+  const nextPageToken = shown.nextPageToken;
   const limit = pLimit(DESCRIBE_CONCURRENCY);
   let whole = true;
   const items = await Promise.all(
-    all.slice(page.skip, page.skip + size).map(async summary => {
+    shown.items.map(async summary => {
       const described = await limit(() => endAndStarter(deps, client, summary));
       whole &&= described !== undefined;
       return { ...summary, ...described };
