@@ -174,6 +174,8 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
   let server: any;
   let proxy: Awaited<ReturnType<typeof stoppableProxy>>;
   let pendingPackageArn: string;
+  /** The MLflow version of that package (the seed's reviewer leaves the newest version that is not champion). */
+  let pendingVersion: string;
 
   /** GET as a user; every answer must match the schema openapi.yaml gives for its status. */
   async function get(url: string, user = GUEST) {
@@ -251,6 +253,10 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
     pendingPackageArn = packages.ModelPackageSummaryList!.find(
       p => p.ModelApprovalStatus === 'PendingManualApproval',
     )!.ModelPackageArn!;
+    const versions = await get('demo-model/model-versions');
+    pendingVersion = Object.entries(
+      versions.body.modelPackages.data as Record<string, { arn: string }>,
+    ).find(([, pkg]) => pkg.arn === pendingPackageArn)![0];
   }, 60_000);
 
   afterAll(async () => {
@@ -319,9 +325,10 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
           ([command]) => command instanceof DescribePipelineExecutionCommand,
         ).length;
       try {
-        await get('demo-model/executions?pageSize=7');
+        // Every execution once (a stack many test runs used has more stopped ones than a page of 9 shows).
+        await get('demo-model/executions?pageSize=100');
         const before = described();
-        const page = await get('demo-model/executions?pageSize=9');
+        const page = await get('demo-model/executions?pageSize=99');
         const notSucceeded = page.body.executions.data.items.filter(
           (e: any) => e.status !== 'Succeeded',
         ).length;
@@ -786,16 +793,16 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
     it('lets an owner approve a version: the model package changes in the emulator', async () => {
       // Cached just before the write (TTL 30 s), so only the write's invalidation can make the list change.
       const before = await get('demo-model/model-versions');
-      expect(before.body.modelPackages.data['3'].approvalStatus).toBe(
-        'PendingManualApproval',
-      );
+      expect(
+        before.body.modelPackages.data[pendingVersion].approvalStatus,
+      ).toBe('PendingManualApproval');
       const res = await post(
-        'demo-model/model-versions/3/approval',
+        `demo-model/model-versions/${pendingVersion}/approval`,
         GUEST,
       ).send({ status: 'Approved', comment: 'passes the gate' });
       expect(res.status).toBe(200);
       expect(res.body).toEqual({
-        version: '3',
+        version: pendingVersion,
         modelPackageArn: pendingPackageArn,
         approvalStatus: 'Approved',
       });
@@ -807,9 +814,9 @@ describe('sagemaker-mlflow routes against the real catalog, MLflow and the SageM
       expect(pkg.ModelApprovalStatus).toBe('Approved');
       // The write retired the cached list.
       const versions = await get('demo-model/model-versions');
-      expect(versions.body.modelPackages.data['3'].approvalStatus).toBe(
-        'Approved',
-      );
+      expect(
+        versions.body.modelPackages.data[pendingVersion].approvalStatus,
+      ).toBe('Approved');
     });
 
     it('rejects a bad approval body and an unknown version with a message', async () => {
