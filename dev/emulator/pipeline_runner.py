@@ -186,7 +186,8 @@ class ExecutionRun(threading.Thread):
         container_args = [str(a) for a in arguments["AlgorithmSpecification"]["ContainerArguments"]]
         job_dir = Path(tempfile.mkdtemp(prefix=f"{job_name}-", dir=self.log_dir))
         workspace = self._unpack_workspace(arguments, container_args, job_dir)
-        inherited = {k: v for k, v in os.environ.items() if k not in ("AWS_SESSION_TOKEN", "AWS_PROFILE")}
+        # A job sees what a container would: the step's environment, not the developer's (tokens, other secrets).
+        inherited = {k: v for k, v in os.environ.items() if k in JOB_ENVIRONMENT}
         env = {
             **inherited,
             **{k: str(v) for k, v in arguments.get("Environment", {}).items()},
@@ -232,6 +233,8 @@ class ExecutionRun(threading.Thread):
     def _run_job(self, container_args: list[str], workspace: Path, env: dict, job_dir: Path) -> int:
         self._process = start_job(container_args, str(workspace), env, str(job_dir))
         RUNNING_JOBS.add(self._process)
+        if self._stop_requested.is_set():  # a stop that came while the job was starting found nothing to kill
+            _kill_group(self._process)
         try:
             self._process.join()
             return self._process.exitcode
@@ -291,6 +294,11 @@ class ExecutionRun(threading.Thread):
         self.execution.last_modified_time = now()
 
 
+# What a job inherits from the emulator's environment: where Python, certificates and temp files are.
+JOB_ENVIRONMENT = {
+    *("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"),
+    *("NO_PROXY", "no_proxy", "SAGEMAKER_TELEMETRY_OPT_OUT"),
+}
 # Jobs that run at once across executions (set by install): the rest wait in Starting, as for an instance.
 JOB_SLOTS = threading.BoundedSemaphore(2)
 # Every job process the emulator started, stopped with it (each runs in its own process group).

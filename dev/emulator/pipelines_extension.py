@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import pipeline_runner
 from moto.sagemaker import models, responses
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.utils import get_pipeline_execution_from_arn
 from moto.sts.models import sts_backends
+
+import pipeline_runner
 from pipeline_runner import ExecutionRun, StepRecord
 
 # Every run of this server's lifetime, by execution ARN.

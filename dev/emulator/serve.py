@@ -8,13 +8,17 @@ Takes moto_server's options; --jobs-dir keeps each step's job directory and log 
 
 import argparse
 import atexit
+import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+# The emulator runs code from its own S3: no web page may drive it from a browser (moto allows any origin).
+os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
+
+from moto import server
 
 import pipelines_extension
-from moto import server
 from pipeline_runner import stop_all_jobs
 
 

@@ -29,6 +29,7 @@ from .stages import (
     STAGES,
     TAG_ENDPOINT_CONFIG,
     TAG_PREVIOUS_ENDPOINT_CONFIG,
+    TAG_VALIDATED_PACKAGE,
     VARIANT_NAME,
     Stage,
     stage,
@@ -187,6 +188,8 @@ def rollback(stage_name: str = "staging", endpoint_name: str | None = None, *, p
     if not config:
         raise DeploymentError(f"the earlier endpoint config {previous} of {endpoint_name} no longer exists")
     config_tags = _tags(sagemaker, config["EndpointConfigArn"])
+    if settings.META_MODEL_VERSION not in config_tags:
+        raise DeploymentError(f"the earlier endpoint config {previous} records no model version: roll back by hand")
     served = _served_tags(config_tags.get(settings.TAG_MODEL_PACKAGE_ARN, ""), config_tags[settings.META_MODEL_VERSION])
     _check_alarms(target)
     current = endpoint["EndpointConfigName"]
@@ -270,9 +273,26 @@ def served_package(stage_name: str) -> str:
     return serving
 
 
-def _check_staging_serves(package_arn: str) -> None:
-    """Production takes only what staging serves (and so what validate-endpoint checked there)."""
+def validated_package() -> str:
+    """The package staging serves, once validate-endpoint passed on it there (what production may take)."""
     serving = served_package("staging")
+    sagemaker = boto3.client("sagemaker", region_name=settings.AWS_REGION)
+    endpoint = sagemaker.describe_endpoint(EndpointName=stage("staging").endpoint_name)
+    if _tags(sagemaker, endpoint["EndpointArn"]).get(TAG_VALIDATED_PACKAGE) != serving:
+        raise DeploymentError(f"staging serves {serving}, which has not passed validate-endpoint there")
+    return serving
+
+
+def mark_validated(package_arn: str) -> None:
+    """Records on the staging endpoint that validate-endpoint passed on the package it serves."""
+    sagemaker = boto3.client("sagemaker", region_name=settings.AWS_REGION)
+    endpoint_arn = sagemaker.describe_endpoint(EndpointName=stage("staging").endpoint_name)["EndpointArn"]
+    _set_tags(sagemaker, endpoint_arn, [{"Key": TAG_VALIDATED_PACKAGE, "Value": package_arn}])
+
+
+def _check_staging_serves(package_arn: str) -> None:
+    """Production takes only what staging serves and validate-endpoint passed there."""
+    serving = validated_package()
     if serving != package_arn:
         raise DeploymentError(
             f"staging serves {serving}, not {package_arn}: release it to staging and validate it there first"
@@ -330,13 +350,23 @@ def _tag_served(sagemaker, endpoint_arn: str, served: list[dict], config_name: s
     tags = [*served, {"Key": TAG_ENDPOINT_CONFIG, "Value": config_name}]
     if previous:
         tags.append({"Key": TAG_PREVIOUS_ENDPOINT_CONFIG, "Value": previous})
+    # What the endpoint served before and the new set does not name (a package, a validation) no longer holds.
+    named = {tag["Key"] for tag in tags}
+    gone = [key for key in (settings.TAG_MODEL_PACKAGE_ARN, TAG_VALIDATED_PACKAGE) if key not in named]
     current = _tags(sagemaker, endpoint_arn)
+    if any(key in current for key in gone):
+        sagemaker.delete_tags(ResourceArn=endpoint_arn, TagKeys=[key for key in gone if key in current])
+    _set_tags(sagemaker, endpoint_arn, tags)
+    bind(sagemaker, endpoint_arn)  # an endpoint deployed before the binding existed
+
+
+def _set_tags(sagemaker, arn: str, tags: list[dict]) -> None:
+    current = _tags(sagemaker, arn)
     stale = [tag["Key"] for tag in tags if tag["Key"] in current and current[tag["Key"]] != tag["Value"]]
     if stale:
         # SageMaker's AddTags overwrites a key's value, the emulator keeps both: drop the old value first.
-        sagemaker.delete_tags(ResourceArn=endpoint_arn, TagKeys=stale)
-    sagemaker.add_tags(ResourceArn=endpoint_arn, Tags=tags)
-    bind(sagemaker, endpoint_arn)  # an endpoint deployed before the binding existed
+        sagemaker.delete_tags(ResourceArn=arn, TagKeys=stale)
+    sagemaker.add_tags(ResourceArn=arn, Tags=tags)
 
 
 def _tags(sagemaker, arn: str) -> dict:

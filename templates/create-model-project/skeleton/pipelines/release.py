@@ -3,10 +3,11 @@
     python -m pipelines.release --stage staging --model-package-arn ARN [--min-accuracy 0.9]
     python -m pipelines.release --stage production [--model-package-arn ARN]
 
-staging: deploys the package to the staging endpoint and runs validate-endpoint there; when validation fails the
-endpoint is rolled back to what it served before (so staging only ever serves validated versions) and the exit
-status is 1. production (after the manual approval): deploys the package staging serves; with --model-package-arn,
-only if it is that one. Prints one JSON line per step; exit status 2 when a deployment is refused or fails.
+staging: deploys the package to the staging endpoint and runs validate-endpoint there; when validation passes the
+endpoint records it (tag model-factory.validated_package); when it fails, or cannot run, the endpoint is rolled
+back to what it served before and the exit status is 1. production (after the manual approval): deploys the package
+staging serves and validated; with --model-package-arn, only if it is that one. Prints one JSON line per step;
+exit status 2 when a deployment is refused or fails.
 """
 
 import argparse
@@ -14,7 +15,7 @@ import json
 import sys
 
 from .${{ values.packageName }}.binding import BindingError
-from .deploy import DeploymentError, deploy, rollback, served_package
+from .deploy import DeploymentError, deploy, mark_validated, rollback, validated_package
 from .stages import STAGES, stage
 from .validate_endpoint import validate_endpoint
 
@@ -22,17 +23,20 @@ from .validate_endpoint import validate_endpoint
 def release(stage_name: str, model_package_arn: str | None, min_accuracy: float = 0.9, poll_seconds: float = 30):
     """Returns (exit status, the steps' results)."""
     if stage_name == "production":
-        arn = model_package_arn or served_package("staging")
+        arn = model_package_arn or validated_package()
         return 0, [deploy(stage_name="production", model_package_arn=arn, poll_seconds=poll_seconds)]
     if not model_package_arn:
         raise DeploymentError("--model-package-arn is required for staging (the approved package to release)")
     deployed = deploy(stage_name="staging", model_package_arn=model_package_arn, poll_seconds=poll_seconds)
     try:
         validation = validate_endpoint(stage("staging").endpoint_name, min_accuracy)
-    except SystemExit as error:  # validate_endpoint ends with a message when the endpoint's answer is unusable
-        validation = {"passed": False, "error": str(error)}
+    # Any failure to validate (an unusable answer, a model error, a missing sample) is a failed validation: the
+    # package must not stay on staging marked as if it had passed.
+    except (SystemExit, Exception) as error:  # noqa: BLE001
+        validation = {"passed": False, "error": f"{type(error).__name__}: {error}"}
     steps = [deployed, validation]
     if validation["passed"]:
+        mark_validated(model_package_arn)
         return 0, steps
     if deployed["previous_endpoint_config"]:
         steps.append(rollback("staging", poll_seconds=poll_seconds))

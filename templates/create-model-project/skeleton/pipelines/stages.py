@@ -16,6 +16,8 @@ VARIANT_NAME = "AllTraffic"
 # Tags a successful release writes on the endpoint (besides settings' version and model name tags).
 TAG_ENDPOINT_CONFIG = "model-factory.endpoint_config"
 TAG_PREVIOUS_ENDPOINT_CONFIG = "model-factory.previous_endpoint_config"
+# The package validate-endpoint passed on staging: production promotes only that one.
+TAG_VALIDATED_PACKAGE = "model-factory.validated_package"
 
 
 @dataclass(frozen=True)

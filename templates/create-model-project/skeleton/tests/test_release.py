@@ -9,7 +9,7 @@ import requests
 
 from pipelines import release as release_module
 from pipelines import rollback as rollback_module
-from pipelines.deploy import DeploymentError, deploy, rollback
+from pipelines.deploy import DeploymentError, deploy, mark_validated, rollback
 from pipelines.release import release
 from pipelines.run_local import run_local
 from pipelines.stages import TAG_ENDPOINT_CONFIG, TAG_PREVIOUS_ENDPOINT_CONFIG, stage
@@ -45,6 +45,7 @@ def serving(stage_name, package, update_endpoint):
     """Puts the stage on the package (through production's guard: staging first)."""
     if stage_name == "production":
         serving("staging", package, update_endpoint)
+        mark_validated(package["model_package_arn"])  # what release does once validate-endpoint passed
     deploy(stage_name=stage_name, model_package_arn=package["model_package_arn"], poll_seconds=0)
     assert endpoint_tags(stage_name)[stack_settings().TAG_MODEL_PACKAGE_ARN] == package["model_package_arn"]
 
@@ -93,6 +94,7 @@ def test_staging_then_production_each_updated_blue_green(packages, update_endpoi
     update_endpoint.requests.clear()
 
     staged = deploy(stage_name="staging", model_package_arn=newer["model_package_arn"], poll_seconds=0)
+    mark_validated(newer["model_package_arn"])
     promoted = deploy(stage_name="production", model_package_arn=newer["model_package_arn"], poll_seconds=0)
 
     staging_update, production_update = update_endpoint.requests
@@ -119,6 +121,16 @@ def test_production_takes_only_what_staging_serves(packages, update_endpoint):
     before = served_config("production")
     with pytest.raises(DeploymentError, match="staging serves"):
         deploy(stage_name="production", model_package_arn=newer["model_package_arn"], poll_seconds=0)
+    assert served_config("production") == before
+
+
+def test_production_refuses_what_staging_serves_but_did_not_validate(packages, update_endpoint):
+    older, newer = packages
+    serving("production", older, update_endpoint)
+    deploy(stage_name="staging", model_package_arn=newer["model_package_arn"], poll_seconds=0)  # not validated
+    before = served_config("production")
+    with pytest.raises(DeploymentError, match="has not passed validate-endpoint"):
+        release("production", None, poll_seconds=0)
     assert served_config("production") == before
 
 
@@ -198,6 +210,23 @@ def test_a_staging_release_that_fails_validation_is_rolled_back(stack, packages,
     assert [step.get("passed") for step in steps[1:2]] == [False]
     assert served_config("staging") == f"{stage('staging').endpoint_name}-v{older['version']}"
     assert endpoint_tags("staging")[stack_settings().META_MODEL_VERSION] == older["version"]
+
+
+def test_a_validation_that_cannot_run_fails_the_release_and_rolls_staging_back(packages, update_endpoint, monkeypatch):
+    older, newer = packages
+    serving("staging", older, update_endpoint)
+
+    def model_error(*args, **kwargs):
+        # Stands in for an endpoint answering 5xx (the emulator's InvokeEndpoint cannot): any error, not only
+        # validate-endpoint's own refusal, must count as a failed validation.
+        raise RuntimeError("ModelError: the model answered 500")
+
+    monkeypatch.setattr(release_module, "validate_endpoint", model_error)
+    status, steps = release("staging", newer["model_package_arn"], poll_seconds=0)
+    assert status == 1 and steps[1] == {"passed": False, "error": "RuntimeError: ModelError: the model answered 500"}
+    assert served_config("staging") == f"{stage('staging').endpoint_name}-v{older['version']}"
+    with pytest.raises(DeploymentError, match="has not passed validate-endpoint"):
+        release("production", None, poll_seconds=0)
 
 
 def test_a_validated_staging_release_is_promoted_by_the_production_step(stack, packages, update_endpoint):

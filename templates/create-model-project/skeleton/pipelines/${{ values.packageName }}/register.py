@@ -9,6 +9,7 @@ without MLflow. Approving the package is a human's decision.
 import io
 import json
 import os
+import re
 import tarfile
 import tempfile
 from dataclasses import dataclass
@@ -75,8 +76,12 @@ def create_model_package(version: str, run_id: str, model_uri: str) -> str:
     prefix = f"{settings.MODEL_NAME}/model-packages/v{version}"
     model_data_url = _upload_model(model_uri, f"{prefix}/model.tar.gz")
     report_url = _upload_json(evaluation_report(run.data.metrics), f"{prefix}/evaluation.json")
-    # The serving image the run was built with (by digest); a run from before lineage: this build's.
+    # The serving image the run was built with (by digest); a run from before lineage: this build's. A run tag is
+    # anyone's to write on the MLflow server: only an image of this project's serving repository is taken.
     image = run.data.tags.get(settings.TAG_INFERENCE_IMAGE_URI) or settings.INFERENCE_IMAGE_URI
+    repository = settings.INFERENCE_IMAGE_URI.split("@")[0].rsplit(":", 1)[0]
+    if not re.fullmatch(re.escape(repository) + r"(@sha256:[0-9a-f]{64}|:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})", image):
+        raise ValueError(f"run {run_id} names serving image {image!r}, not one of {repository}")
     created = sagemaker.create_model_package(
         ModelPackageGroupName=group,
         ModelPackageDescription=f"MLflow {settings.MLFLOW_REGISTERED_MODEL_NAME} v{version} (run {run_id})",
