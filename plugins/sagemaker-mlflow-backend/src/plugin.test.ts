@@ -334,6 +334,29 @@ describe('sagemakerMlflowPlugin', () => {
     expect(write.body.error.message).toContain('throttling');
   });
 
+  it('answers an upstream token SageMaker refuses with 400 naming the pageToken, not as a failed section', async () => {
+    // AWS refuses a NextToken it never issued (ValidationException); the emulator ignores one for this call, so
+    // only this stand-in can refuse it.
+    sagemaker.on(ListPipelineExecutionsCommand).rejects(
+      Object.assign(new Error('Invalid pagination token: forged'), {
+        name: 'ValidationException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    sagemaker.on(ListTagsCommand).resolves({ Tags: [] });
+    const server = await startBackend();
+    const forged = Buffer.from(
+      JSON.stringify({ upstream: 'forged', skip: 0 }),
+    ).toString('base64url');
+    const res = await request(server)
+      .get(`${base}/executions?pageToken=${forged}`)
+      .set('Authorization', mockCredentials.user.header());
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toBe(
+      'pageToken is not a token this API returned',
+    );
+  });
+
   it('refuses to stop an execution that is not running with a 409, before asking SageMaker to stop it', async () => {
     sagemaker
       .on(DescribePipelineExecutionCommand)

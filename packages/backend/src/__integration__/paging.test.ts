@@ -341,5 +341,16 @@ describe('long lists against the SageMaker emulator: every page, and only what a
         'pageToken is not a token this API returned',
       );
     });
+
+    it('refuses a token of our shape carrying an upstream token SageMaker never gave out: 400, not 502', async () => {
+      const forged = Buffer.from(
+        JSON.stringify({ upstream: 'forged-next-token', skip: 0 }),
+      ).toString('base64url');
+      const res = await get(`sagemaker-only-versions?pageToken=${forged}`);
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toBe(
+        'pageToken is not a token this API returned',
+      );
+    });
   });
 });

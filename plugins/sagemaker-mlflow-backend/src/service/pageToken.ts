@@ -1,4 +1,5 @@
 import { InputError } from '@backstage/errors';
+import { UpstreamError } from '@model-factory/plugin-sagemaker-mlflow-node';
 
 /** Our page token: the upstream token plus how many items of that upstream page were already served. */
 export interface PageToken {
@@ -71,4 +72,28 @@ export function pageOf<T>(
     nextPageToken = encodePageToken({ upstream: upstreamNextToken, skip: 0 });
   }
   return { items: all.slice(page.skip, page.skip + size), nextPageToken };
+}
+
+/**
+ * Runs an upstream list call with the page's upstream token. A token the upstream refuses came in a pageToken this
+ * API did not give out (its upstream part forged or from another list): the caller's 400, not an upstream failure.
+ */
+export async function withUpstreamToken<T>(
+  page: PageToken,
+  call: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (
+      page.upstream !== undefined &&
+      error instanceof UpstreamError &&
+      /InvalidToken|InvalidNextToken|next ?token|pagination token/i.test(
+        error.message,
+      )
+    ) {
+      throw new InputError('pageToken is not a token this API returned');
+    }
+    throw error;
+  }
 }

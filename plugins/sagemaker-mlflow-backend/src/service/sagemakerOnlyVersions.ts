@@ -13,7 +13,12 @@ import pLimit from 'p-limit';
 import { modelPackageConsoleUrl } from './consoleUrls';
 import type { EntityContext } from './EntityContext';
 import { DESCRIBE_CONCURRENCY, readableGroup } from './modelPackages';
-import { canonicalPageToken, decodePageToken, pageOf } from './pageToken';
+import {
+  canonicalPageToken,
+  decodePageToken,
+  pageOf,
+  withUpstreamToken,
+} from './pageToken';
 import type { ServiceDeps } from './types';
 
 /** ListModelPackages' own maximum: a page of the group's packages is one call. */
@@ -57,15 +62,17 @@ export async function sageMakerOnlyPage(
     pageToken,
     async () => {
       const client = await deps.sagemaker.sagemaker(group);
-      const res = await awsCall('SageMaker ListModelPackages', () =>
-        client.send(
-          new ListModelPackagesCommand({
-            ModelPackageGroupName: group.resourceName,
-            SortBy: 'CreationTime',
-            SortOrder: 'Descending',
-            MaxResults: size,
-            NextToken: page.upstream,
-          }),
+      const res = await withUpstreamToken(page, () =>
+        awsCall('SageMaker ListModelPackages', () =>
+          client.send(
+            new ListModelPackagesCommand({
+              ModelPackageGroupName: group.resourceName,
+              SortBy: 'CreationTime',
+              SortOrder: 'Descending',
+              MaxResults: size,
+              NextToken: page.upstream,
+            }),
+          ),
         ),
       );
       const { items: summaries, nextPageToken } = pageOf(

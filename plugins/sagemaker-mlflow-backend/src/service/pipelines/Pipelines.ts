@@ -97,6 +97,10 @@ export class Pipelines {
           settle(() => this.runMetricsOfPipeline(ctx, pipeline), logger),
           this.deps.bindings.read(ctx, { kind: 'pipeline', arn: pipeline }),
         ]);
+        // A page token SageMaker refused is the caller's mistake, not the section's failure.
+        if (executions.error?.code === 'invalid-request') {
+          throw new InputError(executions.error.message);
+        }
         return {
           page: {
             pipelineArn: pipeline.arn,

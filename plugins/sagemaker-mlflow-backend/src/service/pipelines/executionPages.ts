@@ -10,7 +10,7 @@ import {
   SageMakerArn,
 } from '@model-factory/plugin-sagemaker-mlflow-node';
 import pLimit from 'p-limit';
-import { PageToken, pageOf } from '../pageToken';
+import { PageToken, pageOf, withUpstreamToken } from '../pageToken';
 import type { ServiceDeps } from '../types';
 
 // Executions of one page described at once: a page of 20 is two rounds, of 100 ten.
@@ -39,15 +39,17 @@ export async function describedPage(
   /** False when an execution could not be described: the page is served, not kept. */
   whole: boolean;
 }> {
-  const res = await awsCall('SageMaker ListPipelineExecutions', () =>
-    client.send(
-      new ListPipelineExecutionsCommand({
-        PipelineName: pipeline.resourceName,
-        SortBy: 'CreationTime',
-        SortOrder: 'Descending',
-        MaxResults: size,
-        NextToken: page.upstream,
-      }),
+  const res = await withUpstreamToken(page, () =>
+    awsCall('SageMaker ListPipelineExecutions', () =>
+      client.send(
+        new ListPipelineExecutionsCommand({
+          PipelineName: pipeline.resourceName,
+          SortBy: 'CreationTime',
+          SortOrder: 'Descending',
+          MaxResults: size,
+          NextToken: page.upstream,
+        }),
+      ),
     ),
   );
   // Newest first, whatever order the server (the emulator) returned them in.
