@@ -8,18 +8,34 @@ The children are forked from a server that has already imported the SDK, MLflow 
 """
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import sys
+import threading
 
 # Imported once by the fork server; each job imports only its own workspace's code.
 PRELOADED = ["sagemaker.core.remote_function.invoke_function", "mlflow", "sklearn.linear_model", "pandas"]
 
 
+# multiprocessing reaps finished children from any thread's start() while another thread joins one: two readers of a
+# child's exit status, and the loser records 255 for a job that succeeded. Every reap goes through this lock.
+_REAPING = threading.Lock()
+
+
 def start_job(container_args: list[str], workspace: str, env: dict[str, str], job_dir: str):
-    """Starts one job's process; returns it (join it for the exit code)."""
+    """Starts one job's process; returns it (wait_job gives its exit code)."""
     process = JOBS.Process(target=_run, args=(container_args, workspace, env, job_dir), daemon=True)
-    process.start()
+    with _REAPING:
+        process.start()
     return process
+
+
+def wait_job(process, timeout: float | None = None) -> int | None:
+    """The job's exit code once it has ended (None when it is still running after timeout)."""
+    multiprocessing.connection.wait([process.sentinel], timeout)
+    with _REAPING:
+        process.join(0)
+    return process.exitcode
 
 
 def _run(container_args: list[str], workspace: str, env: dict[str, str], job_dir: str) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from expressions import ExpressionError, Scope, evaluate, holds, referenced_steps
-from job_container import start_job
+from job_container import start_job, wait_job
 
 BOOTSTRAP_CHANNEL = "sagemaker_remote_function_bootstrap"
 WORKSPACE_DIR = "sagemaker_remote_function_workspace"
@@ -107,7 +107,7 @@ class ExecutionRun(threading.Thread):
         self._stop_requested.set()
         self._set_status("Stopping")
         process = self._process
-        if process and process.is_alive():
+        if process is not None:  # a job that has ended is simply not found
             _kill_group(process)
 
     # --- the run -----------------------------------------------------------------------------------------------
@@ -227,7 +227,11 @@ class ExecutionRun(threading.Thread):
                 "ModelArtifacts": {"S3ModelArtifacts": f"{output}/{job_name}/output/model.tar.gz"},
             }
         else:
-            reason = failure.read_text().strip() if failure.exists() else _last_line(job_dir / "job.log")
+            reason = (
+                failure.read_text().strip()
+                if failure.exists()
+                else f"the job exited with {exit_code}; its log ends: {_last_line(job_dir / 'job.log')}"
+            )
             record.status, record.failure_reason = "Failed", f"AlgorithmError: {reason}"[:1024]
 
     def _run_job(self, container_args: list[str], workspace: Path, env: dict, job_dir: Path) -> int:
@@ -236,10 +240,10 @@ class ExecutionRun(threading.Thread):
         if self._stop_requested.is_set():  # a stop that came while the job was starting found nothing to kill
             _kill_group(self._process)
         try:
-            self._process.join()
-            return self._process.exitcode
+            return wait_job(self._process)
         finally:
             RUNNING_JOBS.discard(self._process)
+            self._process = None  # its pid may be reused: a later stop must not signal it
 
     def _unpack_workspace(self, arguments: dict, container_args: list[str], job_dir: Path) -> Path:
         """The step's workspace channel (named after its build time) unpacked as the SDK's bootstrap does."""
@@ -316,8 +320,7 @@ def _kill_group(process: Any) -> None:
             os.killpg(process.pid, signal)
         except ProcessLookupError:  # not yet in its own group, or gone
             process.terminate()
-        process.join(timeout=10)
-        if not process.is_alive():
+        if wait_job(process, timeout=10) is not None:
             return
 
 
