@@ -96,7 +96,8 @@ const POLICIES = [
   'iam/ci-role-policy.json',
   'iam/pipeline-execution-role-policy.json',
   'iam/portal-backend-policy.json',
-  'iam/release-role-policy.json',
+  'iam/release-staging-role-policy.json',
+  'iam/release-production-role-policy.json',
 ];
 
 /** An IAM identity policy's shape: every statement named, allowing named actions (never `*` or `service:*`). */

@@ -73,7 +73,8 @@ def _package(sagemaker, alias: str | None, version: str | None, model_package_ar
         package = sagemaker.describe_model_package(ModelPackageName=model_package_arn)
     except botocore.exceptions.ClientError as error:
         raise DeploymentError(f"no model package {model_package_arn}: {error.response['Error']['Message']}") from error
-    if package.get("ModelPackageGroupName") != settings.MODEL_PACKAGE_GROUP_NAME:
+    # By ARN, not by group name: another account's or region's group may have the same name.
+    if not package["ModelPackageArn"].lower().startswith(_group_arn_prefix()):
         raise DeploymentError(
             f"{model_package_arn} is not in this project's model package group {settings.MODEL_PACKAGE_GROUP_NAME}"
         )
@@ -83,6 +84,15 @@ def _package(sagemaker, alias: str | None, version: str | None, model_package_ar
             f"version {model_version} is {package['ModelApprovalStatus']} in SageMaker: approve it before deploying"
         )
     return package, str(model_version)
+
+
+def _group_arn_prefix() -> str:
+    """The ARN every package of this project's group starts with (this account, region and partition)."""
+    _, partition, _, _, account = settings.PIPELINE_ROLE_ARN.split(":")[:5]
+    return (
+        f"arn:{partition}:sagemaker:{settings.AWS_REGION.lower()}:{account}:model-package/"
+        f"{settings.MODEL_PACKAGE_GROUP_NAME.lower()}/"
+    )
 
 
 def _version_of(client: MlflowClient, package: dict) -> str:
@@ -121,14 +131,20 @@ def deploy(
     suffix = f"v{model_version}"
     model_name = config_name = f"{endpoint_name}-{suffix}"
     served = _served_tags(package_arn, model_version)
-    if not _describe(lambda: sagemaker.describe_model(ModelName=model_name)):
+    model = _describe(lambda: sagemaker.describe_model(ModelName=model_name))
+    if model:
+        _check_reusable_model(sagemaker, model, package_arn)
+    else:
         sagemaker.create_model(
             ModelName=model_name,
             ExecutionRoleArn=target.model_role_arn,
             Containers=[{"ModelPackageName": package_arn}],
             Tags=[*served, binding_tag()],
         )
-    if not _describe(lambda: sagemaker.describe_endpoint_config(EndpointConfigName=config_name)):
+    config = _describe(lambda: sagemaker.describe_endpoint_config(EndpointConfigName=config_name))
+    if config:
+        _check_reusable_config(sagemaker, config, model_name)
+    else:
         sagemaker.create_endpoint_config(
             EndpointConfigName=config_name,
             ProductionVariants=[
@@ -236,7 +252,13 @@ def data_capture_config(target: Stage) -> dict:
 
 
 def autoscale(target: Stage, endpoint_name: str) -> None:
-    """Target tracking on invocations per instance. Here, not in CloudFormation: the variant must exist first."""
+    """Target tracking on invocations per instance. Here, not in CloudFormation: the variant must exist first.
+
+    A fixed fleet (min = max capacity, staging by default) is not registered: there is nothing to scale, and the
+    staging release role then needs no Application Auto Scaling permission (which takes no resource-level scope,
+    so it would reach production's scaling too)."""
+    if target.min_capacity == target.max_capacity:
+        return
     autoscaling = boto3.client("application-autoscaling", region_name=settings.AWS_REGION)
     resource_id = f"endpoint/{endpoint_name}/variant/{VARIANT_NAME}"
     dimension = "sagemaker:variant:DesiredInstanceCount"
@@ -296,6 +318,29 @@ def _check_staging_serves(package_arn: str) -> None:
     if serving != package_arn:
         raise DeploymentError(
             f"staging serves {serving}, not {package_arn}: release it to staging and validate it there first"
+        )
+
+
+def _check_reusable_model(sagemaker, model: dict, package_arn: str) -> None:
+    """A model of the name a release would create is reused only if this project made it from this package."""
+    containers = model.get("Containers") or [model.get("PrimaryContainer", {})]
+    made_here = check_binding(sagemaker, model["ModelArn"])
+    if not made_here or [container.get("ModelPackageName") for container in containers] != [package_arn]:
+        raise DeploymentError(
+            f"the model {model['ModelName']} exists but was not made from {package_arn} alone by a release of "
+            f"{settings.ENTITY_REF} (another package of the same version, or made by hand): delete it, or release "
+            "the package it was made from"
+        )
+
+
+def _check_reusable_config(sagemaker, config: dict, model_name: str) -> None:
+    """An endpoint config of the name a release would create is reused only if it serves that model alone."""
+    variants = [(variant["VariantName"], variant["ModelName"]) for variant in config["ProductionVariants"]]
+    made_here = check_binding(sagemaker, config["EndpointConfigArn"])
+    if not made_here or variants != [(VARIANT_NAME, model_name)]:
+        raise DeploymentError(
+            f"the endpoint config {config['EndpointConfigName']} exists but was not made by a release of "
+            f"{settings.ENTITY_REF} to serve {model_name} alone as {VARIANT_NAME}: delete it, then release again"
         )
 
 

@@ -43,8 +43,10 @@ class Stage:
     @property
     def model_role_arn(self) -> str:
         """The role the endpoint's model runs as (infra/endpoint.yaml), not the pipeline's."""
-        account = settings.PIPELINE_ROLE_ARN.split(":")[4]
-        return os.environ.get(self._key("MODEL_ROLE_ARN"), f"arn:aws:iam::{account}:role/{self.endpoint_name}-model")
+        # The partition (aws, aws-cn, aws-us-gov) and account of the pipeline's role.
+        _, partition, _, _, account = settings.PIPELINE_ROLE_ARN.split(":")[:5]
+        default = f"arn:{partition}:iam::{account}:role/{self.endpoint_name}-model"
+        return os.environ.get(self._key("MODEL_ROLE_ARN"), default)
 
     @property
     def data_capture_uri(self) -> str:

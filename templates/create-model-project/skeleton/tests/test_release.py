@@ -77,11 +77,17 @@ def test_the_model_comes_from_the_model_package_and_serves_with_capture(packages
 
 
 def test_autoscaling_tracks_invocations_per_instance(packages, update_endpoint):
-    serving("staging", packages[0], update_endpoint)
+    serving("production", packages[0], update_endpoint)
     autoscaling = boto3.client("application-autoscaling")
-    resource = f"endpoint/{stage('staging').endpoint_name}/variant/AllTraffic"
+    resource = f"endpoint/{stage('production').endpoint_name}/variant/AllTraffic"
     targets = autoscaling.describe_scalable_targets(ServiceNamespace="sagemaker", ResourceIds=[resource])
-    assert [(t["MinCapacity"], t["MaxCapacity"]) for t in targets["ScalableTargets"]] == [(2, 2)]
+    assert [(t["MinCapacity"], t["MaxCapacity"]) for t in targets["ScalableTargets"]] == [(2, 6)]
+    # Staging's fleet is fixed (2–2): nothing is registered, so its release role needs no autoscaling permission.
+    staging = f"endpoint/{stage('staging').endpoint_name}/variant/AllTraffic"
+    assert (
+        autoscaling.describe_scalable_targets(ServiceNamespace="sagemaker", ResourceIds=[staging])["ScalableTargets"]
+        == []
+    )
     policies = autoscaling.describe_scaling_policies(ServiceNamespace="sagemaker", ResourceId=resource)
     [policy] = policies["ScalingPolicies"]
     tracking = policy["TargetTrackingScalingPolicyConfiguration"]
@@ -180,6 +186,93 @@ def test_a_release_refuses_an_endpoint_whose_alarms_are_missing(packages, update
     assert endpoints == []
 
 
+def test_a_model_of_the_release_name_made_elsewhere_is_not_reused(packages, update_endpoint, monkeypatch):
+    """A model named like the one a release would create, made from another package (or by hand), is refused."""
+    older, newer = packages
+    monkeypatch.setenv("STAGING_ENDPOINT_NAME", "squatted-staging")
+    target = stage("staging")
+    cloudwatch = boto3.client("cloudwatch")
+    for alarm in target.alarm_names:
+        cloudwatch.put_metric_alarm(
+            AlarmName=alarm,
+            Namespace="AWS/SageMaker",
+            MetricName="Invocation5XXErrors",
+            Statistic="Sum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+        )
+    sagemaker = boto3.client("sagemaker")
+    squatted = f"{target.endpoint_name}-v{newer['version']}"
+    sagemaker.create_model(
+        ModelName=squatted,
+        ExecutionRoleArn=target.model_role_arn,
+        Containers=[{"ModelPackageName": older["model_package_arn"]}],
+    )
+    with pytest.raises(DeploymentError, match=f"the model {squatted} exists but was not made from"):
+        deploy(stage_name="staging", model_package_arn=newer["model_package_arn"], poll_seconds=0)
+    assert sagemaker.list_endpoints(NameContains="squatted-staging")["Endpoints"] == []
+    assert sagemaker.list_endpoint_configs(NameContains="squatted-staging")["EndpointConfigs"] == []
+
+
+def test_a_package_of_another_account_is_refused(packages, update_endpoint, monkeypatch):
+    """The group is compared by ARN: a same-named group of another account (here ours, seen from another) is refused."""
+    settings = stack_settings()
+    fields = settings.PIPELINE_ROLE_ARN.split(":")
+    fields[4] = "999999999999" if fields[4] != "999999999999" else "111111111111"
+    monkeypatch.setattr(settings, "PIPELINE_ROLE_ARN", ":".join(fields))
+    before = served_config("staging") if endpoint_exists("staging") else None
+    with pytest.raises(DeploymentError, match="is not in this project's model package group"):
+        deploy(stage_name="staging", model_package_arn=packages[1]["model_package_arn"], poll_seconds=0)
+    assert (served_config("staging") if endpoint_exists("staging") else None) == before
+
+
+def endpoint_exists(stage_name):
+    return bool(boto3.client("sagemaker").list_endpoints(NameContains=stage(stage_name).endpoint_name)["Endpoints"])
+
+
+def release_policy(stage_name):
+    return json.loads((ROOT / "iam" / f"release-{stage_name}-role-policy.json").read_text())
+
+
+def _actions(statement):
+    return statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+
+
+def _resources(statement):
+    return statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+
+
+READS = {"sagemaker:DescribeEndpoint", "sagemaker:ListTags", "sagemaker:DescribeModelPackage"}
+
+
+def policy_resources(policy, writes_only=False):
+    """The resources the policy's statements name (with writes_only: those of statements allowing more than reads)."""
+    return {
+        resource
+        for statement in policy["Statement"]
+        if not writes_only or set(_actions(statement)) - READS
+        for resource in _resources(statement)
+    }
+
+
+def test_the_staging_release_role_can_touch_no_production_resource():
+    production = stage("production").endpoint_name
+    named = {resource for resource in policy_resources(release_policy("staging")) if production in resource}
+    assert named == set()
+    actions = {action for statement in release_policy("staging")["Statement"] for action in _actions(statement)}
+    assert not any(action.startswith("application-autoscaling:") for action in actions)
+
+
+def test_the_production_release_role_only_reads_staging():
+    staging = stage("staging").endpoint_name
+    written = {r for r in policy_resources(release_policy("production"), writes_only=True) if f"/{staging}" in r}
+    assert written == set()
+    read = {r for r in policy_resources(release_policy("production")) if r.endswith(f":endpoint/{staging}")}
+    assert len(read) == 1  # it reads which package staging validated
+
+
 def endpoint_answers(stack, predictions):
     requests.post(
         f"{stack['emulator']}/moto-api/static/sagemaker/endpoint-results",
@@ -275,6 +368,16 @@ def test_the_infrastructure_names_what_the_release_code_uses():
         assert endpoint == target.endpoint_name
         assert [p.replace("${Endpoint}", endpoint) for p in alarm_patterns] == target.alarm_names
         assert target.model_role_arn.endswith(":role/" + role_pattern.replace("${Endpoint}", endpoint))
+    # The model role reads only registered models' data and pulls only this project's serving image.
+    statements = {
+        statement["Sid"]: statement
+        for statement in resources["ModelRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    }
+    project = template["Parameters"]["ProjectName"]["Default"]
+    assert project == stack_settings().MODEL_NAME
+    assert statements["ReadModelArtifacts"]["Resource"]["Fn::Sub"].endswith("/${ProjectName}/model-packages/*")
+    assert statements["PullServingImage"]["Resource"]["Fn::Sub"].endswith(":repository/${ProjectName}-serving")
+    assert stack_settings().INFERENCE_IMAGE_URI.split("/", 1)[1].startswith(f"{project}-serving")
     trigger = cfn(ROOT / "infra" / "release-trigger.yaml")["Resources"]["ApprovedRule"]["Properties"]
     assert trigger["EventPattern"]["detail-type"] == ["SageMaker Model Package State Change"]
     assert trigger["EventPattern"]["detail"]["ModelApprovalStatus"] == ["Approved"]
