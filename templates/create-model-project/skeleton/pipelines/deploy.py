@@ -122,7 +122,7 @@ def deploy(
     package, model_version = _package(sagemaker, alias, version, model_package_arn)
     package_arn = package["ModelPackageArn"]
     if target.name == "production":
-        _check_staging_serves(package_arn)
+        check_staging_serves(package_arn)
     endpoint = _describe(lambda: sagemaker.describe_endpoint(EndpointName=endpoint_name))
     if endpoint:
         check_binding(sagemaker, endpoint["EndpointArn"])  # before creating or changing anything
@@ -133,7 +133,7 @@ def deploy(
     served = _served_tags(package_arn, model_version)
     model = _describe(lambda: sagemaker.describe_model(ModelName=model_name))
     if model:
-        _check_reusable_model(sagemaker, model, package_arn)
+        _check_reusable_model(sagemaker, model, package_arn, target.model_role_arn)
     else:
         sagemaker.create_model(
             ModelName=model_name,
@@ -143,7 +143,7 @@ def deploy(
         )
     config = _describe(lambda: sagemaker.describe_endpoint_config(EndpointConfigName=config_name))
     if config:
-        _check_reusable_config(sagemaker, config, model_name)
+        _check_reusable_config(sagemaker, config, model_name, target)
     else:
         sagemaker.create_endpoint_config(
             EndpointConfigName=config_name,
@@ -284,63 +284,86 @@ def autoscale(target: Stage, endpoint_name: str) -> None:
     )
 
 
-def served_package(stage_name: str) -> str:
-    """The model package a stage's endpoint serves (tagged only after its release succeeded)."""
-    target = stage(stage_name)
-    sagemaker = boto3.client("sagemaker", region_name=settings.AWS_REGION)
-    endpoint = _describe(lambda: sagemaker.describe_endpoint(EndpointName=target.endpoint_name))
-    serving = endpoint and _tags(sagemaker, endpoint["EndpointArn"]).get(settings.TAG_MODEL_PACKAGE_ARN)
-    if not serving:
-        raise DeploymentError(f"{target.name} ({target.endpoint_name}) serves no model package yet")
-    return serving
+def staging_serves() -> str:
+    """The model package the staging endpoint really serves, read from its endpoint config's model.
 
-
-def validated_package() -> str:
-    """The package staging serves, once validate-endpoint passed on it there (what production may take)."""
-    serving = served_package("staging")
+    Not from the endpoint's tags: the staging release role writes those, and must not be able to choose what
+    production promotes. Staging must serve one variant whose model is made from one package, and nothing else.
+    """
     sagemaker = boto3.client("sagemaker", region_name=settings.AWS_REGION)
-    endpoint = sagemaker.describe_endpoint(EndpointName=stage("staging").endpoint_name)
-    if _tags(sagemaker, endpoint["EndpointArn"]).get(TAG_VALIDATED_PACKAGE) != serving:
-        raise DeploymentError(f"staging serves {serving}, which has not passed validate-endpoint there")
-    return serving
+    name = stage("staging").endpoint_name
+    endpoint = _describe(lambda: sagemaker.describe_endpoint(EndpointName=name))
+    if not endpoint or endpoint["EndpointStatus"] != "InService":
+        status = endpoint["EndpointStatus"] if endpoint else "missing"
+        raise DeploymentError(f"staging ({name}) is {status}: release a package to staging first")
+    config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
+    variants = config["ProductionVariants"]
+    if len(variants) != 1 or config.get("ShadowProductionVariants"):
+        raise DeploymentError(f"staging ({name}) serves {endpoint['EndpointConfigName']}, not one model: release again")
+    model = sagemaker.describe_model(ModelName=variants[0]["ModelName"])
+    containers = model.get("Containers") or [model.get("PrimaryContainer", {})]
+    package = containers[0].get("ModelPackageName") if len(containers) == 1 else None
+    if not package or containers[0].get("Environment"):
+        raise DeploymentError(f"staging ({name}) serves the model {model['ModelName']}, which is not one model package")
+    return package
 
 
 def mark_validated(package_arn: str) -> None:
     """Records on the staging endpoint that validate-endpoint passed on the package it serves."""
+    serving = staging_serves()
+    if serving != package_arn:
+        raise DeploymentError(f"staging serves {serving}, not {package_arn}: not recording a validation of it")
     sagemaker = boto3.client("sagemaker", region_name=settings.AWS_REGION)
     endpoint_arn = sagemaker.describe_endpoint(EndpointName=stage("staging").endpoint_name)["EndpointArn"]
     _set_tags(sagemaker, endpoint_arn, [{"Key": TAG_VALIDATED_PACKAGE, "Value": package_arn}])
 
 
-def _check_staging_serves(package_arn: str) -> None:
-    """Production takes only what staging serves and validate-endpoint passed there."""
-    serving = validated_package()
+def check_staging_serves(package_arn: str) -> None:
+    """Production takes only the package staging really serves, and only once validate-endpoint passed there."""
+    serving = staging_serves()
     if serving != package_arn:
         raise DeploymentError(
             f"staging serves {serving}, not {package_arn}: release it to staging and validate it there first"
         )
+    sagemaker = boto3.client("sagemaker", region_name=settings.AWS_REGION)
+    endpoint = sagemaker.describe_endpoint(EndpointName=stage("staging").endpoint_name)
+    if _tags(sagemaker, endpoint["EndpointArn"]).get(TAG_VALIDATED_PACKAGE) != package_arn:
+        raise DeploymentError(f"staging serves {package_arn}, which has not passed validate-endpoint there")
 
 
-def _check_reusable_model(sagemaker, model: dict, package_arn: str) -> None:
+def package_version(package_arn: str) -> str:
+    """The MLflow version of one of this project's approved packages (from the package, not from any endpoint)."""
+    sagemaker = boto3.client("sagemaker", region_name=settings.AWS_REGION)
+    return _package(sagemaker, None, None, package_arn)[1]
+
+
+def _check_reusable_model(sagemaker, model: dict, package_arn: str, role_arn: str) -> None:
     """A model of the name a release would create is reused only if this project made it from this package."""
     containers = model.get("Containers") or [model.get("PrimaryContainer", {})]
-    made_here = check_binding(sagemaker, model["ModelArn"])
-    if not made_here or [container.get("ModelPackageName") for container in containers] != [package_arn]:
+    made_here = check_binding(sagemaker, model["ModelArn"]) and model.get("ExecutionRoleArn") == role_arn
+    packages = [(container.get("ModelPackageName"), container.get("Environment") or {}) for container in containers]
+    if not made_here or packages != [(package_arn, {})]:
         raise DeploymentError(
-            f"the model {model['ModelName']} exists but was not made from {package_arn} alone by a release of "
-            f"{settings.ENTITY_REF} (another package of the same version, or made by hand): delete it, or release "
-            "the package it was made from"
+            f"the model {model['ModelName']} exists but was not made from {package_arn} alone, as the stage's "
+            f"model role, by a release of {settings.ENTITY_REF} (another package of the same version, or made by "
+            "hand): delete it, or release the package it was made from"
         )
 
 
-def _check_reusable_config(sagemaker, config: dict, model_name: str) -> None:
+def _check_reusable_config(sagemaker, config: dict, model_name: str, target: Stage) -> None:
     """An endpoint config of the name a release would create is reused only if it serves that model alone."""
-    variants = [(variant["VariantName"], variant["ModelName"]) for variant in config["ProductionVariants"]]
-    made_here = check_binding(sagemaker, config["EndpointConfigArn"])
-    if not made_here or variants != [(VARIANT_NAME, model_name)]:
+    variants = [
+        (variant["VariantName"], variant["ModelName"], variant.get("InstanceType"), variant.get("InitialInstanceCount"))
+        for variant in config["ProductionVariants"]
+    ]
+    expected = [(VARIANT_NAME, model_name, settings.ENDPOINT_INSTANCE_TYPE, target.instance_count)]
+    capture = config.get("DataCaptureConfig", {})
+    made_here = check_binding(sagemaker, config["EndpointConfigArn"]) and not config.get("ShadowProductionVariants")
+    if not made_here or variants != expected or capture.get("DestinationS3Uri") != target.data_capture_uri:
         raise DeploymentError(
             f"the endpoint config {config['EndpointConfigName']} exists but was not made by a release of "
-            f"{settings.ENTITY_REF} to serve {model_name} alone as {VARIANT_NAME}: delete it, then release again"
+            f"{settings.ENTITY_REF} to serve {model_name} alone as {VARIANT_NAME} on {target.name}'s fleet and data "
+            "capture: delete it, then release again"
         )
 
 

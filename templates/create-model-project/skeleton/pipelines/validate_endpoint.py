@@ -37,8 +37,11 @@ def predictions_of(body: bytes) -> list:
     return parsed["predictions"] if isinstance(parsed, dict) else parsed
 
 
-def validate_endpoint(endpoint_name: str = settings.ENDPOINT_NAME, min_accuracy: float = 0.9) -> dict:
-    version = deployed_version(endpoint_name)
+def validate_endpoint(
+    endpoint_name: str = settings.ENDPOINT_NAME, min_accuracy: float = 0.9, version: str | None = None
+) -> dict:
+    """With version, the sample of that MLflow version (a release knows it); else the one the endpoint's tag names."""
+    version = version or deployed_version(endpoint_name)
     run_id = (
         MlflowClient(settings.MLFLOW_TRACKING_URI)
         .get_model_version(settings.MLFLOW_REGISTERED_MODEL_NAME, version)

@@ -136,7 +136,49 @@ def test_production_refuses_what_staging_serves_but_did_not_validate(packages, u
     deploy(stage_name="staging", model_package_arn=newer["model_package_arn"], poll_seconds=0)  # not validated
     before = served_config("production")
     with pytest.raises(DeploymentError, match="has not passed validate-endpoint"):
+        release("production", newer["model_package_arn"], poll_seconds=0)
+    with pytest.raises(DeploymentError, match="--model-package-arn is required for production"):
         release("production", None, poll_seconds=0)
+    assert served_config("production") == before
+
+
+def test_staging_tags_cannot_choose_what_production_promotes(packages, update_endpoint):
+    """The staging role may write staging's tags: claiming there that it serves and validated another package (an
+    approved older one, say) does not make production take it, since production reads the config's model."""
+    older, newer = packages
+    serving("production", older, update_endpoint)
+    serving("staging", newer, update_endpoint)
+    sagemaker = boto3.client("sagemaker")
+    arn = sagemaker.describe_endpoint(EndpointName=stage("staging").endpoint_name)["EndpointArn"]
+    forged = [
+        {"Key": stack_settings().TAG_MODEL_PACKAGE_ARN, "Value": older["model_package_arn"]},
+        {"Key": "model-factory.validated_package", "Value": older["model_package_arn"]},
+    ]
+    sagemaker.delete_tags(ResourceArn=arn, TagKeys=[tag["Key"] for tag in forged])
+    sagemaker.add_tags(ResourceArn=arn, Tags=forged)
+    production_before = served_config("production")
+    serve_newer = f"{stage('production').endpoint_name}-v{newer['version']}"
+    update_endpoint.requests.clear()
+
+    with pytest.raises(DeploymentError, match=f"staging serves {newer['model_package_arn']}, not"):
+        release("production", older["model_package_arn"], poll_seconds=0)
+    with pytest.raises(DeploymentError, match="has not passed validate-endpoint"):
+        release("production", newer["model_package_arn"], poll_seconds=0)
+    assert update_endpoint.requests == []
+    assert served_config("production") == production_before != serve_newer
+
+
+def test_production_validates_staging_again_before_promoting(stack, packages, update_endpoint):
+    older, newer = packages
+    serving("production", older, update_endpoint)
+    serving("staging", newer, update_endpoint)
+    mark_validated(newer["model_package_arn"])
+    endpoint_answers(stack, [1 - label for label in sample_labels(stack, newer["version"])])
+    before = served_config("production")
+
+    status, [validation] = release("production", newer["model_package_arn"], poll_seconds=0)
+
+    assert status == 1 and validation["passed"] is False and validation["version"] == newer["version"]
     assert served_config("production") == before
 
 
@@ -244,7 +286,15 @@ def _resources(statement):
     return statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
 
 
-READS = {"sagemaker:DescribeEndpoint", "sagemaker:ListTags", "sagemaker:DescribeModelPackage"}
+# What production may do on staging: read what it serves, and validate it again.
+READS = {
+    "sagemaker:DescribeEndpoint",
+    "sagemaker:ListTags",
+    "sagemaker:DescribeEndpointConfig",
+    "sagemaker:DescribeModel",
+    "sagemaker:DescribeModelPackage",
+    "sagemaker:InvokeEndpoint",
+}
 
 
 def policy_resources(policy, writes_only=False):
@@ -270,13 +320,15 @@ def test_the_production_release_role_only_reads_staging():
     written = {r for r in policy_resources(release_policy("production"), writes_only=True) if f"/{staging}" in r}
     assert written == set()
     read = {r for r in policy_resources(release_policy("production")) if r.endswith(f":endpoint/{staging}")}
-    assert len(read) == 1  # it reads which package staging validated
+    assert len(read) == 1  # it reads what staging serves and validates it there again
 
 
-def endpoint_answers(stack, predictions):
+def endpoint_answers(stack, predictions, times=1):
+    """Queues the emulator's next InvokeEndpoint answers (one per call, in order)."""
+    answer = {"Body": json.dumps({"predictions": predictions}), "ContentType": "application/json"}
     requests.post(
         f"{stack['emulator']}/moto-api/static/sagemaker/endpoint-results",
-        json={"results": [{"Body": json.dumps({"predictions": predictions}), "ContentType": "application/json"}]},
+        json={"results": [answer] * times},
         timeout=10,
     ).raise_for_status()
 
@@ -318,20 +370,21 @@ def test_a_validation_that_cannot_run_fails_the_release_and_rolls_staging_back(p
     status, steps = release("staging", newer["model_package_arn"], poll_seconds=0)
     assert status == 1 and steps[1] == {"passed": False, "error": "RuntimeError: ModelError: the model answered 500"}
     assert served_config("staging") == f"{stage('staging').endpoint_name}-v{older['version']}"
-    with pytest.raises(DeploymentError, match="has not passed validate-endpoint"):
-        release("production", None, poll_seconds=0)
+    with pytest.raises(DeploymentError, match="staging serves"):
+        release("production", newer["model_package_arn"], poll_seconds=0)
 
 
 def test_a_validated_staging_release_is_promoted_by_the_production_step(stack, packages, update_endpoint):
     older, newer = packages
     serving("production", older, update_endpoint)
-    endpoint_answers(stack, sample_labels(stack, newer["version"]))
+    endpoint_answers(stack, sample_labels(stack, newer["version"]), times=2)  # staging's validation, production's
 
     status, steps = release("staging", newer["model_package_arn"], poll_seconds=0)
     assert status == 0 and steps[1]["passed"]
-    # The approver starts production without naming the package: it is the one staging serves.
-    status, [promoted] = release("production", None, poll_seconds=0)
-    assert status == 0 and promoted["model_package_arn"] == newer["model_package_arn"]
+    # The approver names the package it promotes: the one staging serves and validated (validated again now).
+    status, [validation, promoted] = release("production", newer["model_package_arn"], poll_seconds=0)
+    assert status == 0 and validation["passed"] and validation["version"] == newer["version"]
+    assert promoted["model_package_arn"] == newer["model_package_arn"]
     assert endpoint_tags("production")[stack_settings().META_MODEL_VERSION] == newer["version"]
 
 
