@@ -168,10 +168,6 @@ class Backend {
             throw new Error(
               `backend ${this.name} exited with ${this.child.exitCode}`,
             );
-          // A failed start-up (bad config, say) is logged and leaves the process running: give up at once.
-          if (this.logSince(logStart).includes('"type":"unhandledRejection"')) {
-            throw new Error(`backend ${this.name} failed to start`);
-          }
           const res = await fetch(
             `${this.baseUrl}/.backstage/health/v1/readiness`,
           ).catch(() => undefined);
@@ -184,6 +180,26 @@ class Backend {
       throw new Error(`${error.message}\n--- ${this.logFile}\n${tail}`);
     }
     return Date.now() - started;
+  }
+
+  /**
+   * Starts it as Kubernetes runs a pod's container: when start-up fails the process exits
+   * (packages/backend/src/index.ts) and is started again after Kubernetes' back-off (10 s, then 20 s), twice at
+   * most. Returns the milliseconds to readiness and the number of restarts.
+   */
+  async startAsPod() {
+    const started = Date.now();
+    for (let restarts = 0; ; restarts++) {
+      try {
+        await this.start();
+        return { ms: Date.now() - started, restarts };
+      } catch (error) {
+        // Alive and never ready (nothing would restart it), or still failing after two restarts.
+        if (this.child.exitCode === null || restarts === 2) throw error;
+        running.delete(this);
+        await sleep(10_000 * 2 ** restarts);
+      }
+    }
   }
 
   logSince(offset) {
@@ -291,18 +307,25 @@ async function freePorts(count) {
   return ports;
 }
 
-test('two instances start from the bundle on one PostgreSQL and one Redis, and report ready', async () => {
-  // One after the other, as a rollout with maxSurge 0 does (deploy/helm/values.yaml): two instances starting on an
-  // empty database together race for the plugins' migration locks, and the loser exits (Kubernetes restarts it).
-  const msA = await a.start();
-  const msB = await b.start();
+test('two instances start together from the bundle on one PostgreSQL and one Redis, and report ready', async () => {
+  // As two replicas of a first rollout: both run the plugins' migrations on one empty database. The one that
+  // loses a migration lock exits and is started again, as Kubernetes restarts its container.
+  const [startA, startB] = await Promise.all([a.startAsPod(), b.startAsPod()]);
+  const seconds = ({ ms, restarts }) =>
+    `${(ms / 1000).toFixed(1)} s${
+      restarts ? ` (${restarts} restart(s): lost a migration lock)` : ''
+    }`;
   measured(
-    `startup to readiness: a ${(msA / 1000).toFixed(
-      1,
-    )} s (empty database: migrations), b ${(msB / 1000).toFixed(1)} s`,
+    `startup of two instances together on an empty database, to readiness: a ${seconds(
+      startA,
+    )}, b ${seconds(startB)}`,
   );
-  const res = await b.fetch('/.backstage/health/v1/readiness', { token: null });
-  assert.equal(res.status, 200);
+  for (const backend of [a, b]) {
+    const res = await backend.fetch('/.backstage/health/v1/readiness', {
+      token: null,
+    });
+    assert.equal(res.status, 200);
+  }
 });
 
 test('serves the built app from the bundle', async () => {
