@@ -52,6 +52,40 @@ const AWS_CREDENTIALS = {
   AWS_REGION: 'us-east-1',
 };
 
+/**
+ * What packages/backend/Dockerfile runs, read from it so this test cannot drift from it: the ENV it sets, its
+ * CMD, its RUN lines and the files its COPY lines take from the build context.
+ */
+function readDockerfile() {
+  const text = fs
+    .readFileSync(path.join(ROOT, 'packages/backend/Dockerfile'), 'utf8')
+    .replace(/\\\n/g, ' ');
+  const instructions = text
+    .split('\n')
+    .filter(line => /^[A-Z]+ /.test(line))
+    .map(line => {
+      const [, keyword, rest] = line.match(/^([A-Z]+) (.*)$/);
+      return { keyword, rest: rest.trim() };
+    });
+  const env = {};
+  for (const { rest } of instructions.filter(i => i.keyword === 'ENV')) {
+    const [, key, value] = rest.match(/^(\w+)=(.*)$/);
+    env[key] = value.replace(/^"(.*)"$/, '$1');
+  }
+  const copied = instructions
+    .filter(i => i.keyword === 'COPY')
+    .flatMap(i =>
+      i.rest
+        .split(/\s+/)
+        .filter(word => !word.startsWith('--'))
+        .slice(0, -1),
+    );
+  const cmd = JSON.parse(instructions.find(i => i.keyword === 'CMD').rest);
+  const runs = instructions.filter(i => i.keyword === 'RUN').map(i => i.rest);
+  return { env, copied, cmd, runs };
+}
+const DOCKERFILE = readDockerfile();
+
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
 function measured(line) {
@@ -110,9 +144,7 @@ class Backend {
     }
     return {
       ...env,
-      // The Dockerfile's ENV.
-      NODE_ENV: 'production',
-      NODE_OPTIONS: '--no-node-snapshot',
+      ...DOCKERFILE.env, // NODE_ENV, NODE_OPTIONS, ...
       // What app-config.production.yaml reads (README "Deploy").
       APP_BASE_URL: this.baseUrl,
       BACKEND_BASE_URL: this.baseUrl,
@@ -139,17 +171,12 @@ class Backend {
     const started = Date.now();
     const log = fs.openSync(this.logFile, 'a');
     const logStart = fs.fstatSync(log).size; // a restart appends: read only this start's lines
+    // The image's CMD (node packages/backend --config ...), then this instance's test layer.
+    const [command, ...args] = DOCKERFILE.cmd;
+    assert.equal(command, 'node');
     this.child = spawn(
       process.execPath,
-      [
-        'packages/backend',
-        '--config',
-        'app-config.yaml',
-        '--config',
-        'app-config.production.yaml',
-        '--config',
-        this.configFile,
-      ],
+      [...args, '--config', this.configFile],
       {
         cwd: APP_DIR,
         env: this.environment(),
@@ -306,6 +333,39 @@ async function freePorts(count) {
   await Promise.all(servers.map(s => new Promise(resolve => s.close(resolve))));
   return ports;
 }
+
+test('the Dockerfile takes only files .dockerignore lets through, and installs the way this layer did', () => {
+  const allowed = fs
+    .readFileSync(path.join(ROOT, '.dockerignore'), 'utf8')
+    .split('\n')
+    .filter(line => line.startsWith('!'))
+    .map(line => line.slice(1));
+  for (const file of DOCKERFILE.copied) {
+    assert.ok(
+      allowed.includes(file),
+      `COPY ${file}: .dockerignore keeps it out of the build context`,
+    );
+  }
+  // scripts/test-production ran these in the unpacked app: the same commands as the image's RUN lines.
+  for (const command of [
+    'tar xzf skeleton.tar.gz',
+    'yarn workspaces focus --all --production',
+    'tar xzf bundle.tar.gz',
+  ]) {
+    assert.ok(
+      DOCKERFILE.runs.some(run => run.includes(command)),
+      `no RUN ${command} in the Dockerfile`,
+    );
+  }
+  assert.deepEqual(DOCKERFILE.cmd, [
+    'node',
+    'packages/backend',
+    '--config',
+    'app-config.yaml',
+    '--config',
+    'app-config.production.yaml',
+  ]);
+});
 
 test('two instances start together from the bundle on one PostgreSQL and one Redis, and report ready', async () => {
   // As two replicas of a first rollout: both run the plugins' migrations on one empty database. The one that
