@@ -367,6 +367,32 @@ test('the Dockerfile takes only files .dockerignore lets through, and installs t
   ]);
 });
 
+test("the production profile's config matches the backend's config schema and uses no deprecated key", async () => {
+  // With the variables set as for the instances below, so no value is left out of the check.
+  const { stdout, stderr } = await promisify(execFile)(
+    'yarn',
+    [
+      'backstage-cli',
+      'config:check',
+      '--strict',
+      '--deprecated',
+      '--package',
+      'backend',
+      '--config',
+      'app-config.yaml',
+      '--config',
+      'app-config.production.yaml',
+    ],
+    { cwd: ROOT, env: a.environment() },
+  );
+  const output = `${stdout}${stderr}`;
+  assert.match(
+    output,
+    /Loaded config from app-config.yaml, app-config.production.yaml/,
+  );
+  assert.doesNotMatch(output, /deprecated/i);
+});
+
 test('two instances start together from the bundle on one PostgreSQL and one Redis, and report ready', async () => {
   // As two replicas of a first rollout: both run the plugins' migrations on one empty database. The one that
   // loses a migration lock exits and is started again, as Kubernetes restarts its container.
