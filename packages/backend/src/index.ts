@@ -44,4 +44,9 @@ backend.add(localRepositoryUrlReader);
 backend.add(
   import('@model-factory/plugin-search-backend-module-sagemaker-mlflow'),
 );
-backend.start();
+// A failed start-up ends the process, so that Kubernetes (or any supervisor) starts it again: otherwise it stays
+// alive and never ready, e.g. a replica that lost a plugin's migration lock to another one starting beside it.
+backend.start().catch(error => {
+  process.stderr.write(`Backend start-up failed, exiting: ${error}\n`);
+  process.exit(1);
+});
