@@ -108,6 +108,7 @@ async function waitFor(what, check, timeoutMs) {
 class Backend {
   constructor(name, port) {
     this.name = name;
+    this.port = port;
     this.baseUrl = `http://127.0.0.1:${port}`;
     this.logFile = path.join(LOGS, `backend-${name}.log`);
     this.configFile = path.join(WORK_DIR, `app-config.test-${name}.yaml`);
@@ -115,8 +116,8 @@ class Backend {
     fs.writeFileSync(
       this.configFile,
       JSON.stringify({
-        // A string, like the production profile's ':7007' (an object cannot replace a string there).
-        backend: { listen: `127.0.0.1:${port}` },
+        // Loopback here; the port also comes as the Helm chart sets it (APP_CONFIG_backend_listen_port, below).
+        backend: { listen: { host: '127.0.0.1', port } },
         catalog: {
           locations: [
             {
@@ -149,6 +150,8 @@ class Backend {
       APP_BASE_URL: this.baseUrl,
       BACKEND_BASE_URL: this.baseUrl,
       BACKEND_STATIC_TOKEN: TOKEN,
+      // What Backstage's Helm chart always sets: it must merge into the configs' backend.listen.
+      APP_CONFIG_backend_listen_port: String(this.port),
       POSTGRES_HOST: '127.0.0.1',
       POSTGRES_PORT: String(PG_PORT),
       POSTGRES_USER: 'backstage',
