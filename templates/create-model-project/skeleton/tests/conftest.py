@@ -137,24 +137,35 @@ def stack(mlflow_uri, emulator_url):
 @pytest.fixture(scope="session")
 def release_alarms(stack):
     """The CloudWatch alarms infra/endpoint.yaml creates for each stage (a blue/green update names them)."""
-    import boto3
-
     from pipelines.stages import STAGES, stage
 
-    cloudwatch = boto3.client("cloudwatch")
     for name in STAGES:
-        for alarm in stage(name).alarm_names:
-            cloudwatch.put_metric_alarm(
-                AlarmName=alarm,
-                Namespace="AWS/SageMaker",
-                MetricName="Invocation5XXErrors",
-                Statistic="Sum",
-                Period=60,
-                EvaluationPeriods=1,
-                Threshold=1,
-                ComparisonOperator="GreaterThanOrEqualToThreshold",
-            )
+        put_alarms(stage(name).alarm_names)
     return stack
+
+
+@pytest.fixture
+def alarms(stack):
+    """Creates the alarms of a stage whose endpoint a test renames."""
+    return put_alarms
+
+
+def put_alarms(names):
+    """Creates CloudWatch alarms of these names in the emulator (what infra/endpoint.yaml creates for a stage)."""
+    import boto3
+
+    cloudwatch = boto3.client("cloudwatch")
+    for alarm in names:
+        cloudwatch.put_metric_alarm(
+            AlarmName=alarm,
+            Namespace="AWS/SageMaker",
+            MetricName="Invocation5XXErrors",
+            Statistic="Sum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+        )
 
 
 class UpdateEndpointStandIn:

@@ -228,23 +228,12 @@ def test_a_release_refuses_an_endpoint_whose_alarms_are_missing(packages, update
     assert endpoints == []
 
 
-def test_a_model_of_the_release_name_made_elsewhere_is_not_reused(packages, update_endpoint, monkeypatch):
+def test_a_model_of_the_release_name_made_elsewhere_is_not_reused(packages, update_endpoint, alarms, monkeypatch):
     """A model named like the one a release would create, made from another package (or by hand), is refused."""
     older, newer = packages
     monkeypatch.setenv("STAGING_ENDPOINT_NAME", "squatted-staging")
     target = stage("staging")
-    cloudwatch = boto3.client("cloudwatch")
-    for alarm in target.alarm_names:
-        cloudwatch.put_metric_alarm(
-            AlarmName=alarm,
-            Namespace="AWS/SageMaker",
-            MetricName="Invocation5XXErrors",
-            Statistic="Sum",
-            Period=60,
-            EvaluationPeriods=1,
-            Threshold=1,
-            ComparisonOperator="GreaterThanOrEqualToThreshold",
-        )
+    alarms(target.alarm_names)
     sagemaker = boto3.client("sagemaker")
     squatted = f"{target.endpoint_name}-v{newer['version']}"
     sagemaker.create_model(
