@@ -15,6 +15,7 @@ import {
   GUEST,
   postTemplateTask,
   runTemplate,
+  skeletonOnlyTemplate,
   startTemplateBackend,
   waitForEntity,
 } from '../__testUtils__/templateBackend';
@@ -255,22 +256,7 @@ describe('template input is data, never YAML or code', () => {
 
   describe('the skeleton alone, given hostile values (the real fetch:template, without the template patterns)', () => {
     // Each value must be escaped where it lands, whatever the template's patterns let through.
-    const template = {
-      apiVersion: 'scaffolder.backstage.io/v1beta3',
-      kind: 'Template',
-      metadata: { name: 'render-skeleton' },
-      spec: {
-        owner: 'group:default/ml-platform',
-        type: 'test',
-        steps: [
-          {
-            id: 'fetch',
-            action: 'fetch:template',
-            input: { url: './skeleton', values: '${{ parameters.values }}' },
-          },
-        ],
-      },
-    };
+    const template = skeletonOnlyTemplate;
     const trackingUri = `http://mlflow.test/x'y"z\\w#{{ a }}\u2028\n- run: curl evil`;
     const system = 'system:default/x\n  smuggled: yes';
     const annotation = `arn:aws:sagemaker:us-east-1:123456789012:pipeline/p\n  injected: "yes"`;

@@ -10,6 +10,7 @@ import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import {
   dryRunIntoDirectory,
   repoRoot,
+  skeletonOnlyTemplate,
 } from '../__testUtils__/templateBackend';
 
 // Issue 12: the generated repository's own CI must pass for every valid input. The skeleton is rendered by the
@@ -23,23 +24,8 @@ const NAMES = ['churn-model', 'a-forty-character-model-name-at-the-max1'];
 const TRACKING_URIS = { url: 'http://127.0.0.1:5000', arn: MANAGED_MLFLOW_ARN };
 const CI_SYSTEMS = ['codebuild', 'github-actions'] as const;
 
-// A template of only the fetch:template step, given the values template.yaml computes from its parameters.
-const template = {
-  apiVersion: 'scaffolder.backstage.io/v1beta3',
-  kind: 'Template',
-  metadata: { name: 'render-skeleton' },
-  spec: {
-    owner: 'group:default/ml-platform',
-    type: 'test',
-    steps: [
-      {
-        id: 'fetch',
-        action: 'fetch:template',
-        input: { url: './skeleton', values: '${{ parameters.values }}' },
-      },
-    ],
-  },
-};
+// The fetch:template step alone, given the values template.yaml computes from its parameters.
+const template = skeletonOnlyTemplate;
 
 const valuesFor = (name: string, trackingUri: string, ciSystem: string) => ({
   name,

@@ -107,6 +107,28 @@ function directoryContents(dir: string, prefix = ''): object[] {
 }
 
 /**
+ * A template of only the create-model-project skeleton's fetch:template step, given the values template.yaml
+ * computes from its parameters as one `values` parameter: renders the skeleton with the real scaffolder, without
+ * the template's parameter patterns.
+ */
+export const skeletonOnlyTemplate = {
+  apiVersion: 'scaffolder.backstage.io/v1beta3',
+  kind: 'Template',
+  metadata: { name: 'render-skeleton' },
+  spec: {
+    owner: 'group:default/ml-platform',
+    type: 'test',
+    steps: [
+      {
+        id: 'fetch',
+        action: 'fetch:template',
+        input: { url: './skeleton', values: '${{ parameters.values }}' },
+      },
+    ],
+  },
+};
+
+/**
  * Runs `template` in the scaffolder's dry-run mode with the create-model-project template's directory (so
  * `./skeleton` is the real skeleton) and writes the workspace it produced into `target`.
  */
