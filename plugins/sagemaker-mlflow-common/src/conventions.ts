@@ -66,3 +66,16 @@ export function entityTabPath(entity: {
     entity.kind.toLocaleLowerCase('en-US'),
   )}/${encodeURIComponent(entity.name)}/${ENTITY_TAB_ROUTE}`;
 }
+
+/** The query parameter of the entity tab that opens one model version's drill-down (timeline, approval). */
+export const VERSION_QUERY_PARAM = 'version';
+
+/** The portal path that opens one model version of an entity in its Model Factory tab (notifications link here). */
+export function versionPath(
+  entity: { kind: string; namespace?: string; name: string },
+  version: string,
+): string {
+  return `${entityTabPath(entity)}?${VERSION_QUERY_PARAM}=${encodeURIComponent(
+    version,
+  )}`;
+}
