@@ -12,3 +12,4 @@ export * from './signals';
 // The backend's client, generated from openapi.yaml (the frontend wraps it in its API).
 export { DefaultApiClient } from './schema/openapi/generated';
 export type { TypedResponse } from './schema/openapi/generated';
+export * from './modelEntities';
