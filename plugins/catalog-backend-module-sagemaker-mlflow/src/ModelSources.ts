@@ -163,7 +163,9 @@ export function sagemakerSource(options: {
               limit(() =>
                 awsCall('SageMaker ListTags', () =>
                   sagemaker.send(
-                    new ListTagsCommand({ ResourceArn: g.ModelPackageGroupArn }),
+                    new ListTagsCommand({
+                      ResourceArn: g.ModelPackageGroupArn,
+                    }),
                   ),
                 ),
               ),

@@ -276,9 +276,7 @@ export function sagemakerModelEntity(input: {
       [ANNOTATION_CHAMPION_VERSION]: input.approvedVersion?.toString(),
     },
     sourceUrl: url,
-    links: [
-      { url, title: 'SageMaker model package group', icon: 'dashboard' },
-    ],
+    links: [{ url, title: 'SageMaker model package group', icon: 'dashboard' }],
     ownership: input.ownership,
     defaultOwner: input.defaultOwner,
   });

@@ -56,13 +56,17 @@ export const catalogModuleSagemakerMlflowModels = createBackendModule({
           : DEFAULT_SCHEDULE;
         // Fails start-up on a malformed ref, saying which key to fix.
         const defaultOwner = stringifyEntityRef(
-          parseEntityRef(own?.getOptionalString('defaultOwner') ?? DEFAULT_OWNER, {
-            defaultKind: 'group',
-            defaultNamespace: 'default',
-          }),
+          parseEntityRef(
+            own?.getOptionalString('defaultOwner') ?? DEFAULT_OWNER,
+            {
+              defaultKind: 'group',
+              defaultNamespace: 'default',
+            },
+          ),
         );
         const servers = own?.getOptionalStringArray('mlflowServers');
-        const pageSize = own?.getOptionalNumber('pageSize') ?? DEFAULT_PAGE_SIZE;
+        const pageSize =
+          own?.getOptionalNumber('pageSize') ?? DEFAULT_PAGE_SIZE;
         const components = new ComponentLookup(catalog, auth);
         const sources = [
           ...clients.config.mlflowServers
