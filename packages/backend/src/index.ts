@@ -18,6 +18,10 @@ backend.add(
   import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
 );
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+// MLflow registered models and SageMaker model package groups as ml-model Resource entities.
+backend.add(
+  import('@model-factory/plugin-catalog-backend-module-sagemaker-mlflow'),
+);
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 

@@ -51,7 +51,8 @@ export class ModelEntityProvider implements EntityProvider {
 
   constructor(
     private readonly options: {
-      sources: ModelSource[];
+      /** The sources of one run (called once per run). */
+      sources: () => ModelSource[];
       logger: LoggerService;
       cache?: CacheService;
     },
@@ -74,7 +75,7 @@ export class ModelEntityProvider implements EntityProvider {
     const emitted: DeferredEntity[] = [];
     const failedSources: string[] = [];
 
-    for (const source of this.options.sources) {
+    for (const source of this.options.sources()) {
       try {
         for await (const page of source.pages()) {
           for (const entity of page) {

@@ -5,7 +5,10 @@
  * @packageDocumentation
  */
 
-export { catalogModuleSagemakerMlflowModels as default } from './module';
+export {
+  catalogModuleSagemakerMlflowModels as default,
+  createModelEntityProvider,
+} from './module';
 export { ModelEntityProvider } from './ModelEntityProvider';
 export type { ModelProviderRun } from './ModelEntityProvider';
 export { mlflowSource, sagemakerSource, ComponentLookup } from './ModelSources';

@@ -1,14 +1,23 @@
 import {
+  AuthService,
+  CacheService,
   coreServices,
+  LoggerService,
+  RootConfigService,
+  SchedulerServiceTaskScheduleDefinition,
   createBackendModule,
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
 } from '@backstage/backend-plugin-api';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import {
+  CatalogService,
   catalogProcessingExtensionPoint,
   catalogServiceRef,
 } from '@backstage/plugin-catalog-node';
-import { sagemakerMlflowClientsServiceRef } from '@model-factory/plugin-sagemaker-mlflow-node';
+import {
+  SageMakerMlflowClients,
+  sagemakerMlflowClientsServiceRef,
+} from '@model-factory/plugin-sagemaker-mlflow-node';
 import { ModelEntityProvider } from './ModelEntityProvider';
 import { ComponentLookup, mlflowSource, sagemakerSource } from './ModelSources';
 
@@ -18,6 +27,70 @@ const DEFAULT_SCHEDULE = {
 };
 const DEFAULT_OWNER = 'group:default/ml-platform';
 const DEFAULT_PAGE_SIZE = 200;
+
+/** The provider and its schedule as the config describes them (what the module registers; tests wrap it). */
+export function createModelEntityProvider({
+  config,
+  auth,
+  logger,
+  cache,
+  catalog,
+  clients,
+}: {
+  config: RootConfigService;
+  auth: AuthService;
+  logger: LoggerService;
+  cache?: CacheService;
+  catalog: CatalogService;
+  clients: SageMakerMlflowClients;
+}): {
+  provider: ModelEntityProvider;
+  schedule: SchedulerServiceTaskScheduleDefinition;
+} {
+  const own = config.getOptionalConfig('sagemakerMlflow.catalog');
+  const schedule = own?.has('schedule')
+    ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
+        own.getConfig('schedule'),
+      )
+    : DEFAULT_SCHEDULE;
+  // Fails start-up on a malformed ref, saying which key to fix.
+  const defaultOwner = stringifyEntityRef(
+    parseEntityRef(own?.getOptionalString('defaultOwner') ?? DEFAULT_OWNER, {
+      defaultKind: 'group',
+      defaultNamespace: 'default',
+    }),
+  );
+  const servers = own?.getOptionalStringArray('mlflowServers');
+  const pageSize = own?.getOptionalNumber('pageSize') ?? DEFAULT_PAGE_SIZE;
+  // Sources per run: the components binding tags claim are looked up afresh each run.
+  const sources = () => {
+    const components = new ComponentLookup(catalog, auth);
+    return [
+      ...clients.config.mlflowServers
+        .filter(s => !servers || servers.includes(s.name))
+        .map(server =>
+          mlflowSource({
+            server,
+            client: clients.mlflow.forServer(server.name),
+            components,
+            defaultOwner,
+            pageSize,
+          }),
+        ),
+      ...(own?.getOptionalConfigArray('sagemaker') ?? []).map(account =>
+        sagemakerSource({
+          accountId: account.getString('accountId'),
+          region: account.getString('region'),
+          clients: clients.sagemaker,
+          components,
+          defaultOwner,
+        }),
+      ),
+    ];
+  };
+  const provider = new ModelEntityProvider({ sources, logger, cache });
+  return { provider, schedule };
+}
 
 /**
  * Adds every MLflow registered model of the configured tracking servers and every SageMaker model package group of
@@ -48,49 +121,14 @@ export const catalogModuleSagemakerMlflowModels = createBackendModule({
         processing,
         clients,
       }) {
-        const own = config.getOptionalConfig('sagemakerMlflow.catalog');
-        const schedule = own?.has('schedule')
-          ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
-              own.getConfig('schedule'),
-            )
-          : DEFAULT_SCHEDULE;
-        // Fails start-up on a malformed ref, saying which key to fix.
-        const defaultOwner = stringifyEntityRef(
-          parseEntityRef(
-            own?.getOptionalString('defaultOwner') ?? DEFAULT_OWNER,
-            {
-              defaultKind: 'group',
-              defaultNamespace: 'default',
-            },
-          ),
-        );
-        const servers = own?.getOptionalStringArray('mlflowServers');
-        const pageSize =
-          own?.getOptionalNumber('pageSize') ?? DEFAULT_PAGE_SIZE;
-        const components = new ComponentLookup(catalog, auth);
-        const sources = [
-          ...clients.config.mlflowServers
-            .filter(s => !servers || servers.includes(s.name))
-            .map(server =>
-              mlflowSource({
-                server,
-                client: clients.mlflow.forServer(server.name),
-                components,
-                defaultOwner,
-                pageSize,
-              }),
-            ),
-          ...(own?.getOptionalConfigArray('sagemaker') ?? []).map(account =>
-            sagemakerSource({
-              accountId: account.getString('accountId'),
-              region: account.getString('region'),
-              clients: clients.sagemaker,
-              components,
-              defaultOwner,
-            }),
-          ),
-        ];
-        const provider = new ModelEntityProvider({ sources, logger, cache });
+        const { provider, schedule } = createModelEntityProvider({
+          config,
+          auth,
+          logger,
+          cache,
+          catalog,
+          clients,
+        });
         processing.addEntityProvider(provider);
         await scheduler.scheduleTask({
           id: 'sagemaker-mlflow-models',
