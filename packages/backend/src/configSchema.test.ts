@@ -47,10 +47,23 @@ describe('config schema', () => {
         p => p?.search?.properties?.collators?.properties?.sagemakerMlflow,
       ),
     ).toEqual(['@model-factory/plugin-search-backend-module-sagemaker-mlflow']);
+    expect(owners(p => p?.sagemakerMlflow?.properties?.catalog)).toEqual([
+      '@model-factory/plugin-catalog-backend-module-sagemaker-mlflow',
+    ]);
   });
 
   it('accepts the local app-config.yaml', () => {
     expect(schema.process(appConfig({}))).toHaveLength(2);
+  });
+
+  it('refuses a catalog models account that is not a list of accounts and regions', () => {
+    expect(() =>
+      schema.process(
+        appConfig({
+          sagemakerMlflow: { catalog: { sagemaker: { accountId: '1' } } },
+        }),
+      ),
+    ).toThrow(/sagemakerMlflow\/catalog\/sagemaker/);
   });
 
   it('refuses a search schedule that is not one', () => {

@@ -16,6 +16,7 @@ import type {
 import {
   ANNOTATION_REGISTERED_MODEL_NAME,
   entityTabPath,
+  MODEL_RESOURCE_TYPE,
   TAG_MODEL_PACKAGE_ARN,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
@@ -41,6 +42,8 @@ export interface MlModelDocument extends IndexableDocument {
   /** `model` for the registered model, `version` for one version. */
   docKind: 'model' | 'version';
   modelName: string;
+  /** The MLflow tracking server's config name: with modelName, names the model's catalog entity. */
+  trackingServer: string;
   /** Empty for the model document. */
   version: string;
   /** Space-separated aliases, e.g. `champion`. */
@@ -100,6 +103,13 @@ export class MlModelCollatorFactory implements DocumentCollatorFactory {
     );
     for await (const page of pages) {
       for (const entity of page) {
+        // A model's own catalog entity (catalog module sagemaker-mlflow-models) names it too: index it once, with the
+        // component that owns it.
+        if (
+          entity.kind === 'Resource' &&
+          entity.spec?.type === MODEL_RESOURCE_TYPE
+        )
+          continue;
         const binding = readEntityBinding(entity);
         if (binding.registeredModelName.state !== 'bound') continue;
         try {
@@ -155,7 +165,10 @@ export class MlModelCollatorFactory implements DocumentCollatorFactory {
       }
     }
     const aliases = aliasesByVersion(model.aliases);
-    const base = baseFields(entity, modelName);
+    const base = {
+      ...baseFields(entity, modelName),
+      trackingServer: binding.trackingServer,
+    };
     yield {
       ...base,
       docKind: 'model',

@@ -32,6 +32,11 @@ describe('MlModelSearchResultListItem', () => {
     expect(
       screen.getByText(/owner group:default\/ml-platform/),
     ).toBeInTheDocument();
+    // The model's own catalog entity (catalog module sagemaker-mlflow-models), named as the provider names it.
+    expect(screen.getByTestId('model-entity-link')).toHaveAttribute(
+      'href',
+      '/catalog/default/resource/mlflow-default-demo-model',
+    );
   });
 
   it('shows the MLflow 2.x registry stage of a version beside its aliases', async () => {

@@ -6,12 +6,17 @@ import ListItemIcon from '@material-ui/core/ListItemIcon';
 import ListItemText from '@material-ui/core/ListItemText';
 import type { SearchDocument } from '@backstage/plugin-search-common';
 import { ReactNode } from 'react';
+import {
+  mlflowModelEntityName,
+  modelEntityPath,
+} from '@model-factory/plugin-sagemaker-mlflow-common';
 import { StageChip, StatusChip } from '../common';
 
 /** The fields the Model Factory collator puts in an `ml-model` search document. */
 interface MlModelDocument extends SearchDocument {
   docKind?: 'model' | 'version';
   modelName?: string;
+  trackingServer?: string;
   version?: string;
   aliases?: string;
   /** The version's MLflow 2.x registry stage; empty for None. */
@@ -48,6 +53,22 @@ export function MlModelSearchResultListItem(props: {
             {doc.owner ? ` · owner ${doc.owner}` : ''}
             {doc.entityRef ? ` · ${doc.entityRef}` : ''}
             {doc.metrics ? ` · ${doc.metrics}` : ''}
+            {doc.modelName ? (
+              <>
+                {' · '}
+                <Link
+                  to={modelEntityPath(
+                    mlflowModelEntityName(
+                      doc.trackingServer || 'default',
+                      doc.modelName,
+                    ),
+                  )}
+                  data-testid="model-entity-link"
+                >
+                  model in the catalog
+                </Link>
+              </>
+            ) : null}
             {doc.text ? (
               <Box component="span" display="block">
                 {doc.text}

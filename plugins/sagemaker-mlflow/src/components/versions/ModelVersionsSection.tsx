@@ -30,6 +30,7 @@ import {
 import { PageButtons, usePageTokens } from '../PageButtons';
 import { ApprovalDialog } from './ApprovalDialog';
 import { MetricByVersionChart } from './MetricByVersionChart';
+import { ModelEntityLink } from './ModelEntityLink';
 import { SageMakerOnlyVersions } from './SageMakerOnlyVersions';
 
 /** The registered model's versions with their approval in SageMaker; owners approve or reject. */
@@ -166,6 +167,7 @@ export function ModelVersionsSection() {
   return (
     <InfoCard
       title="Model versions"
+      subheader={<ModelEntityLink />}
       deepLink={
         page.value
           ? { title: 'Open the model in MLflow', link: page.value.modelUrl }
