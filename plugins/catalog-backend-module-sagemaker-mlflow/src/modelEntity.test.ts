@@ -165,6 +165,24 @@ describe('model entities', () => {
     );
   });
 
+  it('keeps the annotation of non-tag tags valid JSON and bounded, however many there are', () => {
+    const entity = mlflowModelEntity({
+      server,
+      model: {
+        name: 'big',
+        tags: Array.from({ length: 500 }, (_, i) => ({
+          key: `Key ${i}`,
+          value: 'v'.repeat(100),
+        })),
+      },
+      ownership: { reason: 'no backstage.io/entity-ref tag' },
+      defaultOwner: 'group:default/ml-platform',
+    });
+    const json = entity.metadata.annotations!['mlflow.org/tags'];
+    expect(json.length).toBeLessThanOrEqual(8192);
+    expect(Object.keys(JSON.parse(json)).length).toBeGreaterThan(10);
+  });
+
   it('maps a SageMaker model package group with its newest and newest approved version', () => {
     const entity = sagemakerModelEntity({
       accountId: '123456789012',

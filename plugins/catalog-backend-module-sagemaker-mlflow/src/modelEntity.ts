@@ -140,13 +140,17 @@ function splitTags(tags: Array<{ key: string; value: string }>): {
       valid.add(candidate);
     else rest[key] = value;
   }
-  const json = JSON.stringify(rest);
+  // Whole entries only, so the annotation stays valid JSON however large the tags are.
+  const kept: Record<string, string> = {};
+  let size = 2;
+  for (const [key, value] of Object.entries(rest)) {
+    size += JSON.stringify(key).length + JSON.stringify(value).length + 2;
+    if (size > MAX_TAGS_ANNOTATION) break;
+    kept[key] = value;
+  }
   return {
     tags: [...valid].sort(),
-    rest:
-      Object.keys(rest).length === 0
-        ? undefined
-        : json.slice(0, MAX_TAGS_ANNOTATION),
+    rest: Object.keys(kept).length ? JSON.stringify(kept) : undefined,
   };
 }
 
