@@ -149,13 +149,12 @@ export function sagemakerSource(options: {
       const limit = pLimit(GROUP_CONCURRENCY);
       let nextToken: string | undefined;
       do {
+        const request = new ListModelPackageGroupsCommand({
+          MaxResults: 100,
+          NextToken: nextToken,
+        });
         const page = await awsCall('SageMaker ListModelPackageGroups', () =>
-          sagemaker.send(
-            new ListModelPackageGroupsCommand({
-              MaxResults: 100,
-              NextToken: nextToken,
-            }),
-          ),
+          sagemaker.send(request),
         );
         const groups = await Promise.all(
           (page.ModelPackageGroupSummaryList ?? []).map(g =>
