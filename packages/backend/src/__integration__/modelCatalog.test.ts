@@ -69,7 +69,7 @@ const config = {
       defaultOwner: DEFAULT_OWNER,
       sagemaker: [{ accountId: '123456789012', region: 'us-east-1' }],
       // Small pages: the run reads several pages of the test server's models.
-      pageSize: 3,
+      pageSize: 10,
     },
   },
 };
