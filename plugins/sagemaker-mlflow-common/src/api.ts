@@ -41,7 +41,12 @@ export type {
   SectionError,
   SectionErrorCode,
   StartExecutionRequest,
+  TimelineDetail,
+  TimelineStage,
+  TimelineStageKind,
+  TimelineStageStatus,
   ValidationResult,
+  VersionTimeline,
 } from './schema/openapi/generated';
 
 /** The page size the tab asks for, and the spec's default; the summary reads the same first pages. */

@@ -426,6 +426,62 @@ export const spec = {
           },
         },
       },
+    '/v1/entities/{namespace}/{kind}/{name}/model-versions/{version}/timeline':
+      {
+        get: {
+          operationId: 'getVersionTimeline',
+          summary:
+            "One version's history, oldest first: commit, CI build, pipeline execution and its steps, MLflow run, registration, approval, deployments to each of the entity's endpoints, endpoint validations",
+          parameters: [
+            {
+              $ref: '#/components/parameters/namespace',
+            },
+            {
+              $ref: '#/components/parameters/kind',
+            },
+            {
+              $ref: '#/components/parameters/name',
+            },
+            {
+              name: 'version',
+              in: 'path',
+              required: true,
+              schema: {
+                type: 'string',
+                pattern: '^[1-9][0-9]*$',
+              },
+            },
+          ],
+          responses: {
+            '200': {
+              description:
+                'Every stage, each with its own status (a stage whose source failed is `unavailable`)',
+              content: {
+                'application/json': {
+                  schema: {
+                    $ref: '#/components/schemas/VersionTimeline',
+                  },
+                },
+              },
+            },
+            '400': {
+              $ref: '#/components/responses/Error',
+            },
+            '403': {
+              $ref: '#/components/responses/Error',
+            },
+            '404': {
+              $ref: '#/components/responses/Error',
+            },
+            '502': {
+              $ref: '#/components/responses/Error',
+            },
+            '503': {
+              $ref: '#/components/responses/Error',
+            },
+          },
+        },
+      },
     '/v1/entities/{namespace}/{kind}/{name}/sagemaker-only-versions': {
       get: {
         operationId: 'getSageMakerOnlyVersions',
@@ -1783,6 +1839,106 @@ export const spec = {
           },
           latencyMs: {
             type: 'number',
+          },
+        },
+      },
+      TimelineStageKind: {
+        type: 'string',
+        enum: [
+          'commit',
+          'build',
+          'pipeline-execution',
+          'mlflow-run',
+          'registration',
+          'approval',
+          'deployment',
+          'validation',
+        ],
+      },
+      TimelineStageStatus: {
+        description:
+          "succeeded, failed, running, pending (awaits a decision); not-recorded, the version's records do not say (no tag); not-followed, a record names a resource that is not the entity's (it was not read); unavailable, its source failed (see error)",
+        type: 'string',
+        enum: [
+          'succeeded',
+          'failed',
+          'running',
+          'pending',
+          'not-recorded',
+          'not-followed',
+          'unavailable',
+        ],
+      },
+      TimelineDetail: {
+        type: 'object',
+        required: ['label', 'value'],
+        properties: {
+          label: {
+            type: 'string',
+          },
+          value: {
+            type: 'string',
+          },
+          url: {
+            description: 'Opens this detail in its source system',
+            type: 'string',
+          },
+        },
+      },
+      TimelineStage: {
+        type: 'object',
+        required: ['kind', 'title', 'status', 'details'],
+        properties: {
+          kind: {
+            $ref: '#/components/schemas/TimelineStageKind',
+          },
+          title: {
+            type: 'string',
+          },
+          status: {
+            $ref: '#/components/schemas/TimelineStageStatus',
+          },
+          time: {
+            description: 'When it happened (ISO 8601), when known',
+            type: 'string',
+          },
+          message: {
+            description: 'Why the stage has this status, when it is not plain',
+            type: 'string',
+          },
+          url: {
+            description:
+              'Opens the stage in its source system (MLflow UI, SageMaker console, GitHub, CodeBuild)',
+            type: 'string',
+          },
+          details: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/TimelineDetail',
+            },
+          },
+          error: {
+            $ref: '#/components/schemas/SectionError',
+          },
+        },
+      },
+      VersionTimeline: {
+        type: 'object',
+        required: ['modelName', 'version', 'stages'],
+        properties: {
+          modelName: {
+            type: 'string',
+          },
+          version: {
+            type: 'string',
+          },
+          stages: {
+            description:
+              'Oldest first; one deployment and one validation stage per endpoint of the entity',
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/TimelineStage',
+            },
           },
         },
       },

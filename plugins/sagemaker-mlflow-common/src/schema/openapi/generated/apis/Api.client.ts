@@ -24,6 +24,7 @@ import { SageMakerOnlyVersionsPage } from '../models/SageMakerOnlyVersionsPage.m
 import { StartExecutionRequest } from '../models/StartExecutionRequest.model';
 import { Summary } from '../models/Summary.model';
 import { ValidationResult } from '../models/ValidationResult.model';
+import { VersionTimeline } from '../models/VersionTimeline.model';
 
 /**
  * Wraps the Response type to convey a type on the json call.
@@ -132,6 +133,17 @@ export type GetSummary = {
     namespace: string;
     kind: string;
     name: string;
+  };
+};
+/**
+ * @public
+ */
+export type GetVersionTimeline = {
+  path: {
+    namespace: string;
+    kind: string;
+    name: string;
+    version: string;
   };
 };
 /**
@@ -465,6 +477,38 @@ export class DefaultApiClient {
       namespace: request.path.namespace,
       kind: request.path.kind,
       name: request.path.name,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
+   * One version\'s history, oldest first: commit, CI build, pipeline execution and its steps, MLflow run, registration, approval, deployments to each of the entity\'s endpoints, endpoint validations
+   * @param namespace -
+   * @param kind -
+   * @param name -
+   * @param version -
+   */
+  public async getVersionTimeline(
+    // @ts-ignore
+    request: GetVersionTimeline,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<VersionTimeline>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/v1/entities/{namespace}/{kind}/{name}/model-versions/{version}/timeline`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      namespace: request.path.namespace,
+      kind: request.path.kind,
+      name: request.path.name,
+      version: request.path.version,
     });
 
     return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
