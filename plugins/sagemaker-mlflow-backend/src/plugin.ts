@@ -12,6 +12,7 @@ import { ResourceBindings } from './service/bindings';
 import { Endpoints } from './service/endpoints';
 import { ModelVersions } from './service/modelVersions';
 import { Pipelines } from './service/pipelines/Pipelines';
+import { VersionTimelines } from './service/versionTimeline';
 import { UpstreamCache } from './service/UpstreamCache';
 
 /**
@@ -53,6 +54,7 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
         const pipelines = new Pipelines(service);
         const versions = new ModelVersions(service);
         const endpoints = new Endpoints(service);
+        const timelines = new VersionTimelines(service, pipelines);
 
         deps.permissionsRegistry.addPermissions(sagemakerMlflowPermissions);
         registerActions({
@@ -73,6 +75,7 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
             pipelines,
             versions,
             endpoints,
+            timelines,
             maxPayloadBytes: config.invoke.maxPayloadBytes,
             mlflowServers: config.mlflowServers,
           }),

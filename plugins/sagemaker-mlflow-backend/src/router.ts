@@ -33,6 +33,7 @@ import { EntityContext, loadEntityContext } from './service/EntityContext';
 import type { Endpoints } from './service/endpoints';
 import type { ModelVersions } from './service/modelVersions';
 import type { Pipelines } from './service/pipelines/Pipelines';
+import type { VersionTimelines } from './service/versionTimeline';
 import { loadSummary } from './service/summary';
 import { upstreamErrorHandler } from './upstreamErrorHandler';
 import { nameUnknownFields } from './validationErrors';
@@ -50,6 +51,7 @@ export interface RouterOptions {
   pipelines: Pipelines;
   versions: ModelVersions;
   endpoints: Endpoints;
+  timelines: VersionTimelines;
   maxPayloadBytes: number;
   /** The configured tracking servers, for the template's server picker. */
   mlflowServers: Array<{ name: string; uiUrl: string }>;
@@ -122,6 +124,7 @@ export async function createRouter(
     pipelines,
     versions,
     endpoints,
+    timelines,
   } = options;
   // Every route below is validated against openapi.yaml (params, query, JSON body) before its handler runs; a
   // request the spec refuses is a 400 naming what is wrong. The bodies are parsed before, outside this router
@@ -308,6 +311,16 @@ export async function createRouter(
           { version, status: body.status },
           ctx => versions.setApproval(ctx, version, body.status, body.comment),
         ),
+      );
+    },
+  );
+
+  api.get(
+    `${entityPath}/model-versions/:version/timeline`,
+    inDeadline,
+    async (req, res) => {
+      res.json(
+        await timelines.timeline(await context(req), req.params.version),
       );
     },
   );
