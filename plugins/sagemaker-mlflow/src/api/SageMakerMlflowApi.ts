@@ -23,6 +23,7 @@ import type {
   StartExecutionRequest,
   Summary,
   ValidationResult,
+  VersionTimeline,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 
 /** The Model Factory backend, for one entity at a time. The server decides what the entity's resources are. */
@@ -55,6 +56,11 @@ export interface SageMakerMlflowApi {
     version: string,
     request: ApprovalRequest,
   ): Promise<ApprovalResult>;
+  /** One version's history: commit, build, execution, run, registration, approval, deployments, validations. */
+  getVersionTimeline(
+    entity: CompoundEntityRef,
+    version: string,
+  ): Promise<VersionTimeline>;
   getEndpoints(entity: CompoundEntityRef): Promise<EndpointsResponse>;
   getEndpointExample(
     entity: CompoundEntityRef,
@@ -155,6 +161,11 @@ export class SageMakerMlflowClient implements SageMakerMlflowApi {
   ) {
     return this.read(
       this.client.setApproval({ path: { ...entity, version }, body: request }),
+    );
+  }
+  getVersionTimeline(entity: CompoundEntityRef, version: string) {
+    return this.read(
+      this.client.getVersionTimeline({ path: { ...entity, version } }),
     );
   }
   getEndpoints(entity: CompoundEntityRef) {

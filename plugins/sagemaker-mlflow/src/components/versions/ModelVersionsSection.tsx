@@ -31,6 +31,10 @@ import { PageButtons, usePageTokens } from '../PageButtons';
 import { ApprovalDialog } from './ApprovalDialog';
 import { MetricByVersionChart } from './MetricByVersionChart';
 import { SageMakerOnlyVersions } from './SageMakerOnlyVersions';
+import {
+  VersionDrillDownLink,
+  VersionTimelineDialog,
+} from './VersionTimelineDialog';
 
 /** The registered model's versions with their approval in SageMaker; owners approve or reject. */
 export function ModelVersionsSection() {
@@ -94,7 +98,9 @@ export function ModelVersionsSection() {
     {
       title: 'Version',
       render: v => (
-        <strong id={`model-version-${v.version}`}>v{v.version}</strong>
+        <VersionDrillDownLink version={v.version}>
+          <strong id={`model-version-${v.version}`}>v{v.version}</strong>
+        </VersionDrillDownLink>
       ),
     },
     {
@@ -207,6 +213,7 @@ export function ModelVersionsSection() {
           champion={champion?.version}
         />
       )}
+      <VersionTimelineDialog />
       <ApprovalDialog
         // A fresh dialog per decision: a comment typed for one version never carries over to another.
         key={pending ? `${pending.version}-${pending.status}` : 'closed'}
