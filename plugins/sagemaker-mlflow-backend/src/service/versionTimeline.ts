@@ -7,7 +7,7 @@ import {
   UserContext,
 } from '@aws-sdk/client-sagemaker';
 import type { Entity } from '@backstage/catalog-model';
-import { InputError } from '@backstage/errors';
+import { InputError, NotFoundError } from '@backstage/errors';
 import type {
   Section,
   TimelineDetail,
@@ -169,23 +169,50 @@ export class VersionTimelines {
       ctx.entityRef,
       `timeline:${ctx.binding.trackingServer}:${modelName}:${version}`,
       async () => {
+        // The endpoints need only the version's number: MLflow failing leaves them.
+        const endpoints = this.endpoints(ctx);
+        const mv = await settle(
+          () => client.getModelVersion(modelName, version),
+          this.deps.logger,
+        );
         // A version that does not exist is the route's 404, not a stage's.
-        const mv = await client.getModelVersion(modelName, version);
-        const versionTags = tagsOf(mv.tags);
-        const run = settle(() => this.run(ctx, client, mv), this.deps.logger);
-        const [runFacts, execution, approval, endpoints] = await Promise.all([
+        if (mv.error?.code === 'not-found')
+          throw new NotFoundError(mv.error.message);
+        const modelVersionUrl = `${mlflowModelUrl(
+          client.server.uiUrl,
+          modelName,
+        )}/versions/${encodeURIComponent(version)}`;
+        if (mv.error) {
+          const failed = (kind: TimelineStage['kind'], title: string) =>
+            unavailable(kind, title, mv.error);
+          return {
+            modelName,
+            version,
+            stages: [
+              failed('commit', 'Git commit'),
+              failed('build', 'CI build'),
+              failed('pipeline-execution', 'Pipeline execution'),
+              failed('mlflow-run', 'MLflow run'),
+              failed('registration', 'Registration'),
+              failed('approval', 'Approval'),
+              ...this.deploymentStages(await endpoints, modelName, version),
+              failed('validation', 'Endpoint validations'),
+            ],
+          };
+        }
+        const versionTags = tagsOf(mv.data.tags);
+        const run = settle(
+          () => this.run(ctx, client, mv.data),
+          this.deps.logger,
+        );
+        const [runFacts, execution, approval] = await Promise.all([
           run,
           run.then(r => this.executionStage(ctx, r)),
           settle(
             () => this.approval(ctx, versionTags[TAG_MODEL_PACKAGE_ARN]),
             this.deps.logger,
           ),
-          this.endpoints(ctx),
         ]);
-        const modelVersionUrl = `${mlflowModelUrl(
-          client.server.uiUrl,
-          modelName,
-        )}/versions/${encodeURIComponent(version)}`;
         return {
           modelName,
           version,
@@ -193,10 +220,10 @@ export class VersionTimelines {
             ...this.sourceStages(ctx, runFacts),
             execution,
             this.runStage(client, runFacts),
-            this.registrationStage(ctx, mv, modelVersionUrl, versionTags),
+            this.registrationStage(ctx, mv.data, modelVersionUrl, versionTags),
             approval.data ??
               unavailable('approval', 'Approval', approval.error),
-            ...this.deploymentStages(endpoints, modelName, version),
+            ...this.deploymentStages(await endpoints, modelName, version),
             ...this.validationStages(ctx, versionTags, modelVersionUrl),
           ],
         };
