@@ -11,6 +11,7 @@ import {
   modelApprovePermission,
   ModelVersion,
   TAG_MODEL_PACKAGE_ARN,
+  TAG_VALIDATION_PREFIX,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import { useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
@@ -154,8 +155,12 @@ export function ModelVersionsSection() {
       title: 'Tags',
       render: v =>
         Object.entries(v.tags)
-          // The package link is shown as the approval column.
-          .filter(([k]) => k !== TAG_MODEL_PACKAGE_ARN)
+          // The package link is shown as the approval column, the validations in the version's timeline.
+          .filter(
+            ([k]) =>
+              k !== TAG_MODEL_PACKAGE_ARN &&
+              !k.startsWith(TAG_VALIDATION_PREFIX),
+          )
           .map(([k, val]) => (
             <Chip
               key={k}

@@ -167,7 +167,19 @@ describe('VersionTimelineDialog', () => {
       modelName: 'demo-model',
       modelUrl: 'http://mlflow/#/models/demo-model',
       versions: {
-        data: { items: [version('2'), version('1')], aliases: {} },
+        data: {
+          items: [
+            {
+              ...version('2'),
+              tags: {
+                gate_metric: 'accuracy',
+                'validation.demo-model-staging': '{"accuracy":1,"rows":20}',
+              },
+            },
+            version('1'),
+          ],
+          aliases: {},
+        },
       },
       modelPackages: { data: {} },
       bindings: [],
@@ -178,6 +190,9 @@ describe('VersionTimelineDialog', () => {
       getVersionTimeline,
     });
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    // A validation record is shown in the timeline, not as a tag in the table.
+    expect(await screen.findByText('gate_metric=accuracy')).toBeInTheDocument();
+    expect(screen.queryByText(/validation\.demo-model-staging/)).toBeNull();
     await userEvent.click(
       await screen.findByTitle('Open the timeline of version 2'),
     );
