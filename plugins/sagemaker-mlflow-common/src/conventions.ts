@@ -24,7 +24,8 @@ export const TAG_TRAINING_DATA_URI = 'lineage.training_data_uri';
 export const TAG_CI_BUILD_URL = 'lineage.ci_build_url';
 /**
  * An MLflow model version's tags recording its validation against each endpoint: `validation.<endpointName>`, a JSON
- * object {accuracy, rows, latencyMs, at}; written by the portal's validation and by the project's validate_endpoint.
+ * object of accuracy, rows, latencyMs and at (ISO time); written by the portal's validation and by the project's
+ * validate_endpoint.
  */
 export const TAG_VALIDATION_PREFIX = 'validation.';
 /** The validation sample each training run logs as an artifact: feature rows and their true labels. */
