@@ -271,6 +271,7 @@ describe('the version timeline against the real catalog, MLflow and the SageMake
       tags: [
         { key: 'sagemaker.pipeline_execution_arn', value: foreignExecution },
         { key: 'lineage.git_sha', value: 'not-a-commit' },
+        // eslint-disable-next-line no-script-url -- the hostile tag under test
         { key: 'lineage.ci_build_url', value: 'javascript:alert(1)' },
       ],
     });
@@ -308,6 +309,7 @@ describe('the version timeline against the real catalog, MLflow and the SageMake
     expect(text).not.toContain('#/model-packages/demo-model');
     // A build "URL" that is not a web page is not a link; a commit id that is not one is not put in a path.
     expect(byKind.build.status).toBe('not-recorded');
+    // eslint-disable-next-line no-script-url -- the hostile tag under test
     expect(text).not.toContain('javascript:');
     expect(byKind.commit.url).toBeUndefined();
   });

@@ -12,6 +12,7 @@ import type {
   Section,
   TimelineDetail,
   TimelineStage,
+  TimelineStageStatus,
   VersionTimeline,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
@@ -58,6 +59,26 @@ const ENDPOINT_CONCURRENCY = 4;
 const MAX_ARTIFACTS = 50;
 /** Parameters and metrics shown per run; a run logging thousands is read in MLflow, which the stage links to. */
 const MAX_RUN_VALUES = 50;
+
+/** Each source's own words for a stage's status; anything else is the default where they are used. */
+const EXECUTION_STATUS = new Map<string, TimelineStageStatus>([
+  ['Succeeded', 'succeeded'],
+  ['Executing', 'running'],
+  ['Stopping', 'running'],
+]);
+const RUN_STATUS = new Map<string, TimelineStageStatus>([
+  ['FINISHED', 'succeeded'],
+  ['RUNNING', 'running'],
+  ['SCHEDULED', 'running'],
+]);
+const APPROVAL_STATUS = new Map<string, TimelineStageStatus>([
+  ['Approved', 'succeeded'],
+  ['Rejected', 'failed'],
+]);
+const ENDPOINT_STATUS = new Map<string, TimelineStageStatus>([
+  ['InService', 'succeeded'],
+  ['Failed', 'failed'],
+]);
 
 const iso = (ms?: number | string) =>
   ms === undefined || ms === ''
@@ -358,12 +379,7 @@ export class VersionTimelines {
     return stage({
       kind,
       title: `Pipeline execution ${execution.displayName ?? id}`,
-      status:
-        status === 'Succeeded'
-          ? 'succeeded'
-          : status === 'Executing' || status === 'Stopping'
-          ? 'running'
-          : 'failed',
+      status: EXECUTION_STATUS.get(status) ?? 'failed',
       time: execution.startTime,
       url: execution.consoleUrl,
       ...(execution.failureReason ? { message: execution.failureReason } : {}),
@@ -408,12 +424,7 @@ export class VersionTimelines {
     return stage({
       kind,
       title: `MLflow run ${run.info.run_name ?? run.info.run_id}`,
-      status:
-        status === 'FINISHED'
-          ? 'succeeded'
-          : status === 'RUNNING' || status === 'SCHEDULED'
-          ? 'running'
-          : 'failed',
+      status: RUN_STATUS.get(status) ?? 'failed',
       time: iso(run.info.start_time),
       url,
       details: [
@@ -529,12 +540,7 @@ export class VersionTimelines {
     return stage({
       kind,
       title: `Approval: ${status}`,
-      status:
-        status === 'Approved'
-          ? 'succeeded'
-          : status === 'Rejected'
-          ? 'failed'
-          : 'pending',
+      status: APPROVAL_STATUS.get(status) ?? 'pending',
       time: pkg.decidedAt ?? pkg.createdAt,
       url: modelPackageConsoleUrl(group, pkg.version),
       message: 'SageMaker keeps only the latest decision',
@@ -644,11 +650,7 @@ export class VersionTimelines {
         kind: 'deployment',
         title,
         status: serves
-          ? d.status === 'InService'
-            ? 'succeeded'
-            : d.status === 'Failed'
-            ? 'failed'
-            : 'running'
+          ? ENDPOINT_STATUS.get(d.status ?? '') ?? 'running'
           : 'not-recorded',
         time: serves ? d.lastModified ?? d.created : undefined,
         url: endpointConsoleUrl(endpoint),
