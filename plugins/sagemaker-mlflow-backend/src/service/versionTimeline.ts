@@ -28,6 +28,7 @@ import {
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
   awsCall,
+  Bound,
   MlflowArtifact,
   MlflowClient,
   MlflowModelVersion,
@@ -96,6 +97,14 @@ const unavailable = (
   error: Section<unknown>['error'],
 ): TimelineStage =>
   stage({ kind, title, status: 'unavailable', message: error!.message, error });
+
+/** An annotation's part of a cache key: what it names, or its state when it names nothing usable. */
+function annotationKey(bound: Bound<unknown>): string {
+  if (bound.state !== 'bound') return bound.state;
+  const { value } = bound;
+  if (Array.isArray(value)) return value.map(v => v.arn).join(',');
+  return typeof value === 'string' ? value : (value as SageMakerArn).arn;
+}
 
 /** Only an http(s) URL becomes a link: a tag is anyone's to write, and `javascript:` is not a page. */
 function httpUrl(value: string | undefined): string | undefined {
@@ -188,7 +197,15 @@ export class VersionTimelines {
     const client = this.deps.mlflow.forServer(ctx.binding.trackingServer);
     return this.deps.cache.get(
       ctx.entityRef,
-      `timeline:${ctx.binding.trackingServer}:${modelName}:${version}`,
+      // With every resource the stages read: an entity whose annotations change gets a timeline of the new ones.
+      `timeline:${ctx.binding.trackingServer}:${modelName}:${version}:${[
+        ctx.binding.pipeline,
+        ctx.binding.modelPackageGroup,
+        ctx.binding.experimentName,
+        ctx.binding.endpoints,
+      ]
+        .map(annotationKey)
+        .join(':')}`,
       async () => {
         // The endpoints need only the version's number: MLflow failing leaves them.
         const endpoints = this.endpoints(ctx);
@@ -266,16 +283,18 @@ export class VersionTimelines {
   ): Promise<RunFacts | undefined> {
     if (!mv.run_id) return undefined;
     const experimentId = await experimentIdOf(this.deps, ctx);
-    const [found, artifacts] = await Promise.all([
-      client.searchRuns({
-        experimentIds: [experimentId],
-        filter: `attributes.run_id = ${mlflowFilterLiteral(mv.run_id)}`,
-        maxResults: 1,
-      }),
-      settle(() => client.listArtifacts(mv.run_id!), this.deps.logger),
-    ]);
+    const found = await client.searchRuns({
+      experimentIds: [experimentId],
+      filter: `attributes.run_id = ${mlflowFilterLiteral(mv.run_id)}`,
+      maxResults: 1,
+    });
     const [run] = found.items;
     if (!run) return undefined;
+    // Listed only once the run is known to be in the entity's experiment: nothing of another's run is read.
+    const artifacts = await settle(
+      () => client.listArtifacts(run.info.run_id),
+      this.deps.logger,
+    );
     return { run, tags: tagsOf(run.data.tags), artifacts };
   }
 
