@@ -20,6 +20,7 @@ import { SageMakerOnlyVersionsPage } from '../models/SageMakerOnlyVersionsPage.m
 import { StartExecutionRequest } from '../models/StartExecutionRequest.model';
 import { Summary } from '../models/Summary.model';
 import { ValidationResult } from '../models/ValidationResult.model';
+import { VersionComparison } from '../models/VersionComparison.model';
 
 /**
  * @public
@@ -157,6 +158,24 @@ export type GetSummary = {
 /**
  * @public
  */
+export type GetVersionComparison = {
+  path: {
+    namespace: string;
+    kind: string;
+    name: string;
+    version: string;
+  };
+  response:
+    | VersionComparison
+    | ErrorResponse
+    | ErrorResponse
+    | ErrorResponse
+    | ErrorResponse
+    | ErrorResponse;
+};
+/**
+ * @public
+ */
 export type InvokeEndpoint = {
   path: {
     namespace: string;
@@ -268,6 +287,8 @@ export type EndpointMap = {
   '#get|/v1/entities/{namespace}/{kind}/{name}/sagemaker-only-versions': GetSageMakerOnlyVersions;
 
   '#get|/v1/entities/{namespace}/{kind}/{name}/summary': GetSummary;
+
+  '#get|/v1/entities/{namespace}/{kind}/{name}/model-versions/{version}/comparison': GetVersionComparison;
 
   '#post|/v1/entities/{namespace}/{kind}/{name}/endpoints/{endpointName}/invocations': InvokeEndpoint;
 
