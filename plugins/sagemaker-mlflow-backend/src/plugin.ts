@@ -8,6 +8,7 @@ import { sagemakerMlflowPermissions } from '@model-factory/plugin-sagemaker-mlfl
 import { sagemakerMlflowClientsServiceRef } from '@model-factory/plugin-sagemaker-mlflow-node';
 import { registerActions } from './actions';
 import { createRouter } from './router';
+import { VersionComparisons } from './service/versionComparison';
 import { ResourceBindings } from './service/bindings';
 import { Endpoints } from './service/endpoints';
 import { ModelVersions } from './service/modelVersions';
@@ -53,6 +54,7 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
         const pipelines = new Pipelines(service);
         const versions = new ModelVersions(service);
         const endpoints = new Endpoints(service);
+        const comparisons = new VersionComparisons(service, endpoints);
 
         deps.permissionsRegistry.addPermissions(sagemakerMlflowPermissions);
         registerActions({
@@ -73,6 +75,7 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
             pipelines,
             versions,
             endpoints,
+            comparisons,
             maxPayloadBytes: config.invoke.maxPayloadBytes,
             mlflowServers: config.mlflowServers,
           }),
