@@ -146,10 +146,7 @@ export class VersionComparisons {
     );
     const championMv = championVersion.then(c => c.version).catch(() => null);
     const experimentId = experimentIdOf(this.deps, ctx);
-    const runs = this.runs(client, experimentId, [
-      candidate,
-      await championMv,
-    ]);
+    const runs = this.runs(client, experimentId, [candidate, await championMv]);
     const candidateRun = runs.then(r => sourceRun(r, candidate));
     const championRun = runs.then(async r => {
       const mv = await championMv;
@@ -460,9 +457,7 @@ export function compareMetrics(
   const isKey = (name: string) =>
     (KEY_METRICS as readonly string[]).includes(name);
   return [...new Set([...Object.keys(candidate), ...Object.keys(champion)])]
-    .sort(
-      (a, b) => Number(isKey(b)) - Number(isKey(a)) || a.localeCompare(b),
-    )
+    .sort((a, b) => Number(isKey(b)) - Number(isKey(a)) || a.localeCompare(b))
     .map(name => ({
       name,
       ...(name in candidate ? { candidate: candidate[name] } : {}),
