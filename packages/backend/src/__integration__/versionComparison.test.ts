@@ -4,6 +4,7 @@ import path from 'path';
 import request from 'supertest';
 import {
   DescribeModelPackageCommand,
+  ModelApprovalStatus,
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
 import {
@@ -119,7 +120,7 @@ describe('version comparison against the real catalog, MLflow, emulator and mode
   /** A version that is not the champion, and the model package registered for it (put back as it was after). */
   let candidate: string;
   let candidatePackage: string;
-  let candidatePackageStatus: string;
+  let candidatePackageStatus: ModelApprovalStatus;
   /** The runs' metrics as MLflow has them. */
   let metrics: Record<string, Record<string, number>>;
 
