@@ -1,4 +1,5 @@
 import fs from 'fs';
+import net from 'net';
 import os from 'os';
 import path from 'path';
 import request from 'supertest';
@@ -114,6 +115,50 @@ function writeCatalog(dir: string) {
   return file;
 }
 
+/** The plugin with the real catalog; the staging endpoint's route goes to `modelUrl`. */
+async function startBackend(modelUrl: string, requestTimeoutMs?: number) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-factory-cmp-'));
+  const backend = await startTestBackend({
+    features: [
+      mockServices.rootConfig.factory({
+        data: {
+          catalog: fileCatalogConfig(writeCatalog(dir), ['Component', 'Group']),
+          permission: { enabled: true },
+          aws: emulatorAwsConfig,
+          sagemakerMlflow: {
+            sagemaker: { endpoint: stack.sagemakerEndpoint },
+            mlflow: {
+              servers: [{ name: 'default', baseUrl: stack.mlflowUrl }],
+            },
+            endpointRoutes: [{ endpointArn: ARN.endpoint, url: modelUrl }],
+            ...(requestTimeoutMs ? { requestTimeoutMs } : {}),
+          },
+        },
+      }),
+      authWithActorsFactory,
+      httpAuthServiceFactory,
+      userInfoFromOrgFactory({
+        [GUEST]: ['group:default/ml-platform'],
+        [VIEWER]: ['group:default/data-analysts'],
+      }),
+      catalogPlugin,
+      permissionPlugin,
+      testPolicyModule,
+      recordingAuditor,
+      sagemakerMlflowPlugin,
+    ],
+  });
+  const server = backend.server;
+  for (let i = 0; i < 120; i++) {
+    const res = await request(server)
+      .get(`${base}/demo-model/model-versions`)
+      .set('Authorization', as(GUEST));
+    if (res.status !== 404) break;
+    await new Promise(r => setTimeout(r, 250));
+  }
+  return server;
+}
+
 describe('version comparison against the real catalog, MLflow, emulator and model server', () => {
   let server: any;
   let champion: string;
@@ -133,47 +178,7 @@ describe('version comparison against the real catalog, MLflow, emulator and mode
   }
 
   beforeAll(async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-factory-cmp-'));
-    const backend = await startTestBackend({
-      features: [
-        mockServices.rootConfig.factory({
-          data: {
-            catalog: fileCatalogConfig(writeCatalog(dir), [
-              'Component',
-              'Group',
-            ]),
-            permission: { enabled: true },
-            aws: emulatorAwsConfig,
-            sagemakerMlflow: {
-              sagemaker: { endpoint: stack.sagemakerEndpoint },
-              mlflow: {
-                servers: [{ name: 'default', baseUrl: stack.mlflowUrl }],
-              },
-              endpointRoutes: [
-                { endpointArn: ARN.endpoint, url: stack.modelUrl },
-              ],
-            },
-          },
-        }),
-        authWithActorsFactory,
-        httpAuthServiceFactory,
-        userInfoFromOrgFactory({
-          [GUEST]: ['group:default/ml-platform'],
-          [VIEWER]: ['group:default/data-analysts'],
-        }),
-        catalogPlugin,
-        permissionPlugin,
-        testPolicyModule,
-        recordingAuditor,
-        sagemakerMlflowPlugin,
-      ],
-    });
-    server = backend.server;
-    for (let i = 0; i < 120; i++) {
-      const res = await get('demo-model/model-versions');
-      if (res.status !== 404) break;
-      await new Promise(r => setTimeout(r, 250));
-    }
+    server = await startBackend(stack.modelUrl);
     const { model_version: championMv } = await mlflow(
       'registered-models/alias?name=demo-model&alias=champion',
     );
@@ -344,4 +349,42 @@ describe('version comparison against the real catalog, MLflow, emulator and mode
     });
     expect(typeof comparison.validation.champion).toBe('number');
   });
+});
+
+describe('version comparison with a hung model server', () => {
+  const DEADLINE_MS = 2000;
+  let hung: net.Server;
+  const sockets = new Set<net.Socket>();
+
+  afterAll(() => {
+    sockets.forEach(s => s.destroy());
+    hung?.close();
+  });
+
+  it("answers by the request's deadline: the champion's validation timed out, the metrics and gate are there", async () => {
+    // A model server as a stopped process looks from outside: connections accepted, never answered.
+    hung = net.createServer(socket => {
+      sockets.add(socket);
+      socket.on('error', () => socket.destroy());
+    });
+    await new Promise<void>(r => hung.listen(0, '127.0.0.1', () => r()));
+    const server = await startBackend(
+      `http://127.0.0.1:${(hung.address() as net.AddressInfo).port}`,
+      DEADLINE_MS,
+    );
+    const { model_version: champion } = await mlflow(
+      'registered-models/alias?name=demo-model&alias=champion',
+    );
+    const candidate = Number(champion.version) === 1 ? '2' : '1';
+    const started = Date.now();
+    const res = await request(server)
+      .get(`${base}/demo-model/model-versions/${candidate}/comparison`)
+      .set('Authorization', as(GUEST));
+    const took = Date.now() - started;
+    expect(res.status).toBe(200);
+    expect(took).toBeLessThan(DEADLINE_MS + 1500);
+    expect(res.body.metrics.data.length).toBeGreaterThan(0);
+    expect(res.body.gate.data.metric).toBe('accuracy');
+    expect(res.body.validation.champion.error.code).toBe('timeout');
+  }, 60_000);
 });
