@@ -348,7 +348,7 @@ export async function createRouter(
     async (req, res) => {
       const body = req.body;
       const version = req.params.version;
-      const { result } = await write(
+      const { result: approval } = await write(
         req,
         'model-version-approval',
         modelApprovePermission,
@@ -374,7 +374,7 @@ export async function createRouter(
         },
         ({ result, comparison }) => ({ ...result, comparison }),
       );
-      res.json(result);
+      res.json(approval);
     },
   );
 

@@ -44,6 +44,11 @@ export const TAG_GATE_THRESHOLD = 'gate_threshold';
 /** The template pipeline's parameter for the gate's threshold. */
 export const GATE_THRESHOLD_PARAMETER = 'GateThreshold';
 
+const numberOf = (value: string | undefined) => {
+  const n = value === undefined || value === '' ? NaN : Number(value);
+  return Number.isFinite(n) ? n : undefined;
+};
+
 /** Section failures an upstream caused: an answer holding one is served, not kept (the next may be whole). */
 const PASSING: ReadonlySet<SectionErrorCode> = new Set<SectionErrorCode>([
   'throttled',
@@ -274,13 +279,11 @@ export class VersionComparisons {
     const metric = tags[TAG_GATE_METRIC] || undefined;
     const threshold = tagThreshold ?? parameterThreshold;
     const candidateValue = metric === undefined ? undefined : metrics[metric];
+    let source: GateUsed['source'] = 'none';
+    if (tagThreshold !== undefined) source = 'version-tags';
+    else if (parameterThreshold !== undefined) source = 'execution-parameters';
     return {
-      source:
-        tagThreshold !== undefined
-          ? 'version-tags'
-          : parameterThreshold !== undefined
-          ? 'execution-parameters'
-          : 'none',
+      source,
       ...(metric ? { metric } : {}),
       ...(threshold !== undefined ? { threshold } : {}),
       ...(candidateValue !== undefined ? { candidateValue } : {}),
@@ -443,11 +446,6 @@ function sourceRun(
   }
   return run;
 }
-
-const numberOf = (value: string | undefined) => {
-  const n = value === undefined || value === '' ? NaN : Number(value);
-  return Number.isFinite(n) ? n : undefined;
-};
 
 /** Every metric either run logged: the key metrics first, then by name; the delta where both have it. */
 export function compareMetrics(

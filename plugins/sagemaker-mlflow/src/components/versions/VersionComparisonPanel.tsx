@@ -28,16 +28,22 @@ const DOWN = '#c62828';
 /** Metrics where a smaller value is better: their difference is colored the other way round. */
 const LOWER_IS_BETTER = /(loss|error|rmse|mae|mse|latency)/i;
 
+/** How a difference reads: its sign, and whether it is better, worse or no change. */
+function judge(name: string, delta: number) {
+  if (delta === 0) return { sign: '±', verdict: 'no change', color: undefined };
+  const better = LOWER_IS_BETTER.test(name) ? delta < 0 : delta > 0;
+  return {
+    sign: delta > 0 ? '+' : '−',
+    verdict: better ? 'better' : 'worse',
+    color: better ? UP : DOWN,
+  };
+}
+
 function Delta({ name, delta }: { name: string; delta?: number }) {
   if (delta === undefined) return <>—</>;
-  const better = LOWER_IS_BETTER.test(name) ? delta < 0 : delta > 0;
-  const sign = delta > 0 ? '+' : delta < 0 ? '−' : '±';
+  const { sign, verdict, color } = judge(name, delta);
   return (
-    <span
-      data-testid={`delta-${name}`}
-      style={{ color: delta === 0 ? undefined : better ? UP : DOWN }}
-      title={delta === 0 ? 'no change' : better ? 'better' : 'worse'}
-    >
+    <span data-testid={`delta-${name}`} style={{ color }} title={verdict}>
       {sign}
       {Math.abs(delta).toFixed(4)}
     </span>
@@ -150,9 +156,12 @@ function gateText(gate: GateUsed): string {
       : "the execution's parameters";
   if (gate.source === 'none')
     return 'The gate this version was held to is not known.';
-  return `Gate: ${gate.metric ?? 'metric'} ≥ ${gate.threshold} (from ${from})${
-    gate.passed === undefined ? '' : gate.passed ? ' — passes' : ' — fails'
-  }.`;
+  let verdict = '';
+  if (gate.passed !== undefined)
+    verdict = gate.passed ? ' — passes' : ' — fails';
+  return `Gate: ${gate.metric ?? 'metric'} ≥ ${
+    gate.threshold
+  } (from ${from})${verdict}.`;
 }
 
 /** The candidate beside the champion, as the approver decides: metrics, gate, and the same sample through both. */
