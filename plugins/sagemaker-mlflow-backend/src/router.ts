@@ -357,11 +357,23 @@ export async function createRouter(
           // The evidence the decision was made on, computed here (the body carries none): the cached comparison
           // the dialog showed, or a fresh one. Its parts fail on their own; if it fails whole, the record says why
           // and the decision still goes through.
-          const comparison = await comparisons
-            .compare(ctx, version, await holds(endpointInvokePermission, ctx))
-            .then(summarizeComparison, (error: Error) => ({
-              unavailable: [`comparison: ${error.message}`],
-            }));
+          // It gets half the request's deadline, so that a hung model server cannot make the decision itself miss it.
+          const comparison = await withTimeout(
+            comparisons.compare(
+              ctx,
+              version,
+              await holds(endpointInvokePermission, ctx),
+            ),
+            options.requestTimeoutMs / 2,
+            () =>
+              new ServiceUnavailableError(
+                `not computed within ${
+                  options.requestTimeoutMs / 2
+                } ms (half of sagemakerMlflow.requestTimeoutMs)`,
+              ),
+          ).then(summarizeComparison, (error: Error) => ({
+            unavailable: [`comparison: ${error.message}`],
+          }));
           return {
             result: await versions.setApproval(
               ctx,

@@ -386,5 +386,42 @@ describe('version comparison with a hung model server', () => {
     expect(res.body.metrics.data.length).toBeGreaterThan(0);
     expect(res.body.gate.data.metric).toBe('accuracy');
     expect(res.body.validation.champion.error.code).toBe('timeout');
+
+    // The decision goes through by the deadline too; its record says why it has no comparison.
+    const { model_version: mv } = await mlflow(
+      `model-versions/get?name=demo-model&version=${candidate}`,
+    );
+    const packageArn = mv.tags.find(
+      (t: any) => t.key === 'sagemaker.model_package_arn',
+    ).value;
+    const before = (
+      await stack.sagemaker.send(
+        new DescribeModelPackageCommand({ ModelPackageName: packageArn }),
+      )
+    ).ModelApprovalStatus!;
+    audited.length = 0;
+    try {
+      const approvalStarted = Date.now();
+      const approval = await request(server)
+        .post(`${base}/demo-model/model-versions/${candidate}/approval`)
+        .set('Authorization', as(GUEST))
+        .send({ status: 'Rejected' });
+      expect(approval.status).toBe(200);
+      expect(Date.now() - approvalStarted).toBeLessThan(DEADLINE_MS + 1000);
+      const [event] = audited.filter(
+        e => e.eventId === 'model-version-approval',
+      );
+      expect(event.succeeded.approvalStatus).toBe('Rejected');
+      expect(event.succeeded.comparison.unavailable[0]).toContain(
+        'not computed within 1000 ms',
+      );
+    } finally {
+      await stack.sagemaker.send(
+        new UpdateModelPackageCommand({
+          ModelPackageArn: packageArn,
+          ModelApprovalStatus: before,
+        }),
+      );
+    }
   }, 60_000);
 });
