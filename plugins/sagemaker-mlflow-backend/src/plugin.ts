@@ -8,6 +8,7 @@ import { sagemakerMlflowPermissions } from '@model-factory/plugin-sagemaker-mlfl
 import { sagemakerMlflowClientsServiceRef } from '@model-factory/plugin-sagemaker-mlflow-node';
 import { registerActions } from './actions';
 import { createRouter } from './router';
+import { VersionComparisons } from './service/versionComparison';
 import { ResourceBindings } from './service/bindings';
 import { Endpoints } from './service/endpoints';
 import { ModelVersions } from './service/modelVersions';
@@ -55,6 +56,7 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
         const versions = new ModelVersions(service);
         const endpoints = new Endpoints(service);
         const timelines = new VersionTimelines(service, pipelines);
+        const comparisons = new VersionComparisons(service, endpoints);
 
         deps.permissionsRegistry.addPermissions(sagemakerMlflowPermissions);
         registerActions({
@@ -76,6 +78,7 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
             versions,
             endpoints,
             timelines,
+            comparisons,
             maxPayloadBytes: config.invoke.maxPayloadBytes,
             mlflowServers: config.mlflowServers,
           }),

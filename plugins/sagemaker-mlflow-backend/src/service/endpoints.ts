@@ -39,7 +39,7 @@ const EXAMPLE_ROWS = 3;
 // A config cannot change; deleted and made again under its name it can: an hour bounds that.
 const ENDPOINT_CONFIG_TTL_MS = 3600_000;
 
-interface ValidationSample {
+export interface ValidationSample {
   columns: string[];
   data: unknown[][];
   labels: number[];
@@ -372,7 +372,7 @@ export class Endpoints {
 }
 
 /** The run's logged sample; a malformed one is the training code's fault (502), not the caller's. */
-function parseSample(raw: Buffer): ValidationSample {
+export function parseSample(raw: Buffer): ValidationSample {
   let sample: any;
   try {
     sample = JSON.parse(raw.toString('utf8'));
@@ -397,7 +397,7 @@ function parseSample(raw: Buffer): ValidationSample {
   return sample;
 }
 
-function parsePredictions(body: Buffer, rows: number): number[] {
+export function parsePredictions(body: Buffer, rows: number): number[] {
   let parsed: any;
   try {
     parsed = JSON.parse(body.toString('utf8'));

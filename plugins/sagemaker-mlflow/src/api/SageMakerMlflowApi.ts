@@ -24,6 +24,7 @@ import type {
   Summary,
   ValidationResult,
   VersionTimeline,
+  VersionComparison,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 
 /** The Model Factory backend, for one entity at a time. The server decides what the entity's resources are. */
@@ -61,6 +62,11 @@ export interface SageMakerMlflowApi {
     entity: CompoundEntityRef,
     version: string,
   ): Promise<VersionTimeline>;
+  /** A version beside the model's champion: metrics, the gate its execution used, validation through both. */
+  getVersionComparison(
+    entity: CompoundEntityRef,
+    version: string,
+  ): Promise<VersionComparison>;
   getEndpoints(entity: CompoundEntityRef): Promise<EndpointsResponse>;
   getEndpointExample(
     entity: CompoundEntityRef,
@@ -167,6 +173,11 @@ export class SageMakerMlflowClient implements SageMakerMlflowApi {
     return this.read(
       this.client.getVersionTimeline({ path: { ...entity, version } }),
     );
+  }
+  getVersionComparison(entity: CompoundEntityRef, version: string) {
+    return this.read(
+      this.client.getVersionComparison({ path: { ...entity, version } }),
+    ) as Promise<VersionComparison>;
   }
   getEndpoints(entity: CompoundEntityRef) {
     return this.read(

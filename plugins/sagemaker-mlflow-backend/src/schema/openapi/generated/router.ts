@@ -426,6 +426,61 @@ export const spec = {
           },
         },
       },
+    '/v1/entities/{namespace}/{kind}/{name}/model-versions/{version}/comparison':
+      {
+        get: {
+          operationId: 'getVersionComparison',
+          summary:
+            "A candidate version beside the model's champion: every logged metric of both runs and their difference, the gate the candidate's execution used, and the candidate's validation sample run through the endpoints that serve each (each part loaded, and failing, on its own)",
+          parameters: [
+            {
+              $ref: '#/components/parameters/namespace',
+            },
+            {
+              $ref: '#/components/parameters/kind',
+            },
+            {
+              $ref: '#/components/parameters/name',
+            },
+            {
+              name: 'version',
+              in: 'path',
+              required: true,
+              schema: {
+                type: 'string',
+                pattern: '^[1-9][0-9]*$',
+              },
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'The comparison',
+              content: {
+                'application/json': {
+                  schema: {
+                    $ref: '#/components/schemas/VersionComparison',
+                  },
+                },
+              },
+            },
+            '400': {
+              $ref: '#/components/responses/Error',
+            },
+            '403': {
+              $ref: '#/components/responses/Error',
+            },
+            '404': {
+              $ref: '#/components/responses/Error',
+            },
+            '502': {
+              $ref: '#/components/responses/Error',
+            },
+            '503': {
+              $ref: '#/components/responses/Error',
+            },
+          },
+        },
+      },
     '/v1/entities/{namespace}/{kind}/{name}/model-versions/{version}/timeline':
       {
         get: {
@@ -951,6 +1006,210 @@ export const spec = {
             items: {
               type: 'number',
             },
+          },
+        },
+      },
+      VersionComparison: {
+        description:
+          'A candidate version beside the champion. Each part is a section: its data, or its own error (the others are unaffected)',
+        type: 'object',
+        required: [
+          'modelName',
+          'candidate',
+          'champion',
+          'metrics',
+          'gate',
+          'validation',
+        ],
+        properties: {
+          modelName: {
+            type: 'string',
+          },
+          candidate: {
+            $ref: '#/components/schemas/ComparedVersion',
+          },
+          champion: {
+            description:
+              'The champion; state says when there is none or the candidate is the champion',
+            type: 'object',
+            properties: {
+              data: {
+                $ref: '#/components/schemas/ComparedChampion',
+              },
+              error: {
+                $ref: '#/components/schemas/SectionError',
+              },
+            },
+          },
+          metrics: {
+            description:
+              'Every metric either run logged (their union), by name',
+            type: 'object',
+            properties: {
+              data: {
+                type: 'array',
+                items: {
+                  $ref: '#/components/schemas/MetricComparison',
+                },
+              },
+              error: {
+                $ref: '#/components/schemas/SectionError',
+              },
+            },
+          },
+          gate: {
+            description: "The gate the candidate's execution used",
+            type: 'object',
+            properties: {
+              data: {
+                $ref: '#/components/schemas/GateUsed',
+              },
+              error: {
+                $ref: '#/components/schemas/SectionError',
+              },
+            },
+          },
+          validation: {
+            description:
+              "The candidate's logged validation sample sent through the entity's endpoint that serves each version (nothing is deployed for this)",
+            type: 'object',
+            required: ['candidate', 'champion'],
+            properties: {
+              candidate: {
+                type: 'object',
+                properties: {
+                  data: {
+                    $ref: '#/components/schemas/ComparedValidation',
+                  },
+                  error: {
+                    $ref: '#/components/schemas/SectionError',
+                  },
+                },
+              },
+              champion: {
+                type: 'object',
+                properties: {
+                  data: {
+                    $ref: '#/components/schemas/ComparedValidation',
+                  },
+                  error: {
+                    $ref: '#/components/schemas/SectionError',
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+      ComparedVersion: {
+        type: 'object',
+        required: ['version'],
+        properties: {
+          version: {
+            type: 'string',
+          },
+          runId: {
+            type: 'string',
+          },
+          runUrl: {
+            type: 'string',
+          },
+        },
+      },
+      ComparedChampion: {
+        type: 'object',
+        required: ['state'],
+        properties: {
+          state: {
+            description:
+              'champion, another version is the champion; is-candidate, the candidate is the champion; none, the model has no champion',
+            type: 'string',
+            enum: ['champion', 'is-candidate', 'none'],
+          },
+          message: {
+            type: 'string',
+          },
+          version: {
+            type: 'string',
+          },
+          by: {
+            $ref: '#/components/schemas/ChampionBy',
+          },
+          runId: {
+            type: 'string',
+          },
+          runUrl: {
+            type: 'string',
+          },
+        },
+      },
+      MetricComparison: {
+        type: 'object',
+        required: ['name'],
+        properties: {
+          name: {
+            type: 'string',
+          },
+          candidate: {
+            type: 'number',
+          },
+          champion: {
+            type: 'number',
+          },
+          delta: {
+            description: 'candidate minus champion, when both logged it',
+            type: 'number',
+          },
+        },
+      },
+      GateUsed: {
+        type: 'object',
+        required: ['source'],
+        properties: {
+          source: {
+            description:
+              'version-tags, the gate_metric/gate_threshold tags the register step wrote; execution-parameters, the GateThreshold parameter of the pipeline execution that ran the candidate; none, neither is known',
+            type: 'string',
+            enum: ['version-tags', 'execution-parameters', 'none'],
+          },
+          metric: {
+            type: 'string',
+          },
+          threshold: {
+            type: 'number',
+          },
+          candidateValue: {
+            type: 'number',
+          },
+          passed: {
+            type: 'boolean',
+          },
+          executionArn: {
+            type: 'string',
+          },
+          executionParameters: {
+            $ref: '#/components/schemas/StringMap',
+          },
+        },
+      },
+      ComparedValidation: {
+        type: 'object',
+        required: ['version', 'endpointName', 'rows', 'accuracy', 'latencyMs'],
+        properties: {
+          version: {
+            type: 'string',
+          },
+          endpointName: {
+            type: 'string',
+          },
+          rows: {
+            type: 'number',
+          },
+          accuracy: {
+            type: 'number',
+          },
+          latencyMs: {
+            type: 'number',
           },
         },
       },

@@ -20,6 +20,7 @@ import { SageMakerOnlyVersionsPage } from '../models/SageMakerOnlyVersionsPage.m
 import { StartExecutionRequest } from '../models/StartExecutionRequest.model';
 import { Summary } from '../models/Summary.model';
 import { ValidationResult } from '../models/ValidationResult.model';
+import { VersionComparison } from '../models/VersionComparison.model';
 import { VersionTimeline } from '../models/VersionTimeline.model';
 
 /**
@@ -158,6 +159,24 @@ export type GetSummary = {
 /**
  * @public
  */
+export type GetVersionComparison = {
+  path: {
+    namespace: string;
+    kind: string;
+    name: string;
+    version: string;
+  };
+  response:
+    | VersionComparison
+    | ErrorResponse
+    | ErrorResponse
+    | ErrorResponse
+    | ErrorResponse
+    | ErrorResponse;
+};
+/**
+ * @public
+ */
 export type GetVersionTimeline = {
   path: {
     namespace: string;
@@ -287,6 +306,8 @@ export type EndpointMap = {
   '#get|/v1/entities/{namespace}/{kind}/{name}/sagemaker-only-versions': GetSageMakerOnlyVersions;
 
   '#get|/v1/entities/{namespace}/{kind}/{name}/summary': GetSummary;
+
+  '#get|/v1/entities/{namespace}/{kind}/{name}/model-versions/{version}/comparison': GetVersionComparison;
 
   '#get|/v1/entities/{namespace}/{kind}/{name}/model-versions/{version}/timeline': GetVersionTimeline;
 
