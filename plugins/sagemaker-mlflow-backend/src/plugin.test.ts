@@ -5,6 +5,7 @@ import {
   ListPipelineParametersForExecutionCommand,
   DescribePipelineCommand,
   ListTagsCommand,
+  DescribeEndpointCommand,
   SageMakerClient,
   StopPipelineExecutionCommand,
 } from '@aws-sdk/client-sagemaker';
@@ -32,6 +33,7 @@ const sagemaker = mockClient(SageMakerClient);
 
 const PIPELINE = 'arn:aws:sagemaker:eu-west-1:123456789012:pipeline/churn';
 const EXECUTION = `${PIPELINE}/execution/abc123def456`;
+const ENDPOINT = 'arn:aws:sagemaker:eu-west-1:123456789012:endpoint/churn-prod';
 const base = '/api/sagemaker-mlflow/v1/entities/default/component/churn-model';
 
 /** What the plugin logged at error level, with the error it logged. */
@@ -98,6 +100,19 @@ async function startBackend() {
               name: 'churn-model',
               annotations: {
                 'aws.amazon.com/sagemaker-pipeline-arn': PIPELINE,
+              },
+            },
+            spec: { type: 'ml-model', owner: 'group:default/ml-platform' },
+          },
+          {
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'Component',
+            metadata: {
+              name: 'timeline-model',
+              annotations: {
+                'aws.amazon.com/sagemaker-pipeline-arn': PIPELINE,
+                'aws.amazon.com/sagemaker-endpoint-arns': ENDPOINT,
+                'mlflow.org/registered-model-name': 'churn',
               },
             },
             spec: { type: 'ml-model', owner: 'group:default/ml-platform' },
@@ -404,5 +419,82 @@ describe('sagemakerMlflowPlugin', () => {
       e.message.includes('ListPipelineExecutions'),
     );
     expect(logged?.error.cause.message).toBe(denied);
+  });
+
+  it("keeps a version timeline's SageMaker stages when MLflow is down: the MLflow stages say so", async () => {
+    // The configured MLflow server (port 9) does not answer; SageMaker's deployment strategy is not in the emulator.
+    sagemaker.on(DescribeEndpointCommand).resolves({
+      EndpointName: 'churn-prod',
+      EndpointArn: ENDPOINT,
+      EndpointConfigName: 'churn-prod-v7',
+      EndpointStatus: 'InService',
+      CreationTime: new Date('2026-01-01T00:00:00Z'),
+      LastModifiedTime: new Date('2026-11-02T08:00:00Z'),
+      LastDeploymentConfig: {
+        BlueGreenUpdatePolicy: {
+          TrafficRoutingConfiguration: {
+            Type: 'CANARY',
+            WaitIntervalInSeconds: 300,
+          },
+        },
+      },
+    });
+    sagemaker.on(ListTagsCommand).resolves({
+      Tags: [
+        { Key: 'mlflow.registered_model_name', Value: 'churn' },
+        { Key: 'mlflow.model_version', Value: '7' },
+      ],
+    });
+    const server = await startBackend();
+    const timeline = `/api/sagemaker-mlflow/v1/entities/default/component/timeline-model/model-versions`;
+    const res = await request(server)
+      .get(`${timeline}/7/timeline`)
+      .set('Authorization', mockCredentials.user.header());
+    expect(res.status).toBe(200);
+    const stages: any[] = res.body.stages;
+    expect(stages.filter(s => s.kind !== 'deployment')).toEqual(
+      stages
+        .filter(s => s.kind !== 'deployment')
+        .map(s =>
+          expect.objectContaining({
+            kind: s.kind,
+            status: 'unavailable',
+            error: expect.objectContaining({ code: 'unavailable' }),
+          }),
+        ),
+    );
+    expect(stages.find(s => s.kind === 'deployment')).toMatchObject({
+      title: 'Deployment to churn-prod',
+      status: 'succeeded',
+      time: '2026-11-02T08:00:00.000Z',
+      url: 'https://eu-west-1.console.aws.amazon.com/sagemaker/home?region=eu-west-1#/endpoints/churn-prod',
+      details: expect.arrayContaining([
+        { label: 'endpoint config', value: 'churn-prod-v7' },
+        { label: 'deployment strategy', value: 'blue/green, canary' },
+      ]),
+    });
+    // Another version than the endpoint serves: it says what the endpoint serves instead.
+    const other = await request(server)
+      .get(`${timeline}/6/timeline`)
+      .set('Authorization', mockCredentials.user.header());
+    expect(
+      other.body.stages.find((s: any) => s.kind === 'deployment'),
+    ).toMatchObject({
+      status: 'not-recorded',
+      message: expect.stringContaining(
+        'churn-prod serves version 7, not this one',
+      ),
+    });
+  });
+
+  it('answers a timeline of a version that is not a number with 400 naming the parameter', async () => {
+    const server = await startBackend();
+    const res = await request(server)
+      .get(
+        `/api/sagemaker-mlflow/v1/entities/default/component/timeline-model/model-versions/v7/timeline`,
+      )
+      .set('Authorization', mockCredentials.user.header());
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain('request/params/version');
   });
 });

@@ -8,10 +8,12 @@ import { sagemakerMlflowPermissions } from '@model-factory/plugin-sagemaker-mlfl
 import { sagemakerMlflowClientsServiceRef } from '@model-factory/plugin-sagemaker-mlflow-node';
 import { registerActions } from './actions';
 import { createRouter } from './router';
+import { VersionComparisons } from './service/versionComparison';
 import { ResourceBindings } from './service/bindings';
 import { Endpoints } from './service/endpoints';
 import { ModelVersions } from './service/modelVersions';
 import { Pipelines } from './service/pipelines/Pipelines';
+import { VersionTimelines } from './service/versionTimeline';
 import { UpstreamCache } from './service/UpstreamCache';
 
 /**
@@ -53,6 +55,8 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
         const pipelines = new Pipelines(service);
         const versions = new ModelVersions(service);
         const endpoints = new Endpoints(service);
+        const timelines = new VersionTimelines(service, pipelines);
+        const comparisons = new VersionComparisons(service, endpoints);
 
         deps.permissionsRegistry.addPermissions(sagemakerMlflowPermissions);
         registerActions({
@@ -73,6 +77,8 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
             pipelines,
             versions,
             endpoints,
+            timelines,
+            comparisons,
             maxPayloadBytes: config.invoke.maxPayloadBytes,
             mlflowServers: config.mlflowServers,
           }),

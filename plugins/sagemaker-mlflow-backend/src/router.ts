@@ -33,6 +33,11 @@ import { EntityContext, loadEntityContext } from './service/EntityContext';
 import type { Endpoints } from './service/endpoints';
 import type { ModelVersions } from './service/modelVersions';
 import type { Pipelines } from './service/pipelines/Pipelines';
+import type { VersionTimelines } from './service/versionTimeline';
+import {
+  summarizeComparison,
+  VersionComparisons,
+} from './service/versionComparison';
 import { loadSummary } from './service/summary';
 import { upstreamErrorHandler } from './upstreamErrorHandler';
 import { nameUnknownFields } from './validationErrors';
@@ -50,6 +55,8 @@ export interface RouterOptions {
   pipelines: Pipelines;
   versions: ModelVersions;
   endpoints: Endpoints;
+  timelines: VersionTimelines;
+  comparisons: VersionComparisons;
   maxPayloadBytes: number;
   /** The configured tracking servers, for the template's server picker. */
   mlflowServers: Array<{ name: string; uiUrl: string }>;
@@ -122,6 +129,8 @@ export async function createRouter(
     pipelines,
     versions,
     endpoints,
+    timelines,
+    comparisons,
   } = options;
   // Every route below is validated against openapi.yaml (params, query, JSON body) before its handler runs; a
   // request the spec refuses is a 400 naming what is wrong. The bodies are parsed before, outside this router
@@ -196,6 +205,20 @@ export async function createRouter(
         `You may not use ${permission.name} on ${ctx.entityRef}`,
       );
     }
+  }
+
+  /** Whether the caller holds the permission on the entity (for a read that shows more to those who do). */
+  async function holds(
+    permission: ResourcePermission<'catalog-entity'>,
+    ctx: EntityContext,
+  ): Promise<boolean> {
+    return authorize(permission, ctx, ctx.credentials).then(
+      () => true,
+      error => {
+        if (error.name === 'NotAllowedError') return false;
+        throw error;
+      },
+    );
   }
 
   /**
@@ -294,20 +317,88 @@ export async function createRouter(
     },
   );
 
+  api.get(
+    `${entityPath}/model-versions/:version/comparison`,
+    inDeadline,
+    async (req, res) => {
+      const ctx = await context(req);
+      const version = req.params.version;
+      // The validation sends the candidate's sample to endpoints: only for a caller who may invoke them, and
+      // recorded like the validation route's invocations.
+      const mayInvoke = await holds(endpointInvokePermission, ctx);
+      const event = await auditor.createEvent({
+        eventId: 'model-version-comparison',
+        request: req,
+        severityLevel: 'low',
+        meta: { entityRef: ctx.entityRef, version },
+      });
+      try {
+        const comparison = await comparisons.compare(ctx, version, mayInvoke);
+        await event.success({
+          meta: JSON.parse(JSON.stringify(summarizeComparison(comparison))),
+        });
+        res.json(comparison);
+      } catch (error) {
+        await event.fail({ error: error as Error });
+        throw error;
+      }
+    },
+  );
+
   api.post(
     `${entityPath}/model-versions/:version/approval`,
     inDeadline,
     async (req, res) => {
       const body = req.body;
       const version = req.params.version;
+      const { result: approval } = await write(
+        req,
+        'model-version-approval',
+        modelApprovePermission,
+        { version, status: body.status },
+        async ctx => {
+          // The evidence the decision was made on, computed here (the body carries none): the cached comparison
+          // the dialog showed, or a fresh one. Its parts fail on their own; if it fails whole, the record says why
+          // and the decision still goes through.
+          // It gets half the request's deadline, so that a hung model server cannot make the decision itself miss it.
+          const comparison = await withTimeout(
+            comparisons.compare(
+              ctx,
+              version,
+              await holds(endpointInvokePermission, ctx),
+            ),
+            options.requestTimeoutMs / 2,
+            () =>
+              new ServiceUnavailableError(
+                `not computed within ${
+                  options.requestTimeoutMs / 2
+                } ms (half of sagemakerMlflow.requestTimeoutMs)`,
+              ),
+          ).then(summarizeComparison, (error: Error) => ({
+            unavailable: [`comparison: ${error.message}`],
+          }));
+          return {
+            result: await versions.setApproval(
+              ctx,
+              version,
+              body.status,
+              body.comment,
+            ),
+            comparison,
+          };
+        },
+        ({ result, comparison }) => ({ ...result, comparison }),
+      );
+      res.json(approval);
+    },
+  );
+
+  api.get(
+    `${entityPath}/model-versions/:version/timeline`,
+    inDeadline,
+    async (req, res) => {
       res.json(
-        await write(
-          req,
-          'model-version-approval',
-          modelApprovePermission,
-          { version, status: body.status },
-          ctx => versions.setApproval(ctx, version, body.status, body.comment),
-        ),
+        await timelines.timeline(await context(req), req.params.version),
       );
     },
   );

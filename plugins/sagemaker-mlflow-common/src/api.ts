@@ -7,7 +7,12 @@
  */
 import type {
   Champion,
+  ComparedChampion,
+  ComparedValidation,
+  ComparedVersion,
   Endpoint,
+  GateUsed,
+  MetricComparison,
   InvocationResult as SpecInvocationResult,
   MlflowRunSummary,
   ModelPackageRef,
@@ -25,9 +30,14 @@ export type {
   ApprovalStatus,
   Champion,
   ChampionBy,
+  ComparedChampion,
+  ComparedValidation,
+  ComparedVersion,
   Endpoint,
   EndpointExample,
   EndpointVariant,
+  GateUsed,
+  MetricComparison,
   MlflowRunSummary,
   MlflowServersResponse,
   ModelPackageRef,
@@ -41,7 +51,12 @@ export type {
   SectionError,
   SectionErrorCode,
   StartExecutionRequest,
+  TimelineDetail,
+  TimelineStage,
+  TimelineStageKind,
+  TimelineStageStatus,
   ValidationResult,
+  VersionTimeline,
 } from './schema/openapi/generated';
 
 /** The page size the tab asks for, and the spec's default; the summary reads the same first pages. */
@@ -137,4 +152,22 @@ export interface Summary {
 export interface InvocationResult extends Omit<SpecInvocationResult, 'body'> {
   /** Parsed JSON when the endpoint answered JSON, else the text. */
   body: unknown;
+}
+
+/**
+ * A candidate version beside the model's champion (hand-written for its sections, see Section): what an approver
+ * decides on, and what the approval's audit record keeps.
+ */
+export interface VersionComparison {
+  modelName: string;
+  candidate: ComparedVersion;
+  champion: Section<ComparedChampion>;
+  /** Every metric either run logged, candidate minus champion where both did. */
+  metrics: Section<MetricComparison[]>;
+  gate: Section<GateUsed>;
+  /** The candidate's validation sample through the endpoint that serves each version. */
+  validation: {
+    candidate: Section<ComparedValidation>;
+    champion: Section<ComparedValidation>;
+  };
 }

@@ -38,6 +38,8 @@ describe('conventions shared with the generated project', () => {
     ['TAG_STEP_IMAGE_URI', conventions.TAG_STEP_IMAGE_URI],
     ['TAG_INFERENCE_IMAGE_URI', conventions.TAG_INFERENCE_IMAGE_URI],
     ['TAG_TRAINING_DATA_URI', conventions.TAG_TRAINING_DATA_URI],
+    ['TAG_CI_BUILD_URL', conventions.TAG_CI_BUILD_URL],
+    ['TAG_VALIDATION_PREFIX', conventions.TAG_VALIDATION_PREFIX],
     ['VALIDATION_SAMPLE_ARTIFACT', conventions.VALIDATION_SAMPLE_ARTIFACT],
     ['KEY_METRICS', [...conventions.KEY_METRICS]],
   ])('settings.py %s is what the portal reads', (name, value) => {
@@ -45,7 +47,7 @@ describe('conventions shared with the generated project', () => {
   });
 
   it('reads the constants it compares (a renamed or re-quoted line must not pass unnoticed)', () => {
-    expect(settings.size).toBeGreaterThanOrEqual(12);
+    expect(settings.size).toBeGreaterThanOrEqual(14);
   });
 
   it('builds the tab path the app routes to', () => {

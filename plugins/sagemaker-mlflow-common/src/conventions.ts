@@ -20,6 +20,14 @@ export const TAG_GIT_SHA = 'lineage.git_sha';
 export const TAG_STEP_IMAGE_URI = 'lineage.step_image_uri';
 export const TAG_INFERENCE_IMAGE_URI = 'lineage.inference_image_uri';
 export const TAG_TRAINING_DATA_URI = 'lineage.training_data_uri';
+/** The CI build that started the pipeline: its page (GitHub Actions run, CodeBuild build), a run tag and package metadata. */
+export const TAG_CI_BUILD_URL = 'lineage.ci_build_url';
+/**
+ * An MLflow model version's tags recording its validation against each endpoint: `validation.<endpointName>`, a JSON
+ * object of accuracy, rows, latencyMs and at (ISO time); written by the portal's validation and by the project's
+ * validate_endpoint.
+ */
+export const TAG_VALIDATION_PREFIX = 'validation.';
 /** The validation sample each training run logs as an artifact: feature rows and their true labels. */
 export const VALIDATION_SAMPLE_ARTIFACT = 'validation/validation_sample.json';
 /**

@@ -17,6 +17,7 @@ import {
   ANNOTATION_REGISTERED_MODEL_NAME,
   META_MODEL_VERSION,
   META_REGISTERED_MODEL_NAME,
+  TAG_VALIDATION_PREFIX,
   VALIDATION_SAMPLE_ARTIFACT,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
@@ -38,7 +39,7 @@ const EXAMPLE_ROWS = 3;
 // A config cannot change; deleted and made again under its name it can: an hour bounds that.
 const ENDPOINT_CONFIG_TTL_MS = 3600_000;
 
-interface ValidationSample {
+export interface ValidationSample {
   columns: string[];
   data: unknown[][];
   labels: number[];
@@ -243,7 +244,7 @@ export class Endpoints {
     );
     const predictions = parsePredictions(res.body, sample.labels.length);
     const correct = predictions.filter((p, i) => p === sample.labels[i]).length;
-    return {
+    const result = {
       endpointName: name,
       modelVersion: version,
       rows: sample.labels.length,
@@ -252,6 +253,37 @@ export class Endpoints {
       accuracy: correct / sample.labels.length,
       latencyMs: Math.round(res.latencyMs * 10) / 10,
     };
+    await this.recordValidation(ctx, result);
+    return result;
+  }
+
+  /**
+   * Records the result on the version as its `validation.<endpointName>` tag, where the version timeline reads it
+   * (the project's validate_endpoint writes the same). The model is bound to the entity (checked above); a failure
+   * to record loses the record, not the validation the caller asked for.
+   */
+  private async recordValidation(ctx: EntityContext, result: ValidationResult) {
+    const mlflow = this.deps.mlflow.forServer(ctx.binding.trackingServer);
+    const record = {
+      accuracy: result.accuracy,
+      rows: result.rows,
+      latencyMs: result.latencyMs,
+      at: new Date().toISOString(),
+    };
+    await mlflow
+      .setModelVersionTag(
+        this.modelName(ctx),
+        result.modelVersion!,
+        `${TAG_VALIDATION_PREFIX}${result.endpointName}`,
+        JSON.stringify(record),
+      )
+      .then(() => this.deps.cache.invalidate(ctx.entityRef))
+      .catch(error =>
+        this.deps.logger.warn(
+          `Could not record the validation of ${result.endpointName} on version ${result.modelVersion}`,
+          error,
+        ),
+      );
   }
 
   /** A request the endpoint accepts, in JSON and CSV: the first rows of the served version's validation sample. */
@@ -340,7 +372,7 @@ export class Endpoints {
 }
 
 /** The run's logged sample; a malformed one is the training code's fault (502), not the caller's. */
-function parseSample(raw: Buffer): ValidationSample {
+export function parseSample(raw: Buffer): ValidationSample {
   let sample: any;
   try {
     sample = JSON.parse(raw.toString('utf8'));
@@ -365,7 +397,7 @@ function parseSample(raw: Buffer): ValidationSample {
   return sample;
 }
 
-function parsePredictions(body: Buffer, rows: number): number[] {
+export function parsePredictions(body: Buffer, rows: number): number[] {
   let parsed: any;
   try {
     parsed = JSON.parse(body.toString('utf8'));

@@ -15,6 +15,7 @@ import { MAX_MLFLOW_RESPONSE_BYTES_KEY, readCapped } from '../responseLimit';
 import { withLoggedDetail } from '../sagemaker/awsErrors';
 import type { MlflowRequestSigner } from './requestSigner';
 import type {
+  MlflowArtifact,
   MlflowExperiment,
   MlflowMetric,
   MlflowModelVersion,
@@ -204,6 +205,15 @@ export class MlflowClient {
     value: string,
   ): Promise<void> {
     await this.post('model-versions/set-tag', { name, version, key, value });
+  }
+
+  /** The artifacts directly under `path` (the run's root when none) of a run: files and folders, not their content. */
+  async listArtifacts(runId: string, path?: string): Promise<MlflowArtifact[]> {
+    const res = await this.get<{ files?: MlflowArtifact[] }>('artifacts/list', {
+      run_id: runId,
+      path,
+    });
+    return res.files ?? [];
   }
 
   /** Downloads one run artifact through the tracking server (works for proxied and direct stores). */

@@ -67,3 +67,9 @@ export interface MlflowPage<T> {
   items: T[];
   nextPageToken?: string;
 }
+
+export interface MlflowArtifact {
+  path: string;
+  is_dir?: boolean;
+  file_size?: number;
+}

@@ -46,10 +46,12 @@ describe('SageMakerMlflowClient', () => {
     });
     await api.getModelVersions(entity);
     await api.getExecution(entity, 'abc123');
+    await api.getVersionComparison(entity, '3');
     expect(sent.map(({ method, url }) => `${method} ${url}`)).toEqual([
       `GET ${BASE}/v1/entities/default/Component/churn%20model/executions?pageSize=5`,
       `GET ${BASE}/v1/entities/default/Component/churn%20model/model-versions`,
       `GET ${BASE}/v1/entities/default/Component/churn%20model/executions/abc123`,
+      `GET ${BASE}/v1/entities/default/Component/churn%20model/model-versions/3/comparison`,
     ]);
   });
 

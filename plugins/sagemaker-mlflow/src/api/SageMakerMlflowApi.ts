@@ -23,6 +23,8 @@ import type {
   StartExecutionRequest,
   Summary,
   ValidationResult,
+  VersionTimeline,
+  VersionComparison,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 
 /** The Model Factory backend, for one entity at a time. The server decides what the entity's resources are. */
@@ -55,6 +57,16 @@ export interface SageMakerMlflowApi {
     version: string,
     request: ApprovalRequest,
   ): Promise<ApprovalResult>;
+  /** One version's history: commit, build, execution, run, registration, approval, deployments, validations. */
+  getVersionTimeline(
+    entity: CompoundEntityRef,
+    version: string,
+  ): Promise<VersionTimeline>;
+  /** A version beside the model's champion: metrics, the gate its execution used, validation through both. */
+  getVersionComparison(
+    entity: CompoundEntityRef,
+    version: string,
+  ): Promise<VersionComparison>;
   getEndpoints(entity: CompoundEntityRef): Promise<EndpointsResponse>;
   getEndpointExample(
     entity: CompoundEntityRef,
@@ -156,6 +168,16 @@ export class SageMakerMlflowClient implements SageMakerMlflowApi {
     return this.read(
       this.client.setApproval({ path: { ...entity, version }, body: request }),
     );
+  }
+  getVersionTimeline(entity: CompoundEntityRef, version: string) {
+    return this.read(
+      this.client.getVersionTimeline({ path: { ...entity, version } }),
+    );
+  }
+  getVersionComparison(entity: CompoundEntityRef, version: string) {
+    return this.read(
+      this.client.getVersionComparison({ path: { ...entity, version } }),
+    ) as Promise<VersionComparison>;
   }
   getEndpoints(entity: CompoundEntityRef) {
     return this.read(

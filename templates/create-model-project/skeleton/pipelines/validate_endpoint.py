@@ -2,13 +2,16 @@
 
     python -m pipelines.validate_endpoint [--endpoint-name NAME] [--min-accuracy 0.9]
 
-Prints one JSON line (version, rows, accuracy) and exits 1 when the accuracy is below the minimum.
+Prints one JSON line (version, rows, accuracy) and exits 1 when the accuracy is below the minimum. The result is
+recorded on the MLflow version as its validation.<endpoint> tag, where the portal's version timeline reads it.
 """
 
 import argparse
 import json
 import sys
+import time
 import uuid
+from datetime import datetime, timezone
 
 import boto3
 import mlflow
@@ -42,13 +45,11 @@ def validate_endpoint(
 ) -> dict:
     """With version, the sample of that MLflow version (a release knows it); else the one the endpoint's tag names."""
     version = version or deployed_version(endpoint_name)
-    run_id = (
-        MlflowClient(settings.MLFLOW_TRACKING_URI)
-        .get_model_version(settings.MLFLOW_REGISTERED_MODEL_NAME, version)
-        .run_id
-    )
+    client = MlflowClient(settings.MLFLOW_TRACKING_URI)
+    run_id = client.get_model_version(settings.MLFLOW_REGISTERED_MODEL_NAME, version).run_id
     mlflow.set_tracking_uri(settings.MLFLOW_TRACKING_URI)
     sample = mlflow.artifacts.load_dict(f"runs:/{run_id}/{settings.VALIDATION_SAMPLE_ARTIFACT}")
+    started = time.perf_counter()
     response = boto3.client("sagemaker-runtime", region_name=settings.AWS_REGION).invoke_endpoint(
         EndpointName=endpoint_name,
         ContentType="application/json",
@@ -58,10 +59,23 @@ def validate_endpoint(
         InferenceId=f"validate-endpoint-{uuid.uuid4()}",
     )
     predicted = predictions_of(response["Body"].read())
+    latency_ms = round((time.perf_counter() - started) * 1000, 1)
     if len(predicted) != len(sample["labels"]):
         raise SystemExit(f"the endpoint returned {len(predicted)} predictions for {len(sample['labels'])} rows")
     correct = sum(int(p) == int(label) for p, label in zip(predicted, sample["labels"], strict=True))
     accuracy = correct / len(sample["labels"])
+    record = {
+        "accuracy": accuracy,
+        "rows": len(predicted),
+        "latencyMs": latency_ms,
+        "at": datetime.now(timezone.utc).isoformat(),
+    }
+    client.set_model_version_tag(
+        settings.MLFLOW_REGISTERED_MODEL_NAME,
+        version,
+        f"{settings.TAG_VALIDATION_PREFIX}{endpoint_name}",
+        json.dumps(record),
+    )
     return {
         "endpoint": endpoint_name,
         "version": version,

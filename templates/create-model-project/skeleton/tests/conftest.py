@@ -22,8 +22,15 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"] = os.environ.get("AWS_REGION", "us-east-1")
 os.environ.pop("AWS_PROFILE", None)
 os.environ.setdefault("SAGEMAKER_TELEMETRY_OPT_OUT", "true")
-# The tests' runs are not a CI build: the commit CI names (lineage.py) is recorded only where a test sets it.
-for _name in ("GIT_SHA", "CODEBUILD_RESOLVED_SOURCE_VERSION", "GITHUB_SHA"):
+# Not a CI build: the commit and build CI names (lineage.py) are recorded only where a test sets them.
+for _name in (
+    "GIT_SHA",
+    "CODEBUILD_RESOLVED_SOURCE_VERSION",
+    "GITHUB_SHA",
+    "CI_BUILD_URL",
+    "GITHUB_RUN_ID",
+    "CODEBUILD_BUILD_ARN",
+):
     os.environ.pop(_name, None)
 
 

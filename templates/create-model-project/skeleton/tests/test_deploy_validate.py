@@ -119,6 +119,15 @@ def test_validate_endpoint_passes_when_predictions_match_the_labels(stack, regis
         "accuracy": 1.0,
         "passed": True,
     }
+    # Recorded on the version, where the portal's version timeline reads it.
+    settings = stack["settings"]
+    version = MlflowClient(stack["mlflow"]).get_model_version(
+        settings.MLFLOW_REGISTERED_MODEL_NAME, registered["version"]
+    )
+    tags = version.tags
+    record = json.loads(tags[f"validation.{settings.ENDPOINT_NAME}"])
+    assert record["accuracy"] == 1.0 and record["rows"] == len(labels)
+    assert record["latencyMs"] >= 0 and record["at"]
 
 
 def test_validate_endpoint_fails_when_predictions_are_wrong(stack, registered, deployed):

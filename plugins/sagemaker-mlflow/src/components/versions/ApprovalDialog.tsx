@@ -5,8 +5,12 @@ import DialogContent from '@material-ui/core/DialogContent';
 import DialogTitle from '@material-ui/core/DialogTitle';
 import TextField from '@material-ui/core/TextField';
 import { useState } from 'react';
+import { VersionComparisonPanel } from './VersionComparisonPanel';
 
-/** Confirms an approval or rejection, with the comment SageMaker keeps as the approval description. */
+/**
+ * Confirms an approval or rejection, with the comment SageMaker keeps as the approval description, beside the
+ * evidence: the version against the champion (the server records the same comparison with the decision).
+ */
 export function ApprovalDialog(props: {
   version?: string;
   status?: 'Approved' | 'Rejected';
@@ -21,18 +25,20 @@ export function ApprovalDialog(props: {
       open={Boolean(props.version)}
       onClose={props.onClose}
       fullWidth
-      maxWidth="sm"
+      maxWidth="md"
     >
       <DialogTitle>
         {verb} version {props.version}
       </DialogTitle>
       <DialogContent>
+        {props.version && <VersionComparisonPanel version={props.version} />}
         <TextField
           id="approval-comment"
           label="Comment"
           value={comment}
           onChange={e => setComment(e.target.value)}
           fullWidth
+          margin="normal"
           multiline
           minRows={2}
         />

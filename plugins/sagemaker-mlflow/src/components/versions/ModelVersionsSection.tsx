@@ -11,6 +11,7 @@ import {
   modelApprovePermission,
   ModelVersion,
   TAG_MODEL_PACKAGE_ARN,
+  TAG_VALIDATION_PREFIX,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import { useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
@@ -32,6 +33,10 @@ import { ApprovalDialog } from './ApprovalDialog';
 import { MetricByVersionChart } from './MetricByVersionChart';
 import { ModelEntityLink } from './ModelEntityLink';
 import { SageMakerOnlyVersions } from './SageMakerOnlyVersions';
+import {
+  VersionDrillDownLink,
+  VersionTimelineDialog,
+} from './VersionTimelineDialog';
 
 /** The registered model's versions with their approval in SageMaker; owners approve or reject. */
 export function ModelVersionsSection() {
@@ -95,7 +100,9 @@ export function ModelVersionsSection() {
     {
       title: 'Version',
       render: v => (
-        <strong id={`model-version-${v.version}`}>v{v.version}</strong>
+        <VersionDrillDownLink version={v.version}>
+          <strong id={`model-version-${v.version}`}>v{v.version}</strong>
+        </VersionDrillDownLink>
       ),
     },
     {
@@ -149,8 +156,12 @@ export function ModelVersionsSection() {
       title: 'Tags',
       render: v =>
         Object.entries(v.tags)
-          // The package link is shown as the approval column.
-          .filter(([k]) => k !== TAG_MODEL_PACKAGE_ARN)
+          // The package link is shown as the approval column, the validations in the version's timeline.
+          .filter(
+            ([k]) =>
+              k !== TAG_MODEL_PACKAGE_ARN &&
+              !k.startsWith(TAG_VALIDATION_PREFIX),
+          )
           .map(([k, val]) => (
             <Chip
               key={k}
@@ -209,6 +220,7 @@ export function ModelVersionsSection() {
           champion={champion?.version}
         />
       )}
+      <VersionTimelineDialog />
       <ApprovalDialog
         // A fresh dialog per decision: a comment typed for one version never carries over to another.
         key={pending ? `${pending.version}-${pending.status}` : 'closed'}

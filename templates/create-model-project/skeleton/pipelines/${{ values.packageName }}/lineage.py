@@ -6,6 +6,7 @@ into the package's metadata, so either registry answers "which commit, image, ex
 """
 
 import os
+from urllib.parse import quote
 
 from . import settings
 
@@ -18,10 +19,32 @@ def git_sha() -> str:
     return next((os.environ[name] for name in _COMMIT_VARIABLES if os.environ.get(name)), "")
 
 
+def ci_build_url() -> str:
+    """The page of the CI build running this (a GitHub Actions run, a CodeBuild build), or "" outside CI.
+
+    CI_BUILD_URL overrides both, and is how the URL reaches the step jobs, which run outside CI."""
+    if os.environ.get("CI_BUILD_URL"):
+        return os.environ["CI_BUILD_URL"]
+    if os.environ.get("GITHUB_RUN_ID") and os.environ.get("GITHUB_REPOSITORY"):
+        server = os.environ.get("GITHUB_SERVER_URL") or "https://github.com"
+        return f"{server}/{os.environ['GITHUB_REPOSITORY']}/actions/runs/{os.environ['GITHUB_RUN_ID']}"
+    # arn:aws:codebuild:REGION:ACCOUNT:build/PROJECT:BUILD_ID
+    parts = os.environ.get("CODEBUILD_BUILD_ARN", "").split(":", 5)
+    if len(parts) == 6 and parts[5].startswith("build/"):
+        region, account, build = parts[3], parts[4], parts[5][len("build/") :]
+        project = build.split(":", 1)[0]
+        return (
+            f"https://{region}.console.aws.amazon.com/codesuite/codebuild/{account}/projects/{quote(project)}"
+            f"/build/{quote(build, safe='')}/?region={region}"
+        )
+    return ""
+
+
 def ci_environment() -> dict[str, str]:
     """What a step's job needs to record the lineage; images as CI pinned them (by digest)."""
     return {
         "GIT_SHA": git_sha(),
+        "CI_BUILD_URL": ci_build_url(),
         "STEP_IMAGE_URI": settings.STEP_IMAGE_URI,
         "INFERENCE_IMAGE_URI": settings.INFERENCE_IMAGE_URI,
     }
@@ -37,6 +60,7 @@ def run_tags(execution_arn: str, training_data_uri: str) -> dict[str, str]:
         settings.TAG_STEP_IMAGE_URI: settings.STEP_IMAGE_URI,
         settings.TAG_INFERENCE_IMAGE_URI: settings.INFERENCE_IMAGE_URI,
         settings.TAG_TRAINING_DATA_URI: training_data_uri,
+        settings.TAG_CI_BUILD_URL: ci_build_url(),
     }
     return {key: value for key, value in tags.items() if value}
 
@@ -49,5 +73,6 @@ def package_metadata(tags: dict[str, str]) -> dict[str, str]:
         settings.TAG_STEP_IMAGE_URI,
         settings.TAG_INFERENCE_IMAGE_URI,
         settings.TAG_TRAINING_DATA_URI,
+        settings.TAG_CI_BUILD_URL,
     )
     return {key: tags[key][:256] for key in keys if tags.get(key)}

@@ -61,6 +61,9 @@ TAG_GIT_SHA = "lineage.git_sha"
 TAG_STEP_IMAGE_URI = "lineage.step_image_uri"
 TAG_INFERENCE_IMAGE_URI = "lineage.inference_image_uri"
 TAG_TRAINING_DATA_URI = "lineage.training_data_uri"
+TAG_CI_BUILD_URL = "lineage.ci_build_url"
+# A model version tag per endpoint, validation.<endpoint>: JSON {accuracy, rows, latencyMs, at} (validate_endpoint).
+TAG_VALIDATION_PREFIX = "validation."
 VALIDATION_SAMPLE_ARTIFACT = "validation/validation_sample.json"
 # The metrics the evaluation step logs; the portal shows them as columns and indexes them for search.
 KEY_METRICS = ("accuracy", "f1", "roc_auc")

@@ -426,6 +426,117 @@ export const spec = {
           },
         },
       },
+    '/v1/entities/{namespace}/{kind}/{name}/model-versions/{version}/comparison':
+      {
+        get: {
+          operationId: 'getVersionComparison',
+          summary:
+            "A candidate version beside the model's champion: every logged metric of both runs and their difference, the gate the candidate's execution used, and the candidate's validation sample run through the endpoints that serve each (each part loaded, and failing, on its own)",
+          parameters: [
+            {
+              $ref: '#/components/parameters/namespace',
+            },
+            {
+              $ref: '#/components/parameters/kind',
+            },
+            {
+              $ref: '#/components/parameters/name',
+            },
+            {
+              name: 'version',
+              in: 'path',
+              required: true,
+              schema: {
+                type: 'string',
+                pattern: '^[1-9][0-9]*$',
+              },
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'The comparison',
+              content: {
+                'application/json': {
+                  schema: {
+                    $ref: '#/components/schemas/VersionComparison',
+                  },
+                },
+              },
+            },
+            '400': {
+              $ref: '#/components/responses/Error',
+            },
+            '403': {
+              $ref: '#/components/responses/Error',
+            },
+            '404': {
+              $ref: '#/components/responses/Error',
+            },
+            '502': {
+              $ref: '#/components/responses/Error',
+            },
+            '503': {
+              $ref: '#/components/responses/Error',
+            },
+          },
+        },
+      },
+    '/v1/entities/{namespace}/{kind}/{name}/model-versions/{version}/timeline':
+      {
+        get: {
+          operationId: 'getVersionTimeline',
+          summary:
+            "One version's history, oldest first: commit, CI build, pipeline execution and its steps, MLflow run, registration, approval, deployments to each of the entity's endpoints, endpoint validations",
+          parameters: [
+            {
+              $ref: '#/components/parameters/namespace',
+            },
+            {
+              $ref: '#/components/parameters/kind',
+            },
+            {
+              $ref: '#/components/parameters/name',
+            },
+            {
+              name: 'version',
+              in: 'path',
+              required: true,
+              schema: {
+                type: 'string',
+                pattern: '^[1-9][0-9]*$',
+              },
+            },
+          ],
+          responses: {
+            '200': {
+              description:
+                'Every stage, each with its own status (a stage whose source failed is `unavailable`)',
+              content: {
+                'application/json': {
+                  schema: {
+                    $ref: '#/components/schemas/VersionTimeline',
+                  },
+                },
+              },
+            },
+            '400': {
+              $ref: '#/components/responses/Error',
+            },
+            '403': {
+              $ref: '#/components/responses/Error',
+            },
+            '404': {
+              $ref: '#/components/responses/Error',
+            },
+            '502': {
+              $ref: '#/components/responses/Error',
+            },
+            '503': {
+              $ref: '#/components/responses/Error',
+            },
+          },
+        },
+      },
     '/v1/entities/{namespace}/{kind}/{name}/sagemaker-only-versions': {
       get: {
         operationId: 'getSageMakerOnlyVersions',
@@ -895,6 +1006,210 @@ export const spec = {
             items: {
               type: 'number',
             },
+          },
+        },
+      },
+      VersionComparison: {
+        description:
+          'A candidate version beside the champion. Each part is a section: its data, or its own error (the others are unaffected)',
+        type: 'object',
+        required: [
+          'modelName',
+          'candidate',
+          'champion',
+          'metrics',
+          'gate',
+          'validation',
+        ],
+        properties: {
+          modelName: {
+            type: 'string',
+          },
+          candidate: {
+            $ref: '#/components/schemas/ComparedVersion',
+          },
+          champion: {
+            description:
+              'The champion; state says when there is none or the candidate is the champion',
+            type: 'object',
+            properties: {
+              data: {
+                $ref: '#/components/schemas/ComparedChampion',
+              },
+              error: {
+                $ref: '#/components/schemas/SectionError',
+              },
+            },
+          },
+          metrics: {
+            description:
+              'Every metric either run logged (their union), by name',
+            type: 'object',
+            properties: {
+              data: {
+                type: 'array',
+                items: {
+                  $ref: '#/components/schemas/MetricComparison',
+                },
+              },
+              error: {
+                $ref: '#/components/schemas/SectionError',
+              },
+            },
+          },
+          gate: {
+            description: "The gate the candidate's execution used",
+            type: 'object',
+            properties: {
+              data: {
+                $ref: '#/components/schemas/GateUsed',
+              },
+              error: {
+                $ref: '#/components/schemas/SectionError',
+              },
+            },
+          },
+          validation: {
+            description:
+              "The candidate's logged validation sample sent through the entity's endpoint that serves each version (nothing is deployed for this)",
+            type: 'object',
+            required: ['candidate', 'champion'],
+            properties: {
+              candidate: {
+                type: 'object',
+                properties: {
+                  data: {
+                    $ref: '#/components/schemas/ComparedValidation',
+                  },
+                  error: {
+                    $ref: '#/components/schemas/SectionError',
+                  },
+                },
+              },
+              champion: {
+                type: 'object',
+                properties: {
+                  data: {
+                    $ref: '#/components/schemas/ComparedValidation',
+                  },
+                  error: {
+                    $ref: '#/components/schemas/SectionError',
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+      ComparedVersion: {
+        type: 'object',
+        required: ['version'],
+        properties: {
+          version: {
+            type: 'string',
+          },
+          runId: {
+            type: 'string',
+          },
+          runUrl: {
+            type: 'string',
+          },
+        },
+      },
+      ComparedChampion: {
+        type: 'object',
+        required: ['state'],
+        properties: {
+          state: {
+            description:
+              'champion, another version is the champion; is-candidate, the candidate is the champion; none, the model has no champion',
+            type: 'string',
+            enum: ['champion', 'is-candidate', 'none'],
+          },
+          message: {
+            type: 'string',
+          },
+          version: {
+            type: 'string',
+          },
+          by: {
+            $ref: '#/components/schemas/ChampionBy',
+          },
+          runId: {
+            type: 'string',
+          },
+          runUrl: {
+            type: 'string',
+          },
+        },
+      },
+      MetricComparison: {
+        type: 'object',
+        required: ['name'],
+        properties: {
+          name: {
+            type: 'string',
+          },
+          candidate: {
+            type: 'number',
+          },
+          champion: {
+            type: 'number',
+          },
+          delta: {
+            description: 'candidate minus champion, when both logged it',
+            type: 'number',
+          },
+        },
+      },
+      GateUsed: {
+        type: 'object',
+        required: ['source'],
+        properties: {
+          source: {
+            description:
+              'version-tags, the gate_metric/gate_threshold tags the register step wrote; execution-parameters, the GateThreshold parameter of the pipeline execution that ran the candidate; none, neither is known',
+            type: 'string',
+            enum: ['version-tags', 'execution-parameters', 'none'],
+          },
+          metric: {
+            type: 'string',
+          },
+          threshold: {
+            type: 'number',
+          },
+          candidateValue: {
+            type: 'number',
+          },
+          passed: {
+            type: 'boolean',
+          },
+          executionArn: {
+            type: 'string',
+          },
+          executionParameters: {
+            $ref: '#/components/schemas/StringMap',
+          },
+        },
+      },
+      ComparedValidation: {
+        type: 'object',
+        required: ['version', 'endpointName', 'rows', 'accuracy', 'latencyMs'],
+        properties: {
+          version: {
+            type: 'string',
+          },
+          endpointName: {
+            type: 'string',
+          },
+          rows: {
+            type: 'number',
+          },
+          accuracy: {
+            type: 'number',
+          },
+          latencyMs: {
+            type: 'number',
           },
         },
       },
@@ -1783,6 +2098,106 @@ export const spec = {
           },
           latencyMs: {
             type: 'number',
+          },
+        },
+      },
+      TimelineStageKind: {
+        type: 'string',
+        enum: [
+          'commit',
+          'build',
+          'pipeline-execution',
+          'mlflow-run',
+          'registration',
+          'approval',
+          'deployment',
+          'validation',
+        ],
+      },
+      TimelineStageStatus: {
+        description:
+          "succeeded, failed, running, pending (awaits a decision); not-recorded, the version's records do not say (no tag); not-followed, a record names a resource that is not the entity's (it was not read); unavailable, its source failed (see error)",
+        type: 'string',
+        enum: [
+          'succeeded',
+          'failed',
+          'running',
+          'pending',
+          'not-recorded',
+          'not-followed',
+          'unavailable',
+        ],
+      },
+      TimelineDetail: {
+        type: 'object',
+        required: ['label', 'value'],
+        properties: {
+          label: {
+            type: 'string',
+          },
+          value: {
+            type: 'string',
+          },
+          url: {
+            description: 'Opens this detail in its source system',
+            type: 'string',
+          },
+        },
+      },
+      TimelineStage: {
+        type: 'object',
+        required: ['kind', 'title', 'status', 'details'],
+        properties: {
+          kind: {
+            $ref: '#/components/schemas/TimelineStageKind',
+          },
+          title: {
+            type: 'string',
+          },
+          status: {
+            $ref: '#/components/schemas/TimelineStageStatus',
+          },
+          time: {
+            description: 'When it happened (ISO 8601), when known',
+            type: 'string',
+          },
+          message: {
+            description: 'Why the stage has this status, when it is not plain',
+            type: 'string',
+          },
+          url: {
+            description:
+              'Opens the stage in its source system (MLflow UI, SageMaker console, GitHub, CodeBuild)',
+            type: 'string',
+          },
+          details: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/TimelineDetail',
+            },
+          },
+          error: {
+            $ref: '#/components/schemas/SectionError',
+          },
+        },
+      },
+      VersionTimeline: {
+        type: 'object',
+        required: ['modelName', 'version', 'stages'],
+        properties: {
+          modelName: {
+            type: 'string',
+          },
+          version: {
+            type: 'string',
+          },
+          stages: {
+            description:
+              'Oldest first; one deployment and one validation stage per endpoint of the entity',
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/TimelineStage',
+            },
           },
         },
       },

@@ -20,6 +20,8 @@ import { SageMakerOnlyVersionsPage } from '../models/SageMakerOnlyVersionsPage.m
 import { StartExecutionRequest } from '../models/StartExecutionRequest.model';
 import { Summary } from '../models/Summary.model';
 import { ValidationResult } from '../models/ValidationResult.model';
+import { VersionComparison } from '../models/VersionComparison.model';
+import { VersionTimeline } from '../models/VersionTimeline.model';
 
 /**
  * @public
@@ -157,6 +159,42 @@ export type GetSummary = {
 /**
  * @public
  */
+export type GetVersionComparison = {
+  path: {
+    namespace: string;
+    kind: string;
+    name: string;
+    version: string;
+  };
+  response:
+    | VersionComparison
+    | ErrorResponse
+    | ErrorResponse
+    | ErrorResponse
+    | ErrorResponse
+    | ErrorResponse;
+};
+/**
+ * @public
+ */
+export type GetVersionTimeline = {
+  path: {
+    namespace: string;
+    kind: string;
+    name: string;
+    version: string;
+  };
+  response:
+    | VersionTimeline
+    | ErrorResponse
+    | ErrorResponse
+    | ErrorResponse
+    | ErrorResponse
+    | ErrorResponse;
+};
+/**
+ * @public
+ */
 export type InvokeEndpoint = {
   path: {
     namespace: string;
@@ -268,6 +306,10 @@ export type EndpointMap = {
   '#get|/v1/entities/{namespace}/{kind}/{name}/sagemaker-only-versions': GetSageMakerOnlyVersions;
 
   '#get|/v1/entities/{namespace}/{kind}/{name}/summary': GetSummary;
+
+  '#get|/v1/entities/{namespace}/{kind}/{name}/model-versions/{version}/comparison': GetVersionComparison;
+
+  '#get|/v1/entities/{namespace}/{kind}/{name}/model-versions/{version}/timeline': GetVersionTimeline;
 
   '#post|/v1/entities/{namespace}/{kind}/{name}/endpoints/{endpointName}/invocations': InvokeEndpoint;
 

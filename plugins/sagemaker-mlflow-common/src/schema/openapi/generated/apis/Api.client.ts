@@ -24,6 +24,8 @@ import { SageMakerOnlyVersionsPage } from '../models/SageMakerOnlyVersionsPage.m
 import { StartExecutionRequest } from '../models/StartExecutionRequest.model';
 import { Summary } from '../models/Summary.model';
 import { ValidationResult } from '../models/ValidationResult.model';
+import { VersionComparison } from '../models/VersionComparison.model';
+import { VersionTimeline } from '../models/VersionTimeline.model';
 
 /**
  * Wraps the Response type to convey a type on the json call.
@@ -132,6 +134,28 @@ export type GetSummary = {
     namespace: string;
     kind: string;
     name: string;
+  };
+};
+/**
+ * @public
+ */
+export type GetVersionComparison = {
+  path: {
+    namespace: string;
+    kind: string;
+    name: string;
+    version: string;
+  };
+};
+/**
+ * @public
+ */
+export type GetVersionTimeline = {
+  path: {
+    namespace: string;
+    kind: string;
+    name: string;
+    version: string;
   };
 };
 /**
@@ -465,6 +489,70 @@ export class DefaultApiClient {
       namespace: request.path.namespace,
       kind: request.path.kind,
       name: request.path.name,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
+   * A candidate version beside the model\'s champion: every logged metric of both runs and their difference, the gate the candidate\'s execution used, and the candidate\'s validation sample run through the endpoints that serve each (each part loaded, and failing, on its own)
+   * @param namespace -
+   * @param kind -
+   * @param name -
+   * @param version -
+   */
+  public async getVersionComparison(
+    // @ts-ignore
+    request: GetVersionComparison,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<VersionComparison>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/v1/entities/{namespace}/{kind}/{name}/model-versions/{version}/comparison`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      namespace: request.path.namespace,
+      kind: request.path.kind,
+      name: request.path.name,
+      version: request.path.version,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
+   * One version\'s history, oldest first: commit, CI build, pipeline execution and its steps, MLflow run, registration, approval, deployments to each of the entity\'s endpoints, endpoint validations
+   * @param namespace -
+   * @param kind -
+   * @param name -
+   * @param version -
+   */
+  public async getVersionTimeline(
+    // @ts-ignore
+    request: GetVersionTimeline,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<VersionTimeline>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/v1/entities/{namespace}/{kind}/{name}/model-versions/{version}/timeline`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      namespace: request.path.namespace,
+      kind: request.path.kind,
+      name: request.path.name,
+      version: request.path.version,
     });
 
     return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
