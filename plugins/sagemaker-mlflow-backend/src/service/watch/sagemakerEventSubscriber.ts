@@ -47,7 +47,7 @@ export async function subscribeToSageMakerEvents(options: {
           }
         }
       }
-      logger.debug(
+      logger.info(
         `Notifications: SageMaker event for ${resources
           .map(r => r.arn)
           .join(', ')}: checking ${entities.size} entities`,

@@ -52,6 +52,9 @@ export async function startNotifications(options: {
     ...config.schedule,
     fn: () => watcher.checkAll(),
   });
+  options.logger.info(
+    `Notifications: watching on a schedule and on events of topic '${config.eventsTopic}'`,
+  );
   await subscribeToSageMakerEvents({
     events: options.events,
     topic: config.eventsTopic,
