@@ -35,6 +35,12 @@ backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 // Exposes registered actions (ours included) to AI assistants over MCP.
 backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
+// Notifications (the sidebar's bell) and signals (live updates of an open tab); the events backend receives
+// SageMaker's EventBridge events on POST /api/events/http/<topic> (README "Notifications").
+backend.add(import('@backstage/plugin-notifications-backend'));
+backend.add(import('@backstage/plugin-signals-backend'));
+backend.add(import('@backstage/plugin-events-backend'));
+
 backend.add(import('@model-factory/plugin-sagemaker-mlflow-backend'));
 backend.add(
   import('@model-factory/plugin-scaffolder-backend-module-sagemaker-mlflow'),

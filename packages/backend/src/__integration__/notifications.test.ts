@@ -115,6 +115,8 @@ async function notificationsOfGuest(server: Server) {
   expect(res.status).toBe(200);
   return res.body.notifications as Array<{
     payload: { title: string; link?: string; topic?: string };
+    /** Set when the same scope was sent again (the notifications backend then updates the one it has). */
+    updated: string | null;
   }>;
 }
 
@@ -220,7 +222,10 @@ describe('SageMaker events through the events backend (two instances, one databa
     );
     // Both instances checked; a second notification would have been sent by now.
     await new Promise(r => setTimeout(r, 2_000));
-    expect(awaiting(await notificationsOfGuest(a))).toHaveLength(1);
+    const once = awaiting(await notificationsOfGuest(a));
+    expect(once).toHaveLength(1);
+    // Sent once: a second send of its scope would have updated it.
+    expect(once[0].updated).toBeNull();
     expect(awaiting(got)[0].payload).toMatchObject({
       title: expect.stringMatching(
         /^Version \d+ of Demo breast-cancer classifier awaits approval$/,
@@ -297,6 +302,7 @@ describe('the scheduled watcher (two instances, one database per plugin)', () =>
     await new Promise(r => setTimeout(r, 8_000));
     const after = await notificationsOfGuest(b);
     expect(awaiting(after)).toHaveLength(1);
+    expect(awaiting(after)[0].updated).toBeNull();
     // The history before the watcher first looked (the approved and rejected versions) is recorded, not notified.
     expect(after).toHaveLength(1);
   });
