@@ -178,7 +178,7 @@ async function startPair(testDatabases: TestDatabases, schedule: object) {
   return { a, b };
 }
 
-const awaiting = (n: Array<{ payload: { title: string } }>) =>
+const awaiting = <T extends { payload: { title: string } }>(n: T[]) =>
   n.filter(x => x.payload.title.endsWith('awaits approval'));
 
 let packages: ModelPackageSummary[] = [];
