@@ -108,6 +108,12 @@ export interface Config {
        * EventBridge API destination at /api/events/http/<topic> (default `aws.sagemaker`).
        */
       eventsTopic?: string;
+      /**
+       * A shared secret the events ingress requires in the `x-model-factory-events-secret` header (the app's
+       * events module; an EventBridge connection with API key authorization sends it). Unset: the ingress is open.
+       * @visibility secret
+       */
+      eventsSecret?: string;
     };
     /** Who may do more than the shipped permission policy's defaults (README "Security model"). */
     permissions?: {

@@ -4,6 +4,7 @@ import {
   modelFactoryPermissionPolicyModule,
   servicePrincipalPermissionsServiceFactory,
 } from './permissionPolicy';
+import { sagemakerEventsIngressModule } from './sagemakerEventsIngress';
 
 const backend = createBackend();
 
@@ -40,6 +41,8 @@ backend.add(import('@backstage/plugin-mcp-actions-backend'));
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 backend.add(import('@backstage/plugin-events-backend'));
+// With sagemakerMlflow.notifications.eventsSecret: the ingress refuses a POST without the secret header.
+backend.add(sagemakerEventsIngressModule);
 
 backend.add(import('@model-factory/plugin-sagemaker-mlflow-backend'));
 backend.add(

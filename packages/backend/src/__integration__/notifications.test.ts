@@ -78,7 +78,11 @@ function startInstance(
               },
             ],
           },
-          events: { http: { topics: ['aws.sagemaker'] } },
+          // Short long-polls of the event bus: the backends stop without waiting out the default 55 s.
+          events: {
+            http: { topics: ['aws.sagemaker'] },
+            notifyTimeoutMs: 1000,
+          },
           sagemakerMlflow: {
             sagemaker: { endpoint: stack.sagemakerEndpoint },
             mlflow: {
