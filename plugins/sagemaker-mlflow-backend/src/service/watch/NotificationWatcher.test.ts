@@ -114,28 +114,31 @@ describe('NotificationWatcher', () => {
     expect(sent).toHaveLength(1);
   });
 
-  it('signals the sections that changed since it last looked, and nothing on the first look', async () => {
+  it('signals the sections that changed since it last looked; on an event, every section when it had not looked yet', async () => {
     let observation: Observation = {
       executions: [{ arn: 'e1', status: 'Executing' }],
       packages: [PENDING],
     };
     const { signals, watcher } = await setup(() => observation);
     const w = await watcher();
+    const channel = 'sagemaker-mlflow:component:default/demo-model';
     await w.checkEntities([entity]);
+    expect(signals).toEqual([
+      {
+        recipients: { type: 'broadcast' },
+        channel,
+        message: { sections: ['executions', 'versions'] },
+      },
+    ]);
     await w.checkEntities([entity]);
-    expect(signals).toEqual([]);
+    expect(signals).toHaveLength(1);
     observation = {
       ...observation,
       executions: [{ arn: 'e1', status: 'Succeeded' }],
     };
     await w.checkEntities([entity]);
-    expect(signals).toEqual([
-      {
-        recipients: { type: 'broadcast' },
-        channel: 'sagemaker-mlflow:component:default/demo-model',
-        message: { sections: ['executions'] },
-      },
-    ]);
+    expect(signals).toHaveLength(2);
+    expect(signals[1].message).toEqual({ sections: ['executions'] });
   });
 });
 

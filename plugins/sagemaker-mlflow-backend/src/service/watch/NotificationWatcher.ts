@@ -94,12 +94,15 @@ export class NotificationWatcher {
   /** Checks these entities now (an event named their resources). */
   async checkEntities(entities: Entity[]): Promise<void> {
     const credentials = await this.credentials();
-    await Promise.all(entities.map(e => this.checkEntity(e, credentials)));
+    await Promise.all(
+      entities.map(e => this.checkEntity(e, credentials, true)),
+    );
   }
 
   private async checkEntity(
     entity: Entity,
     credentials: BackstageCredentials,
+    onEvent = false,
   ): Promise<void> {
     const entityRef = stringifyEntityRef(entity);
     try {
@@ -108,7 +111,7 @@ export class NotificationWatcher {
         credentials,
       );
       await this.notify(entity, entityRef, observation, complete);
-      await this.signal(entityRef, observation);
+      await this.signal(entityRef, observation, onEvent);
     } catch (error) {
       this.options.logger.warn(
         `Notifications: checking ${entityRef} failed: ${error}`,
@@ -163,13 +166,21 @@ export class NotificationWatcher {
     if (firstLook && complete) await ledger.markWatched(entityRef);
   }
 
-  private async signal(entityRef: string, observation: Observation) {
+  /**
+   * Signals the sections that differ from what this instance saw last. An event on an entity this instance has not
+   * seen yet (another one ran the schedule) signals every section it read: something changed a moment ago.
+   */
+  private async signal(
+    entityRef: string,
+    observation: Observation,
+    onEvent: boolean,
+  ) {
     const now = fingerprints(observation);
     const before = this.seen.get(entityRef);
     this.seen.set(entityRef, { ...before, ...now });
-    if (!before || !this.options.signals) return;
-    const sections = (Object.keys(now) as Section[]).filter(
-      s => before[s] !== undefined && before[s] !== now[s],
+    if (!this.options.signals || (!before && !onEvent)) return;
+    const sections = (Object.keys(now) as Section[]).filter(s =>
+      before ? before[s] !== undefined && before[s] !== now[s] : true,
     );
     if (sections.length === 0) return;
     const message: SageMakerMlflowSignal = { sections };
