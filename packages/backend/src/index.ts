@@ -5,8 +5,12 @@ import {
   servicePrincipalPermissionsServiceFactory,
 } from './permissionPolicy';
 import { sagemakerEventsIngressModule } from './sagemakerEventsIngress';
+import { migrationLockSafeDatabaseServiceFactory } from './migrationLocks';
 
 const backend = createBackend();
+
+// Two instances starting together on an empty PostgreSQL could break a plugin's migration lock for good.
+backend.add(migrationLockSafeDatabaseServiceFactory);
 
 backend.add(import('@backstage/plugin-app-backend'));
 
