@@ -238,7 +238,13 @@ class Backend {
 
   /** SIGTERM, as Kubernetes stops a pod; SIGKILL after 30 s. */
   async stop() {
-    if (!this.child || this.child.exitCode !== null) return;
+    // A process ended by a signal has no exit code, only a signal code.
+    if (
+      !this.child ||
+      this.child.exitCode !== null ||
+      this.child.signalCode !== null
+    )
+      return;
     process.kill(-this.child.pid, 'SIGTERM');
     const kill = setTimeout(
       () => process.kill(-this.child.pid, 'SIGKILL'),
