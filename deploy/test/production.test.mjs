@@ -238,7 +238,13 @@ class Backend {
 
   /** SIGTERM, as Kubernetes stops a pod; SIGKILL after 30 s. */
   async stop() {
-    if (!this.child || this.child.exitCode !== null) return;
+    // A process ended by a signal has no exit code, only a signal code.
+    if (
+      !this.child ||
+      this.child.exitCode !== null ||
+      this.child.signalCode !== null
+    )
+      return;
     process.kill(-this.child.pid, 'SIGTERM');
     const kill = setTimeout(
       () => process.kill(-this.child.pid, 'SIGKILL'),
@@ -461,6 +467,66 @@ test("keeps the catalog in PostgreSQL: the catalog's tables in backstage_plugin_
     120_000,
   );
   assert.equal(JSON.parse(row.final_entity).metadata.name, 'demo-model');
+});
+
+test('tells the owner group of the pending demo version once: one event posted to both instances, one notification', async () => {
+  // As an EventBridge API destination posts SageMaker's event (the production config lists the topic); the group
+  // is named as the event names it, by name in the event's account and region.
+  const event = {
+    version: '0',
+    id: crypto.randomUUID(),
+    'detail-type': 'SageMaker Model Package State Change',
+    source: 'aws.sagemaker',
+    account: ACCOUNT,
+    region: 'us-east-1',
+    time: new Date().toISOString(),
+    resources: [],
+    detail: {
+      ModelPackageGroupName: 'demo-model',
+      ModelApprovalStatus: 'PendingManualApproval',
+    },
+  };
+  const post = backend =>
+    backend.fetch('/api/events/http/aws.sagemaker', {
+      token: null,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(event),
+    });
+  const statuses = (await Promise.all([post(a), post(b)])).map(r => r.status);
+  assert.deepEqual(statuses, [202, 202]);
+  const notifications = new pg.Client({
+    host: '127.0.0.1',
+    port: PG_PORT,
+    user: 'backstage',
+    database: 'backstage_plugin_notifications',
+  });
+  await notifications.connect();
+  try {
+    const count = async () =>
+      Number(
+        (
+          await notifications.query(
+            `select count(*) as n from notification where "user" = 'user:default/guest' and title like '%awaits approval'`,
+          )
+        ).rows[0].n,
+      );
+    await waitFor(
+      'a notification for the guest (member of ml-platform)',
+      async () => (await count()) > 0,
+      30_000,
+    );
+    // Both instances checked the entity; a second notification would have been stored by now.
+    await sleep(3_000);
+    assert.equal(await count(), 1);
+    // Sent once: a second send of its scope would have updated the one stored.
+    const { rows } = await notifications.query(
+      `select updated from notification where "user" = 'user:default/guest' and title like '%awaits approval'`,
+    );
+    assert.equal(rows[0].updated, null);
+  } finally {
+    await notifications.end();
+  }
 });
 
 test("answers the plugin's routes for the static external-access token, and only for it", async () => {

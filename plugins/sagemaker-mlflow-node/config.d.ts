@@ -1,3 +1,5 @@
+import type { SchedulerServiceTaskScheduleDefinitionConfig } from '@backstage/backend-plugin-api';
+
 export interface Config {
   /** Model Factory: SageMaker Pipelines and MLflow on entity pages. */
   sagemakerMlflow?: {
@@ -90,6 +92,28 @@ export interface Config {
       failures?: number;
       /** How long calls then fail at once, before one probe call tries again (default 30). */
       coolDownSeconds?: number;
+    };
+    /**
+     * Notifications to an entity's owner (Backstage notifications) when a version awaits approval, is approved or
+     * rejected, a pipeline execution or an endpoint update fails, or a validation falls below its gate; and live
+     * updates of an open tab (signals). Needs the notifications and signals backends.
+     */
+    notifications?: {
+      /** Default true. */
+      enabled?: boolean;
+      /** How often the upstream is polled (default every 5 minutes, 1 minute after start-up); one instance at a time. */
+      schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+      /**
+       * The events topic on which SageMaker's EventBridge events arrive: list it in `events.http.topics` and point an
+       * EventBridge API destination at /api/events/http/<topic> (default `aws.sagemaker`).
+       */
+      eventsTopic?: string;
+      /**
+       * A shared secret the events ingress requires in the `x-model-factory-events-secret` header (the app's
+       * events module; an EventBridge connection with API key authorization sends it). Unset: the ingress is open.
+       * @visibility secret
+       */
+      eventsSecret?: string;
     };
     /** Who may do more than the shipped permission policy's defaults (README "Security model"). */
     permissions?: {

@@ -4,8 +4,13 @@ import {
   modelFactoryPermissionPolicyModule,
   servicePrincipalPermissionsServiceFactory,
 } from './permissionPolicy';
+import { sagemakerEventsIngressModule } from './sagemakerEventsIngress';
+import { migrationLockSafeDatabaseServiceFactory } from './migrationLocks';
 
 const backend = createBackend();
+
+// Two instances starting together on an empty PostgreSQL could break a plugin's migration lock for good.
+backend.add(migrationLockSafeDatabaseServiceFactory);
 
 backend.add(import('@backstage/plugin-app-backend'));
 
@@ -38,6 +43,14 @@ backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 
 // Exposes registered actions (ours included) to AI assistants over MCP.
 backend.add(import('@backstage/plugin-mcp-actions-backend'));
+
+// Notifications (the sidebar's bell) and signals (live updates of an open tab); the events backend receives
+// SageMaker's EventBridge events on POST /api/events/http/<topic> (README "Notifications").
+backend.add(import('@backstage/plugin-notifications-backend'));
+backend.add(import('@backstage/plugin-signals-backend'));
+backend.add(import('@backstage/plugin-events-backend'));
+// With sagemakerMlflow.notifications.eventsSecret: the ingress refuses a POST without the secret header.
+backend.add(sagemakerEventsIngressModule);
 
 backend.add(import('@model-factory/plugin-sagemaker-mlflow-backend'));
 backend.add(

@@ -4,6 +4,9 @@ import {
 } from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { sagemakerMlflowPermissions } from '@model-factory/plugin-sagemaker-mlflow-common';
 import { sagemakerMlflowClientsServiceRef } from '@model-factory/plugin-sagemaker-mlflow-node';
 import { registerActions } from './actions';
@@ -15,6 +18,7 @@ import { ModelVersions } from './service/modelVersions';
 import { Pipelines } from './service/pipelines/Pipelines';
 import { VersionTimelines } from './service/versionTimeline';
 import { UpstreamCache } from './service/UpstreamCache';
+import { startNotifications } from './service/watch';
 
 /**
  * The Model Factory backend plugin: entity-scoped SageMaker and MLflow routes under /api/sagemaker-mlflow.
@@ -36,6 +40,13 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
         logger: coreServices.logger,
         catalog: catalogServiceRef,
         actionsRegistry: actionsRegistryServiceRef,
+        rootConfig: coreServices.rootConfig,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        auth: coreServices.auth,
+        notifications: notificationService,
+        signals: signalsServiceRef,
+        events: eventsServiceRef,
       },
       async init(deps) {
         const { config, sagemaker, mlflow, invoker } = deps.clients;
@@ -87,6 +98,7 @@ export const sagemakerMlflowPlugin = createBackendPlugin({
           path: '/health',
           allow: 'unauthenticated',
         });
+        await startNotifications({ ...deps, service });
       },
     });
   },

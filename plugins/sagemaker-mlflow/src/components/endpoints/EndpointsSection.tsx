@@ -4,7 +4,7 @@ import Box from '@material-ui/core/Box';
 import Grid from '@material-ui/core/Grid';
 import Skeleton from '@material-ui/lab/Skeleton';
 import { META_MODEL_VERSION } from '@model-factory/plugin-sagemaker-mlflow-common';
-import useAsync from 'react-use/esm/useAsync';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { sagemakerMlflowApiRef } from '../../api/SageMakerMlflowApi';
 import {
   ExternalLink,
@@ -18,18 +18,21 @@ import {
   useEntityRefs,
   VERBATIM_LABELS,
 } from '../common';
+import { useLiveRefresh } from '../useLiveRefresh';
 import { EndpointTestConsole } from './EndpointTestConsole';
 
 /** Each annotated endpoint: status, variants, the version it serves, and a test console. */
 export function EndpointsSection() {
   const api = useApi(sagemakerMlflowApiRef);
   const { compoundRef } = useEntityRefs();
-  const { value, loading, error } = useAsync(
+  const { value, error, retry } = useAsyncRetry(
     () => api.getEndpoints(compoundRef),
     [],
   );
+  useLiveRefresh('endpoints', retry);
   if (error) return <SectionError title="Endpoints" error={error} />;
-  if (loading || !value) return <Skeleton variant="rect" height={200} />;
+  // A reload (a signal) keeps what is shown, and the test console's input, until the new answer is in.
+  if (!value) return <Skeleton variant="rect" height={200} />;
   return (
     <Grid container spacing={2}>
       {value.items.map(({ name, arn, endpoint, binding }) => (

@@ -30,6 +30,7 @@ import {
   useEntityRefs,
 } from '../common';
 import { PageButtons, usePageTokens } from '../PageButtons';
+import { useLiveRefresh } from '../useLiveRefresh';
 import { ExecutionDetailPanel } from './ExecutionDetailPanel';
 import { StartExecutionDialog } from './StartExecutionDialog';
 
@@ -59,6 +60,7 @@ export function ExecutionsSection() {
       }),
     [pageToken, pageSize],
   );
+  useLiveRefresh('executions', page.retry);
 
   const unbound = notBound([page.value?.binding]);
   // Owners act only on a pipeline that names this component back; the backend refuses the rest anyway.

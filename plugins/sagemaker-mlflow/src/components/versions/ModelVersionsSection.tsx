@@ -29,6 +29,7 @@ import {
   useEntityRefs,
 } from '../common';
 import { PageButtons, usePageTokens } from '../PageButtons';
+import { useLiveRefresh } from '../useLiveRefresh';
 import { ApprovalDialog } from './ApprovalDialog';
 import { MetricByVersionChart } from './MetricByVersionChart';
 import { ModelEntityLink } from './ModelEntityLink';
@@ -61,6 +62,7 @@ export function ModelVersionsSection() {
       }),
     [pageToken],
   );
+  useLiveRefresh('versions', page.retry);
 
   const bindings = page.value?.bindings ?? [];
   const unbound = notBound(bindings);
