@@ -75,4 +75,44 @@ describe('EntitySageMakerMlflowCard', () => {
     expect(screen.getByText('Staging')).toBeInTheDocument();
     expect(screen.queryByText(/by alias/)).not.toBeInTheDocument();
   });
+
+  it("shows no pipeline or endpoint row for an entity that names neither (a model's catalog entity)", async () => {
+    await renderSection(
+      <EntitySageMakerMlflowCard />,
+      {
+        getSummary: jest.fn().mockResolvedValue({
+          latestExecution: {
+            error: sectionError(
+              'not-found',
+              'This entity has no aws.amazon.com/sagemaker-pipeline-arn annotation',
+            ),
+          },
+          champion: { data: version('1', ['champion']) },
+          latestVersion: { data: version('3') },
+          endpoints: {
+            error: sectionError(
+              'not-found',
+              'This entity has no aws.amazon.com/sagemaker-endpoint-arns annotation',
+            ),
+          },
+        }),
+      },
+      {
+        allowWrites: false,
+        entity: {
+          apiVersion: 'backstage.io/v1alpha1',
+          kind: 'Resource',
+          metadata: {
+            name: 'mlflow-default-demo-model',
+            annotations: { 'mlflow.org/registered-model-name': 'demo-model' },
+          },
+          spec: { type: 'ml-model', owner: 'ml-platform' },
+        },
+      },
+    );
+    expect(await screen.findByText('v3')).toBeInTheDocument();
+    expect(screen.queryByText('Latest execution')).not.toBeInTheDocument();
+    expect(screen.queryByText('Endpoints')).not.toBeInTheDocument();
+    expect(screen.queryByText(/has no/)).not.toBeInTheDocument();
+  });
 });

@@ -4,8 +4,11 @@ import {
   StructuredMetadataTable,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
+import { useEntity } from '@backstage/plugin-catalog-react';
 import Skeleton from '@material-ui/lab/Skeleton';
 import {
+  ANNOTATION_ENDPOINT_ARNS,
+  ANNOTATION_PIPELINE_ARN,
   entityTabPath,
   Section,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
@@ -41,6 +44,10 @@ export function EntitySageMakerMlflowCard() {
     [entityRef],
   );
   const tab = entityTabPath(compoundRef);
+  // A row for what the entity names: a model's catalog entity names no pipeline or endpoint.
+  const { entity } = useEntity();
+  const names = (annotation: string) =>
+    Boolean(entity.metadata.annotations?.[annotation]);
   return (
     <InfoCard
       title="Model Factory"
@@ -52,12 +59,14 @@ export function EntitySageMakerMlflowCard() {
         {value && (
           <StructuredMetadataTable
             metadata={{
-              'Latest execution': row(value.latestExecution, e => (
-                <>
-                  <StatusChip status={e.status} /> {e.displayName ?? e.id},{' '}
-                  {formatTime(e.startTime)}
-                </>
-              )),
+              ...(names(ANNOTATION_PIPELINE_ARN) && {
+                'Latest execution': row(value.latestExecution, e => (
+                  <>
+                    <StatusChip status={e.status} /> {e.displayName ?? e.id},{' '}
+                    {formatTime(e.startTime)}
+                  </>
+                )),
+              }),
               Champion: row(value.champion, v => (
                 <>
                   v{v.version}{' '}
@@ -78,15 +87,17 @@ export function EntitySageMakerMlflowCard() {
                   {v.currentStage && <StageChip stage={v.currentStage} />}
                 </>
               )),
-              Endpoints: row(value.endpoints, endpoints =>
-                endpoints.length
-                  ? endpoints.map(e => (
-                      <div key={e.name}>
-                        {e.name} <StatusChip status={e.status} />
-                      </div>
-                    ))
-                  : '—',
-              ),
+              ...(names(ANNOTATION_ENDPOINT_ARNS) && {
+                Endpoints: row(value.endpoints, endpoints =>
+                  endpoints.length
+                    ? endpoints.map(e => (
+                        <div key={e.name}>
+                          {e.name} <StatusChip status={e.status} />
+                        </div>
+                      ))
+                    : '—',
+                ),
+              }),
               '': <Link to={tab}>Open the Model Factory tab</Link>,
             }}
             options={VERBATIM_LABELS}

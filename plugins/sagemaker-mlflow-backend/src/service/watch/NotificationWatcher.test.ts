@@ -34,6 +34,7 @@ describe('NotificationWatcher', () => {
     // What the notifications backend would be asked to send (it is started for real in the backend's integration test).
     const sent: NotificationSendOptions[] = [];
     const signals: SignalPayload[] = [];
+    const invalidated: string[] = [];
     let failSends = false;
     const watcher = async () =>
       new NotificationWatcher({
@@ -55,10 +56,14 @@ describe('NotificationWatcher', () => {
           },
         },
         observe: async () => ({ observation: observation(), complete: true }),
+        invalidate: async entityRef => {
+          invalidated.push(entityRef);
+        },
       });
     return {
       sent,
       signals,
+      invalidated,
       watcher,
       failSends: (fail: boolean) => {
         failSends = fail;
@@ -82,6 +87,30 @@ describe('NotificationWatcher', () => {
       recipients: { type: 'entity', entityRef: 'group:default/ml-platform' },
       payload: { title: 'Version 3 of demo-model awaits approval' },
     });
+  });
+
+  it("does not tell a mirrored model's owner what the component that binds it is told", async () => {
+    const { sent, signals, watcher } = await setup(() => ({
+      packages: [PENDING],
+    }));
+    const model: Entity = {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Resource',
+      metadata: {
+        name: 'sagemaker-123456789012-us-east-1-demo-model',
+        namespace: 'default',
+      },
+      spec: { type: 'ml-model', owner: 'ml-platform' },
+    };
+    const w = await watcher();
+    await w.checkEntities([model, entity]);
+    expect(sent.map(s => s.payload.title)).toEqual([
+      'Version 3 of demo-model awaits approval',
+    ]);
+    // Its page still refreshes.
+    expect(signals.map(s => s.channel)).toContain(
+      'sagemaker-mlflow:resource:default/sagemaker-123456789012-us-east-1-demo-model',
+    );
   });
 
   it('records what had already failed when it first looks at an entity, and tells of what fails afterwards', async () => {
@@ -119,7 +148,7 @@ describe('NotificationWatcher', () => {
       executions: [{ arn: 'e1', status: 'Executing' }],
       packages: [PENDING],
     };
-    const { signals, watcher } = await setup(() => observation);
+    const { signals, invalidated, watcher } = await setup(() => observation);
     const w = await watcher();
     const channel = 'sagemaker-mlflow:component:default/demo-model';
     await w.checkEntities([entity]);
@@ -139,6 +168,11 @@ describe('NotificationWatcher', () => {
     await w.checkEntities([entity]);
     expect(signals).toHaveLength(2);
     expect(signals[1].message).toEqual({ sections: ['executions'] });
+    // Each change also dropped the routes' cache, so the reloading tab reads it.
+    expect(invalidated).toEqual([
+      'component:default/demo-model',
+      'component:default/demo-model',
+    ]);
   });
 });
 

@@ -17,6 +17,7 @@ import {
   RESOURCE_ANNOTATIONS,
   SageMakerMlflowSignal,
   signalChannel,
+  MODEL_RESOURCE_TYPE,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import pLimit from 'p-limit';
 import { detectEvents, fingerprints, Observation } from './detect';
@@ -39,6 +40,8 @@ export interface NotificationWatcherOptions {
     entity: Entity,
     credentials: BackstageCredentials,
   ): Promise<{ observation: Observation; complete: boolean }>;
+  /** Drops what the entity's routes cached, so a tab that reloads on the signal reads the change. */
+  invalidate?(entityRef: string): Promise<void>;
 }
 
 /** The group (or user) that owns the entity, as an entity ref; undefined for an entity without an owner. */
@@ -126,6 +129,9 @@ export class NotificationWatcher {
     complete: boolean,
   ) {
     const { ledger, notifications, logger } = this.options;
+    // A model the catalog module mirrors from a registry names the same resources as the component that binds it:
+    // telling its owner again would say everything twice. Its page still gets signals.
+    if (isModelEntity(entity)) return;
     const owner = ownerOf(entity);
     // The first look at an entity records its history without notifying; pending approvals still notify.
     const firstLook = !(await ledger.isWatched(entityRef));
@@ -178,11 +184,14 @@ export class NotificationWatcher {
     const now = fingerprints(observation);
     const before = this.seen.get(entityRef);
     this.seen.set(entityRef, { ...before, ...now });
-    if (!this.options.signals || (!before && !onEvent)) return;
+    if (!before && !onEvent) return;
     const sections = (Object.keys(now) as Section[]).filter(s =>
       before ? before[s] !== undefined && before[s] !== now[s] : true,
     );
     if (sections.length === 0) return;
+    // A change made outside the portal (Studio, a pipeline) would otherwise reach the tab only when its cache expires.
+    await this.options.invalidate?.(entityRef);
+    if (!this.options.signals) return;
     const message: SageMakerMlflowSignal = { sections };
     // Everyone may learn that the entity's tab changed (not what): the tab reloads with its user's permissions.
     await this.options.signals.publish({
@@ -191,4 +200,12 @@ export class NotificationWatcher {
       message,
     });
   }
+}
+
+/** A `Resource` of type `ml-model`: an entity the catalog module makes of a registered model or package group. */
+function isModelEntity(entity: Entity): boolean {
+  return (
+    entity.kind.toLocaleLowerCase('en-US') === 'resource' &&
+    entity.spec?.type === MODEL_RESOURCE_TYPE
+  );
 }

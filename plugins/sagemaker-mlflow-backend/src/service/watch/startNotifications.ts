@@ -44,6 +44,7 @@ export async function startNotifications(options: {
     signals: options.signals,
     observe: (entity, credentials) =>
       observe(options.service, entity, credentials),
+    invalidate: entityRef => options.service.cache.invalidate(entityRef),
   });
   // Global: one instance at a time runs it; the ledger still makes each notification once if runs overlap.
   await options.scheduler.scheduleTask({
