@@ -16,6 +16,7 @@ import type {
   ResourceBinding,
   SectionError as SectionErrorData,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
+import { MODEL_RESOURCE_TYPE } from '@model-factory/plugin-sagemaker-mlflow-common';
 import Box from '@material-ui/core/Box';
 import Chip from '@material-ui/core/Chip';
 import Typography from '@material-ui/core/Typography';
@@ -176,20 +177,33 @@ export const notBound = (bindings: Array<ResourceBinding | undefined>) =>
  * how to bind them. The section hides its write controls meanwhile: the backend would refuse them.
  */
 export function NotBoundPanel({ bindings }: { bindings: ResourceBinding[] }) {
+  const { entity } = useEntity();
   if (bindings.length === 0) return null;
+  // A model's own catalog entity (made by the catalog module) mirrors a model some component binds: binding it to
+  // this entity instead would take it from that component, so it offers no command.
+  const mirror =
+    entity.kind.toLocaleLowerCase('en-US') === 'resource' &&
+    entity.spec?.type === MODEL_RESOURCE_TYPE;
   return (
     <WarningPanel
-      severity="warning"
-      title="Not bound to this component: read-only here"
+      severity={mirror ? 'info' : 'warning'}
+      title={
+        mirror
+          ? "The catalog's view of a registry model: read-only here"
+          : 'Not bound to this component: read-only here'
+      }
       defaultExpanded
     >
       <div data-testid="not-bound">
         {bindings.map(b => (
           <Box key={`${b.kind}:${b.resource}`} mb={1}>
             <Typography variant="body2" style={{ wordBreak: 'break-word' }}>
-              {b.message} {b.fix}
+              {b.message}{' '}
+              {mirror
+                ? 'Start runs, approve versions and invoke endpoints from the component it is bound to.'
+                : b.fix}
             </Typography>
-            {b.command && (
+            {b.command && !mirror && (
               <CodeSnippet
                 text={b.command}
                 language="bash"

@@ -188,6 +188,38 @@ describe('ModelVersionsSection', () => {
     ).not.toBeInTheDocument();
   });
 
+  it("on a model's own catalog entity, says whose the model is and offers no command that would rebind it", async () => {
+    await renderSection(
+      <ModelVersionsSection />,
+      {
+        getModelVersions: jest.fn().mockResolvedValue({
+          ...page,
+          bindings: [
+            binding('registered-model', 'demo-model', 'bound-elsewhere'),
+          ],
+        }),
+      },
+      {
+        allowWrites: true,
+        entity: {
+          apiVersion: 'backstage.io/v1alpha1',
+          kind: 'Resource',
+          metadata: {
+            name: 'mlflow-default-demo-model',
+            annotations: { 'mlflow.org/registered-model-name': 'demo-model' },
+          },
+          spec: { type: 'ml-model', owner: 'ml-platform' },
+        },
+      },
+    );
+    const panel = await screen.findByTestId('not-bound');
+    expect(panel).toHaveTextContent('from the component it is bound to');
+    expect(panel).not.toHaveTextContent('aws sagemaker add-tags');
+    expect(
+      screen.getByText(/catalog's view of a registry model/),
+    ).toBeInTheDocument();
+  });
+
   it('keeps the MLflow versions, without approval, when SageMaker failed, and says what to fix', async () => {
     await renderSection(<ModelVersionsSection />, {
       getModelVersions: jest.fn().mockResolvedValue({
