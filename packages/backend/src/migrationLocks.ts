@@ -25,7 +25,8 @@ const ADVISORY_LOCK_KEY = 7_470_111_014;
  * plugin gets its client, this makes each lock table exist with exactly one row, one instance at a time.
  */
 async function prepareLockTables(knex: Knex): Promise<void> {
-  if (!String(knex.client.config.client).startsWith('pg')) return;
+  // knex names PostgreSQL 'pg', 'postgres' or 'postgresql'.
+  if (!/^(pg|postgres)/.test(String(knex.client.config.client))) return;
   await knex.transaction(async trx => {
     await trx.raw('select pg_advisory_xact_lock(?)', [ADVISORY_LOCK_KEY]);
     for (const migrations of MIGRATION_TABLES) {

@@ -29,12 +29,19 @@ export const sagemakerEventsIngressModule = createBackendModule({
       deps: {
         events: eventsExtensionPoint,
         config: coreServices.rootConfig,
+        logger: coreServices.logger,
       },
-      async init({ events, config }) {
+      async init({ events, config, logger }) {
         const secret = config.getOptionalString(
           'sagemakerMlflow.notifications.eventsSecret',
         );
-        if (!secret) return;
+        if (!secret) {
+          // Events are only hints (the watcher re-reads SageMaker), but each costs catalog and SageMaker reads.
+          logger.warn(
+            'SageMaker events are accepted from anyone who can reach /api/events/http/: set sagemakerMlflow.notifications.eventsSecret (README "Protecting the ingress")',
+          );
+          return;
+        }
         events.addHttpPostIngress({
           topic:
             config.getOptionalString(

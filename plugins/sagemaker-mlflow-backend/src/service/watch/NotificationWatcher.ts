@@ -19,6 +19,7 @@ import {
   signalChannel,
   MODEL_RESOURCE_TYPE,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
+import { readEntityBinding } from '@model-factory/plugin-sagemaker-mlflow-node';
 import pLimit from 'p-limit';
 import { detectEvents, fingerprints, Observation } from './detect';
 import type { NotificationLedger } from './NotificationLedger';
@@ -87,7 +88,9 @@ export class NotificationWatcher {
       { credentials },
     )) {
       await Promise.all(
-        page.map(entity => limit(() => this.checkEntity(entity, credentials))),
+        page
+          .filter(entity => !isModelEntity(entity))
+          .map(entity => limit(() => this.checkEntity(entity, credentials))),
       );
       checked += page.length;
     }
@@ -97,8 +100,11 @@ export class NotificationWatcher {
   /** Checks these entities now (an event named their resources). */
   async checkEntities(entities: Entity[]): Promise<void> {
     const credentials = await this.credentials();
+    const limit = pLimit(ENTITY_CONCURRENCY);
     await Promise.all(
-      entities.map(e => this.checkEntity(e, credentials, true)),
+      entities
+        .filter(entity => !isModelEntity(entity))
+        .map(e => limit(() => this.checkEntity(e, credentials, true))),
     );
   }
 
@@ -129,9 +135,6 @@ export class NotificationWatcher {
     complete: boolean,
   ) {
     const { ledger, notifications, logger } = this.options;
-    // A model the catalog module mirrors from a registry names the same resources as the component that binds it:
-    // telling its owner again would say everything twice. Its page still gets signals.
-    if (isModelEntity(entity)) return;
     const owner = ownerOf(entity);
     // The first look at an entity records its history without notifying; pending approvals still notify.
     const firstLook = !(await ledger.isWatched(entityRef));
@@ -142,6 +145,7 @@ export class NotificationWatcher {
         namespace: entity.metadata.namespace,
         name: entity.metadata.name,
         title: entity.metadata.title,
+        endpointNames: endpointNames(entity),
       },
       observation,
     );
@@ -202,10 +206,22 @@ export class NotificationWatcher {
   }
 }
 
-/** A `Resource` of type `ml-model`: an entity the catalog module makes of a registered model or package group. */
+/**
+ * A `Resource` of type `ml-model`: an entity the catalog module makes of a registered model or package group. It
+ * names the same resources as the component that binds it, and there are thousands: the watcher reads (and tells)
+ * only through the components, so its page refreshes on its own polling, not on signals.
+ */
 function isModelEntity(entity: Entity): boolean {
   return (
     entity.kind.toLocaleLowerCase('en-US') === 'resource' &&
     entity.spec?.type === MODEL_RESOURCE_TYPE
   );
+}
+
+/** The names of the endpoints the entity's annotations name. */
+function endpointNames(entity: Entity): string[] {
+  const { endpoints } = readEntityBinding(entity);
+  return endpoints.state === 'bound'
+    ? endpoints.value.map(e => e.resourceName)
+    : [];
 }

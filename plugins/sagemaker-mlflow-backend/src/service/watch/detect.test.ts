@@ -5,6 +5,7 @@ const entity = {
   kind: 'Component',
   namespace: 'default',
   name: 'demo-model',
+  endpointNames: ['demo-model-staging', 'demo-model-prod'],
 };
 const GROUP = 'arn:aws:sagemaker:us-east-1:123456789012:model-package';
 
@@ -119,13 +120,39 @@ describe('detectEvents', () => {
     expect(events[0]).toMatchObject({
       kind: 'validation-below-gate',
       resource: '4:demo-model-staging',
-      state: 't1',
+      state: 'below-gate',
       payload: {
         description:
           'accuracy 0.82 on demo-model-staging is below the gate 0.9.',
         link: '/catalog/default/component/demo-model/sagemaker-mlflow?version=4',
       },
     });
+  });
+
+  it("counts only the records of the entity's own endpoints, once whatever their time (an MLflow writer's tags)", () => {
+    const record = (at: string) =>
+      JSON.stringify({ accuracy: 0.5, rows: 50, latencyMs: 12, at });
+    const gate = { gate_metric: 'accuracy', gate_threshold: '0.9' };
+    const detect = (at: string) =>
+      detectEvents(entity, {
+        versions: [
+          {
+            version: '4',
+            tags: {
+              ...gate,
+              'validation.demo-model-staging': record(at),
+              'validation.someone-elses-endpoint': record(at),
+            },
+          },
+        ],
+      });
+    const [first, ...others] = detect('t1');
+    expect(others).toEqual([]);
+    expect(first.resource).toBe('4:demo-model-staging');
+    // Rewritten with a new time: the same event, which the ledger tells once.
+    expect(detect('t2').map(e => [e.resource, e.state])).toEqual([
+      [first.resource, first.state],
+    ]);
   });
 
   it('detects nothing in sections it could not read', () => {

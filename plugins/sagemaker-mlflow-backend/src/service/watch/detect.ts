@@ -71,6 +71,8 @@ export interface WatchedEntity {
   namespace?: string;
   name: string;
   title?: string;
+  /** The endpoints its annotations name: only their validation records count (any MLflow writer may add a tag). */
+  endpointNames?: string[];
 }
 
 /** The version's drill-down in the tab; the tab itself for a package no MLflow version names. */
@@ -82,9 +84,7 @@ function versionLink(entity: WatchedEntity, version?: string): string {
 function belowGate(
   tags: Record<string, string>,
   tag: string,
-):
-  | { metric: string; value: number; threshold: number; at: string }
-  | undefined {
+): { metric: string; value: number; threshold: number } | undefined {
   const metric = tags[GATE_METRIC_TAG];
   const threshold = Number(tags[GATE_THRESHOLD_TAG]);
   if (!metric || !Number.isFinite(threshold)) return undefined;
@@ -96,7 +96,7 @@ function belowGate(
   }
   const value = Number(recorded?.[metric]);
   if (!Number.isFinite(value) || value >= threshold) return undefined;
-  return { metric, value, threshold, at: String(recorded.at ?? '') };
+  return { metric, value, threshold };
 }
 
 /** The events an observation holds for the entity's owner, each with the identity that makes it happen once. */
@@ -188,10 +188,12 @@ export function detectEvents(
       const below = belowGate(v.tags, tag);
       if (!below) continue;
       const endpoint = tag.slice(VALIDATION_TAG_PREFIX.length);
+      if (!entity.endpointNames?.includes(endpoint)) continue;
+      // Once per version and endpoint: a record rewritten with a new time is not news (nor a way to flood).
       event(
         'validation-below-gate',
         `${v.version}:${endpoint}`,
-        below.at,
+        'below-gate',
         true,
         {
           title: `Version ${v.version} of ${name} fell below its gate on ${endpoint}`,

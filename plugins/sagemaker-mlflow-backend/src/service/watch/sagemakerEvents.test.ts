@@ -1,5 +1,9 @@
 import type { Entity } from '@backstage/catalog-model';
-import { entityNames, resourcesOfEvent } from './sagemakerEvents';
+import {
+  entityNames,
+  MAX_RESOURCES_PER_EVENT,
+  resourcesOfEvent,
+} from './sagemakerEvents';
 
 const PREFIX = 'arn:aws:sagemaker:us-east-1:123456789012';
 
@@ -95,6 +99,21 @@ describe('entityNames', () => {
       },
     },
   };
+
+  it('looks at no more than a few resources of one event (a forged post naming hundreds costs a few reads)', () => {
+    const resources = Array.from(
+      { length: 500 },
+      (_, i) => `arn:aws:sagemaker:us-east-1:123456789012:pipeline/p${i}`,
+    );
+    const named = resourcesOfEvent({
+      'detail-type':
+        'SageMaker Model Building Pipeline Execution Status Change',
+      source: 'aws.sagemaker',
+      resources,
+      detail: {},
+    });
+    expect(named).toHaveLength(MAX_RESOURCES_PER_EVENT);
+  });
 
   it('matches one endpoint of the annotated list, and no other', () => {
     const endpoint = (name: string) => ({

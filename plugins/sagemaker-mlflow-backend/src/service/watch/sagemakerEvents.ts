@@ -102,9 +102,14 @@ export function resourcesOfEvent(payload: unknown): NamedResource[] {
   for (const arn of arns) {
     const r = resourceOf(arn);
     if (r) unique.set(`${r.annotation} ${r.arn}`, r);
+    // SageMaker's events name one or two resources; a post naming more is not one of them (and each costs reads).
+    if (unique.size === MAX_RESOURCES_PER_EVENT) break;
   }
   return [...unique.values()];
 }
+
+/** At most this many resources of one event are looked at. */
+export const MAX_RESOURCES_PER_EVENT = 4;
 
 /** Whether the entity's annotations name this resource (the endpoint annotation holds a list). */
 export function entityNames(entity: Entity, resource: NamedResource): boolean {
