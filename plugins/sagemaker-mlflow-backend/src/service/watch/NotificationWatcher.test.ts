@@ -55,7 +55,7 @@ describe('NotificationWatcher', () => {
             signals.push(signal as SignalPayload);
           },
         },
-        observe: async () => ({ observation: observation(), complete: true }),
+        observe: async () => observation(),
         invalidate: async entityRef => {
           invalidated.push(entityRef);
         },
@@ -127,6 +127,31 @@ describe('NotificationWatcher', () => {
     expect(sent.map(s => s.payload.title)).toEqual([
       'Pipeline execution new of demo-model failed',
     ]);
+  });
+
+  it('looks at each section for the first time on its own: one it cannot read keeps neither the others silent nor its own history loud', async () => {
+    const ENDPOINT = {
+      arn: 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/demo-model-staging',
+      name: 'demo-model-staging',
+      status: 'Failed',
+      failureReason: 'old',
+    };
+    let observation: Observation = { executions: [FAILED] }; // endpoints unreadable (no access yet)
+    const { sent, watcher } = await setup(() => observation);
+    const w = await watcher();
+    await w.checkEntities([entity]);
+    observation = {
+      executions: [{ arn: 'exec/new', status: 'Failed' }, FAILED],
+    };
+    await w.checkEntities([entity]);
+    // The new failure is told although the endpoints still cannot be read.
+    expect(sent.map(s => s.payload.title)).toEqual([
+      'Pipeline execution new of demo-model failed',
+    ]);
+    // The endpoints become readable: their old failure is history, not news.
+    observation = { ...observation, endpoints: [ENDPOINT] };
+    await w.checkEntities([entity]);
+    expect(sent).toHaveLength(1);
   });
 
   it('sends on a later run what it could not send', async () => {

@@ -21,11 +21,31 @@ import {
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import { readEntityBinding } from '@model-factory/plugin-sagemaker-mlflow-node';
 import pLimit from 'p-limit';
-import { detectEvents, fingerprints, Observation } from './detect';
+import {
+  detectEvents,
+  fingerprints,
+  Observation,
+  WatchEventKind,
+} from './detect';
 import type { NotificationLedger } from './NotificationLedger';
 
 /** Entities checked at once: each is a handful of upstream calls. */
 const ENTITY_CONCURRENCY = 4;
+
+/** The sections of an observation, and the section each kind of event comes from. */
+const WATCHED_SECTIONS = [
+  'packages',
+  'executions',
+  'endpoints',
+  'versions',
+] as const satisfies ReadonlyArray<keyof Observation>;
+const SECTION_OF: Record<WatchEventKind, keyof Observation> = {
+  'approval-pending': 'packages',
+  'approval-decided': 'packages',
+  'execution-failed': 'executions',
+  'endpoint-failed': 'endpoints',
+  'validation-below-gate': 'versions',
+};
 
 type Section = SageMakerMlflowSignal['sections'][number];
 
@@ -40,7 +60,7 @@ export interface NotificationWatcherOptions {
   observe(
     entity: Entity,
     credentials: BackstageCredentials,
-  ): Promise<{ observation: Observation; complete: boolean }>;
+  ): Promise<Observation>;
   /** Drops what the entity's routes cached, so a tab that reloads on the signal reads the change. */
   invalidate?(entityRef: string): Promise<void>;
 }
@@ -115,11 +135,8 @@ export class NotificationWatcher {
   ): Promise<void> {
     const entityRef = stringifyEntityRef(entity);
     try {
-      const { observation, complete } = await this.options.observe(
-        entity,
-        credentials,
-      );
-      await this.notify(entity, entityRef, observation, complete);
+      const observation = await this.options.observe(entity, credentials);
+      await this.notify(entity, entityRef, observation);
       await this.signal(entityRef, observation, onEvent);
     } catch (error) {
       this.options.logger.warn(
@@ -132,12 +149,17 @@ export class NotificationWatcher {
     entity: Entity,
     entityRef: string,
     observation: Observation,
-    complete: boolean,
   ) {
     const { ledger, notifications, logger } = this.options;
     const owner = ownerOf(entity);
-    // The first look at an entity records its history without notifying; pending approvals still notify.
-    const firstLook = !(await ledger.isWatched(entityRef));
+    // The first look at each section of an entity records its history without notifying (pending approvals still
+    // notify). Per section: one that cannot be read yet (no access, not bound yet) must not keep the others silent,
+    // nor tell its whole history the day it can be.
+    const firstLook = new Set<keyof Observation>();
+    for (const section of WATCHED_SECTIONS) {
+      if (!(await ledger.isWatched(`${entityRef}#${section}`)))
+        firstLook.add(section);
+    }
     const events = detectEvents(
       {
         entityRef,
@@ -150,7 +172,7 @@ export class NotificationWatcher {
       observation,
     );
     for (const event of events) {
-      if (firstLook && event.historical) {
+      if (firstLook.has(SECTION_OF[event.kind]) && event.historical) {
         await ledger.claim(event, false);
         continue;
       }
@@ -173,7 +195,10 @@ export class NotificationWatcher {
       }
     }
     // A section that could not be read is looked at as for the first time again next run.
-    if (firstLook && complete) await ledger.markWatched(entityRef);
+    for (const section of firstLook) {
+      if (observation[section] !== undefined)
+        await ledger.markWatched(`${entityRef}#${section}`);
+    }
   }
 
   /**

@@ -31,7 +31,7 @@ export async function observe(
   deps: ServiceDeps,
   entity: Entity,
   credentials: BackstageCredentials,
-): Promise<{ observation: Observation; complete: boolean }> {
+): Promise<Observation> {
   const ctx: EntityContext = {
     entity,
     entityRef: stringifyEntityRef(entity),
@@ -39,7 +39,6 @@ export async function observe(
     credentials,
   };
   const { binding } = ctx;
-  let complete = true;
   const section = async <T>(
     name: string,
     resources: BindableResource[],
@@ -54,7 +53,6 @@ export async function observe(
       }
       return await read();
     } catch (error) {
-      complete = false;
       deps.logger.warn(
         `Notifications: could not read the ${name} of ${ctx.entityRef}: ${error}`,
       );
@@ -200,5 +198,5 @@ export async function observe(
   if (p) observation.packages = p;
   if (x) observation.executions = x;
   if (e) observation.endpoints = e;
-  return { observation, complete };
+  return observation;
 }
