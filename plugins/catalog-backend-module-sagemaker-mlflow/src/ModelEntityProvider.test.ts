@@ -89,17 +89,59 @@ describe('ModelEntityProvider', () => {
     });
   });
 
-  it('applies nothing when a source fails in a full run (a full mutation would remove its entities)', async () => {
+  it('applies the answered sources as a delta without removals when a source fails in a full run, and runs full once all answer', async () => {
+    let sagemaker: Entity[][] | Error = new Error('no credentials');
+    let mlflow = [model('a'), model('b')];
+    const logger = mockServices.logger.mock();
     const provider = new ModelEntityProvider({
-      logger: mockServices.logger.mock(),
+      logger,
       sources: () => [
-        source('mlflow:default', () => [[model('a')]]),
-        source('sagemaker:1:r', () => new Error('no credentials')),
+        source('mlflow:default', () => [mlflow]),
+        source('sagemaker:1:r', () => sagemaker),
       ],
     });
     const mutations = await connected(provider);
-    await expect(provider.run()).rejects.toThrow(/sagemaker:1:r failed/);
-    expect(mutations).toEqual([]);
+    // A full mutation would remove the failed source's entities: a delta adds the others and removes nothing.
+    expect(await provider.run()).toMatchObject({
+      type: 'delta',
+      emitted: 2,
+      removed: 0,
+      failedSources: ['sagemaker:1:r'],
+    });
+    expect(mutations[0]).toEqual({
+      type: 'delta',
+      added: [
+        expect.objectContaining({ entity: model('a') }),
+        expect.objectContaining({ entity: model('b') }),
+      ],
+      removed: [],
+    });
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringContaining('sagemaker:1:r'),
+    );
+
+    // The source stays down (a retired server): models of the others are still added, changed and removed.
+    mlflow = [model('a', 'changed'), model('n')];
+    expect(await provider.run()).toMatchObject({
+      type: 'delta',
+      emitted: 2,
+      removed: 1,
+      failedSources: ['sagemaker:1:r'],
+    });
+    expect(names(mutations[1])).toEqual(['a', 'n']);
+    expect(mutations[1]).toMatchObject({
+      removed: [{ entityRef: 'resource:default/b' }],
+    });
+
+    // Every source answers: full, so what changed while the process was not looking is set right.
+    sagemaker = [[model('c')]];
+    expect(await provider.run()).toMatchObject({
+      type: 'full',
+      total: 3,
+      failedSources: [],
+    });
+    expect(names(mutations[2])).toEqual(['a', 'n', 'c']);
+    expect(await provider.run()).toMatchObject({ type: 'delta', emitted: 0 });
   });
 
   it('runs full again when another instance ran since (its hashes are stale)', async () => {
@@ -126,6 +168,19 @@ describe('ModelEntityProvider', () => {
     expect(names(oneMutations[1])).toEqual(['a']);
     // Now it ran last: deltas again.
     expect(await one.run()).toMatchObject({ type: 'delta', emitted: 0 });
+  });
+
+  it('emits one entity for two names that differ only by case (entity refs ignore case)', async () => {
+    const provider = new ModelEntityProvider({
+      logger: mockServices.logger.mock(),
+      sources: () => [
+        source('mlflow:default', () => [[model('Same', 'first')]]),
+        source('mlflow:other', () => [[model('same', 'second')]]),
+      ],
+    });
+    const mutations = await connected(provider);
+    expect(await provider.run()).toMatchObject({ total: 1, emitted: 1 });
+    expect(names(mutations[0])).toEqual(['Same']);
   });
 
   it('emits one entity for two models that normalise to the same name', async () => {

@@ -16,6 +16,8 @@ const LAST_RUN_KEY = 'sagemaker-mlflow-models:last-run';
 const LAST_RUN_TTL_MS = 7 * 24 * 3600 * 1000;
 
 interface Emitted {
+  /** The entity's name as emitted (the map key is its lowercase form: entity refs ignore case). */
+  name: string;
   hash: string;
   source: string;
 }
@@ -43,11 +45,19 @@ export interface ModelProviderRun {
  *   Each run leaves its id in the shared cache; a run whose instance did not leave the id there (another one ran
  *   since, or the cache lost it) is `full`, so a stale delta never removes too little.
  * A source that fails (an MLflow server down, an account without credentials) keeps its entities: a `delta` run
- * carries its last hashes over; a `full` run is not applied at all (it would remove them) and is retried next run.
+ * carries its last hashes over; a run that would be `full` is applied as a `delta` of the answered sources' entities
+ * with no removals (a `full` mutation would remove the failed source's) and recorded as incomplete, so later runs
+ * are deltas of the answered sources and the first run in which every source answers is `full`. A source that is
+ * down for good (a retired server still in config) thus never stops the others' models from being updated.
  */
 export class ModelEntityProvider implements EntityProvider {
   private connection?: EntityProviderConnection;
-  private last?: { runId: string; entities: Map<string, Emitted> };
+  private last?: {
+    runId: string;
+    entities: Map<string, Emitted>;
+    /** A full run with failed sources: the catalog may hold entities these hashes do not know of. */
+    incomplete: boolean;
+  };
 
   constructor(
     private readonly options: {
@@ -70,9 +80,12 @@ export class ModelEntityProvider implements EntityProvider {
     if (!this.connection) throw new Error('Not connected to the catalog');
     const { logger } = this.options;
     const previous = (await this.lastRunIsOurs()) ? this.last : undefined;
-    const full = !previous;
+    // Full unless a source fails (decided at the end); a delta otherwise.
+    const wantFull = !previous || previous.incomplete;
     const seen = new Map<string, Emitted>();
-    const emitted: DeferredEntity[] = [];
+    // Every entity read (a full mutation), and those added or changed since `previous` (a delta).
+    const all: DeferredEntity[] = [];
+    const changed: DeferredEntity[] = [];
     const failedSources: string[] = [];
 
     for (const source of this.options.sources()) {
@@ -80,7 +93,9 @@ export class ModelEntityProvider implements EntityProvider {
         for await (const page of source.pages()) {
           for (const entity of page) {
             const name = entity.metadata.name;
-            const mine = seen.get(name);
+            // Entity refs ignore case: `Churn` and `churn` would be one entity to the catalog.
+            const key = name.toLocaleLowerCase('en-US');
+            const mine = seen.get(key);
             if (mine) {
               // Two models normalised to one name (a crafted name matching another's hashed form): the first
               // read keeps it; the catalog cannot hold two entities of one name.
@@ -92,39 +107,41 @@ export class ModelEntityProvider implements EntityProvider {
             const hash = createHash('sha256')
               .update(JSON.stringify(entity))
               .digest('base64');
-            seen.set(name, { hash, source: source.id });
-            if (full || previous.entities.get(name)?.hash !== hash)
-              emitted.push({ entity, locationKey: LOCATION_KEY });
+            seen.set(key, { name, hash, source: source.id });
+            const deferred = { entity, locationKey: LOCATION_KEY };
+            if (wantFull) all.push(deferred);
+            if (previous?.entities.get(key)?.hash !== hash)
+              changed.push(deferred);
           }
         }
       } catch (error) {
         failedSources.push(source.id);
-        if (full) {
-          throw new Error(
-            `Model source ${source.id} failed during a full run; nothing applied, retried next run: ${error}`,
-          );
-        }
         logger.warn(
           `Model source ${source.id} failed; keeping its entities until it answers: ${error}`,
         );
-        for (const [name, entry] of previous.entities) {
-          if (entry.source === source.id && !seen.has(name))
-            seen.set(name, entry);
+        for (const [key, entry] of previous?.entities ?? []) {
+          if (entry.source === source.id && !seen.has(key))
+            seen.set(key, entry);
         }
       }
     }
 
+    const full = wantFull && failedSources.length === 0;
+    const emitted = full ? all : changed;
     let removed = 0;
     if (full) {
-      await this.connection.applyMutation({ type: 'full', entities: emitted });
+      await this.connection.applyMutation({ type: 'full', entities: all });
     } else {
-      const gone = [...previous.entities.keys()].filter(n => !seen.has(n));
+      // Only entities these hashes know of can be found gone: none of a failed source's, none before the first run.
+      const gone = previous
+        ? [...previous.entities.entries()].filter(([key]) => !seen.has(key))
+        : [];
       removed = gone.length;
       if (emitted.length || gone.length) {
         await this.connection.applyMutation({
           type: 'delta',
           added: emitted,
-          removed: gone.map(name => ({
+          removed: gone.map(([, { name }]) => ({
             entityRef: stringifyEntityRef({
               kind: 'Resource',
               namespace: 'default',
@@ -136,7 +153,18 @@ export class ModelEntityProvider implements EntityProvider {
       }
     }
     const runId = randomUUID();
-    this.last = { runId, entities: seen };
+    this.last = {
+      runId,
+      entities: seen,
+      incomplete: wantFull && !full,
+    };
+    if (this.last.incomplete) {
+      logger.warn(
+        `Model entities: full run incomplete (${failedSources.join(
+          ', ',
+        )} failed); applied the other sources as a delta without removals, full again once every source answers`,
+      );
+    }
     await this.options.cache
       ?.set(LAST_RUN_KEY, runId, { ttl: LAST_RUN_TTL_MS })
       .catch(error =>

@@ -58,6 +58,28 @@ describe('ownership of a model', () => {
     ).toHaveProperty('reason');
   });
 
+  it('refuses a tag that names an entity other than a component, even the model entity itself', () => {
+    // The previous run's entity of this very model names it back in its annotations: it must not own itself.
+    const self = mlflowModelEntity({
+      server,
+      model: { name: 'churn' },
+      ownership: { reason: 'no backstage.io/entity-ref tag' },
+      defaultOwner: 'group:default/ml-platform',
+    });
+    expect(namesChurn(self)).toBe(true);
+    expect(
+      ownershipOf(['resource:default/mlflow-default-churn'], self, namesChurn),
+    ).toEqual({
+      reason:
+        'resource:default/mlflow-default-churn is not a component (only a component can own a model)',
+    });
+    // Another kind that names the model back, e.g. a system or an API.
+    const system = { ...bound, kind: 'System' };
+    expect(ownershipOf(['system:ml/churn'], system, namesChurn)).toHaveProperty(
+      'reason',
+    );
+  });
+
   it('binds a model package group only by its full ARN', () => {
     const c = component({
       'aws.amazon.com/sagemaker-model-package-group-arn': GROUP_ARN,
@@ -143,7 +165,7 @@ describe('model entities', () => {
       defaultOwner: 'group:default/ml-platform',
     });
     expect(entity.metadata.name).toMatch(
-      /^mlflow-default-Modele-[0-9a-z]{11}$/,
+      /^mlflow-default-modele-[0-9a-z]{11}$/,
     );
     expect(entity.metadata.labels).toEqual({
       'model-factory.io/unowned': 'true',

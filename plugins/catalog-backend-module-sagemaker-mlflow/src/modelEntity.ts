@@ -64,7 +64,8 @@ export function claimedEntityRef(tagValues: string[]): string | undefined {
 
 /**
  * The ownership a model gets from the component its binding tag claims, only if that component's annotations
- * name the model back (two-way binding): a tag alone is anyone's claim, the annotations are the owner's.
+ * name the model back (two-way binding): a tag alone is anyone's claim, the annotations are the owner's. Only a
+ * `Component` can own a model: the model's own entity (from the previous run) also names it back.
  */
 export function ownershipOf(
   tagValues: string[],
@@ -78,6 +79,14 @@ export function ownershipOf(
         tagValues.length === 0
           ? `no ${BINDING_TAG} tag`
           : `the ${BINDING_TAG} tag does not name one entity`,
+    };
+  }
+  if (
+    parseEntityRef(claimed).kind !== 'component' ||
+    (component && component.kind.toLocaleLowerCase('en-US') !== 'component')
+  ) {
+    return {
+      reason: `${claimed} is not a component (only a component can own a model)`,
     };
   }
   if (!component) return { reason: `${claimed} is not in the catalog` };

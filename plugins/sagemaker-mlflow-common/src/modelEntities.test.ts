@@ -59,6 +59,32 @@ describe('model entity names', () => {
     );
   });
 
+  it('gives a name whose case differs a hashed lowercase name of its own (entity refs ignore case)', () => {
+    // MLflow tells Churn from churn; the catalog does not: the refs must differ in more than case.
+    const lower = mlflowModelEntityName('default', 'churn');
+    const upper = mlflowModelEntityName('default', 'Churn');
+    const shout = mlflowModelEntityName('default', 'CHURN');
+    expect(lower).toBe('mlflow-default-churn');
+    expect(upper).toMatch(/^mlflow-default-churn-[0-9a-z]{11}$/);
+    expect(shout).toMatch(/^mlflow-default-churn-[0-9a-z]{11}$/);
+    expect(new Set([lower, upper, shout].map(n => n.toLowerCase())).size).toBe(
+      3,
+    );
+    // A server or group name with capitals too.
+    expect(mlflowModelEntityName('Prod', 'churn')).toMatch(
+      /^mlflow-prod-churn-[0-9a-z]{11}$/,
+    );
+    expect(
+      sagemakerModelEntityName('123456789012', 'us-east-1', 'Churn'),
+    ).toMatch(/^sagemaker-123456789012-us-east-1-churn-[0-9a-z]{11}$/);
+    for (const name of [
+      upper,
+      shout,
+      mlflowModelEntityName('default', 'Modèle X'),
+    ])
+      expect(name).toBe(name.toLowerCase());
+  });
+
   it('gives distinct names to 20,000 similar hostile names', () => {
     const names = new Set<string>();
     for (let i = 0; i < 20_000; i++)

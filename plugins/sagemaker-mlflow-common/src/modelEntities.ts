@@ -38,12 +38,14 @@ function hash53(value: string): string {
 }
 
 /**
- * A valid entity name for `parts` joined with `-`. Kept as is when already valid; otherwise (other characters,
- * too long) normalised and given a hash of the original parts, so two sources that normalise alike still differ.
+ * A valid, lowercase entity name for `parts` joined with `-`. Kept as is when already valid and lowercase; otherwise
+ * (capitals, other characters, too long) normalised, lowercased and given a hash of the original parts, so two
+ * sources that normalise alike still differ. Entity refs ignore case, MLflow names do not: `Churn` and `churn` must
+ * not become names that differ only by case.
  */
 export function normalisedEntityName(parts: string[]): string {
   const raw = parts.join('-');
-  if (VALID_NAME.test(raw)) return raw;
+  if (VALID_NAME.test(raw) && raw === raw.toLowerCase()) return raw;
   const suffix = `-${hash53(parts.join('\u0000'))}`;
   const cleaned = raw
     .normalize('NFKD')
@@ -51,7 +53,8 @@ export function normalisedEntityName(parts: string[]): string {
     .replace(/[^A-Za-z0-9._-]+/g, '-')
     .replace(/[-_.]{2,}/g, '-')
     .slice(0, MAX_NAME - suffix.length)
-    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '')
+    .toLowerCase();
   return `${cleaned || 'model'}${suffix}`;
 }
 
