@@ -163,7 +163,9 @@ describe('summarizeComparison', () => {
 describe('gateOf', () => {
   const execution = (threshold?: string) => ({
     arn: 'arn:aws:sagemaker:eu-west-1:1:pipeline/p/execution/e',
-    parameters: threshold === undefined ? {} : { GateThreshold: threshold },
+    parameters: (threshold === undefined
+      ? {}
+      : { GateThreshold: threshold }) as Record<string, string>,
   });
   const tags = { gate_metric: 'accuracy', gate_threshold: '0.5' };
 
