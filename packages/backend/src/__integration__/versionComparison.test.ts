@@ -237,12 +237,15 @@ describe('version comparison against the real catalog, MLflow, emulator and mode
       champion: metrics[champion].accuracy,
       delta: metrics[candidate].accuracy - metrics[champion].accuracy,
     });
-    // The register step's tags, and the parameters of the emulator's execution that ran the candidate.
+    // The threshold the emulator's execution that ran the candidate was given (its register step wrote the same
+    // into the version's tag: no disagreement to name); the metric from the tag.
     expect(body.gate.data).toMatchObject({
-      source: 'version-tags',
+      source: 'execution-parameters',
       metric: 'accuracy',
+      threshold: Number(body.gate.data.executionParameters.GateThreshold),
       candidateValue: metrics[candidate].accuracy,
     });
+    expect(body.gate.data.message).toBeUndefined();
     expect(body.gate.data.passed).toBe(
       metrics[candidate].accuracy >= body.gate.data.threshold,
     );
@@ -287,6 +290,69 @@ describe('version comparison against the real catalog, MLflow, emulator and mode
       expect(res.body.validation[side].error.message).toContain(
         'sagemaker-mlflow.endpoint.invoke',
       );
+  });
+
+  it("reads no validation sample from a run outside the entity's experiment, whatever the version's run id says", async () => {
+    // Another team's run holding a sample (the champion's own, so the champion's model would score it), and a version
+    // of demo-model whose creator set its run id to that run.
+    const post = async (endpoint: string, body: object, prefix = 'api') => {
+      const res = await fetch(
+        `${stack.mlflowUrl}/${prefix}/2.0/mlflow/${endpoint}`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        },
+      );
+      const json = await res.json();
+      if (!res.ok)
+        throw new Error(`MLflow ${endpoint}: ${JSON.stringify(json)}`);
+      return json;
+    };
+    const name = `other-team-${Date.now()}`;
+    const { experiment_id: otherExperiment } = await post(
+      'experiments/create',
+      { name },
+    );
+    const { run } = await post('runs/create', {
+      experiment_id: otherExperiment,
+    });
+    const { model_version: championMv } = await mlflow(
+      'registered-models/alias?name=demo-model&alias=champion',
+    );
+    const sample = await fetch(
+      `${stack.mlflowUrl}/get-artifact?run_uuid=${championMv.run_id}&path=validation/validation_sample.json`,
+    );
+    expect(sample.ok).toBe(true);
+    const put = await fetch(
+      `${stack.mlflowUrl}/api/2.0/mlflow-artifacts/artifacts/${otherExperiment}/${run.info.run_id}/artifacts/validation/validation_sample.json`,
+      { method: 'PUT', body: Buffer.from(await sample.arrayBuffer()) },
+    );
+    expect(put.ok).toBe(true);
+    const { model_version: foreign } = await post('model-versions/create', {
+      name: 'demo-model',
+      source: `${run.info.artifact_uri}/model`,
+      run_id: run.info.run_id,
+    });
+    try {
+      const res = await get(
+        `demo-model/model-versions/${foreign.version}/comparison`,
+      );
+      expect(res.status).toBe(200);
+      // The champion's endpoint would have scored the other run's sample; it is not read, and the dialog says why.
+      expect(res.body.validation.champion.error.message).toContain(
+        "not in this entity's experiment: its validation sample is not read",
+      );
+      expect(res.body.metrics.error.message).toContain(
+        "not in this entity's experiment",
+      );
+    } finally {
+      await fetch(`${stack.mlflowUrl}/api/2.0/mlflow/model-versions/delete`, {
+        method: 'DELETE',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'demo-model', version: foreign.version }),
+      });
+    }
   });
 
   it('refuses an unknown or malformed version', async () => {
@@ -337,11 +403,18 @@ describe('version comparison against the real catalog, MLflow, emulator and mode
       candidateVersion: candidate,
       championVersion: champion,
       champion: 'champion',
-      gate: { source: 'version-tags', metric: 'accuracy' },
+      gate: { source: 'execution-parameters', metric: 'accuracy' },
       validation: {
         candidate: expect.stringContaining('No serving endpoint'),
       },
     });
+    // Bounded, and no execution parameters (they may hold URIs or secrets): the key metrics and the gate's.
+    expect(comparison.gate.executionParameters).toBeUndefined();
+    expect(
+      Object.keys(comparison.metrics).every(m =>
+        ['accuracy', 'f1', 'roc_auc'].includes(m),
+      ),
+    ).toBe(true);
     expect(comparison.metrics.accuracy).toEqual({
       candidate: metrics[candidate].accuracy,
       champion: metrics[champion].accuracy,

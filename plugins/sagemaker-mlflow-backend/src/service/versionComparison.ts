@@ -70,7 +70,7 @@ export interface ComparisonSummary {
     string,
     { candidate?: number; champion?: number; delta?: number }
   >;
-  gate?: GateUsed;
+  gate?: Omit<GateUsed, 'executionParameters'>;
   validation: { candidate: string | number; champion: string | number };
   unavailable?: string[];
 }
@@ -171,7 +171,15 @@ export class VersionComparisons {
         logger,
       ),
       settle(() => this.gate(ctx, candidate, candidateRun), logger),
-      this.validations(ctx, client, modelName, candidate, champion, mayInvoke),
+      this.validations(
+        ctx,
+        client,
+        modelName,
+        candidate,
+        candidateRun,
+        champion,
+        mayInvoke,
+      ),
       experimentId.catch(() => undefined),
     ]);
     const runUrl = (runId?: string) =>
@@ -260,44 +268,20 @@ export class VersionComparisons {
   }
 
   /**
-   * The gate the candidate's execution applied: the register step's version tags, and the parameters of the
-   * execution that ran it (from its run's tag, and only an execution of the entity's own pipeline).
+   * The gate the candidate's execution applied: the parameters of the execution that ran it (from its run's tag, and
+   * only an execution of the entity's own pipeline), else the register step's version tags.
    */
   private async gate(
     ctx: EntityContext,
     candidate: MlflowModelVersion,
     candidateRun: Promise<MlflowRun>,
   ): Promise<GateUsed> {
-    const tags = tagsOf(candidate.tags);
     const run = await candidateRun.catch(() => undefined);
-    const metrics = run ? metricsOf(run) : {};
-    const execution = await this.executionParameters(ctx, run);
-    const tagThreshold = numberOf(tags[TAG_GATE_THRESHOLD]);
-    const parameterThreshold = numberOf(
-      execution?.parameters[GATE_THRESHOLD_PARAMETER],
+    return gateOf(
+      tagsOf(candidate.tags),
+      run ? metricsOf(run) : {},
+      await this.executionParameters(ctx, run),
     );
-    const metric = tags[TAG_GATE_METRIC] || undefined;
-    const threshold = tagThreshold ?? parameterThreshold;
-    const candidateValue = metric === undefined ? undefined : metrics[metric];
-    let source: GateUsed['source'] = 'none';
-    if (tagThreshold !== undefined) source = 'version-tags';
-    else if (parameterThreshold !== undefined) source = 'execution-parameters';
-    return {
-      source,
-      ...(metric ? { metric } : {}),
-      ...(threshold !== undefined ? { threshold } : {}),
-      ...(candidateValue !== undefined ? { candidateValue } : {}),
-      // The template's condition step: the gate metric must be at least the threshold.
-      ...(candidateValue !== undefined && threshold !== undefined
-        ? { passed: candidateValue >= threshold }
-        : {}),
-      ...(execution
-        ? {
-            executionArn: execution.arn,
-            executionParameters: execution.parameters,
-          }
-        : {}),
-    };
   }
 
   private async executionParameters(
@@ -335,6 +319,7 @@ export class VersionComparisons {
     client: MlflowClient,
     modelName: string,
     candidate: MlflowModelVersion,
+    candidateRun: Promise<MlflowRun>,
     champion: Section<ComparedChampion>,
     mayInvoke: boolean,
   ): Promise<VersionComparison['validation']> {
@@ -347,7 +332,7 @@ export class VersionComparisons {
       });
       return { candidate: refused, champion: refused };
     }
-    const sample = this.sample(client, candidate);
+    const sample = validationSample(client, candidate, candidateRun);
     sample.catch(() => {}); // read by each side; unread when neither is served
     const serving = this.endpoints.list(ctx);
     const run = (version: string, role: string) =>
@@ -369,20 +354,6 @@ export class VersionComparisons {
       championSide(),
     ]);
     return { candidate: candidateSide, champion: championResult };
-  }
-
-  private async sample(client: MlflowClient, candidate: MlflowModelVersion) {
-    if (!candidate.run_id) {
-      throw new NotFoundError(
-        `Version ${candidate.version} has no source run, so no validation sample`,
-      );
-    }
-    return parseSample(
-      await client.downloadArtifact(
-        candidate.run_id,
-        VALIDATION_SAMPLE_ARTIFACT,
-      ),
-    );
   }
 
   private async validate(
@@ -433,6 +404,78 @@ export class VersionComparisons {
   }
 }
 
+/**
+ * The candidate's validation sample, from its source run as found in the entity's experiment: the version's run id is
+ * whatever its creator wrote, and may name another team's run.
+ */
+export async function validationSample(
+  client: Pick<MlflowClient, 'downloadArtifact'>,
+  candidate: MlflowModelVersion,
+  candidateRun: Promise<MlflowRun>,
+): Promise<ValidationSample> {
+  if (!candidate.run_id) {
+    throw new NotFoundError(
+      `Version ${candidate.version} has no source run, so no validation sample`,
+    );
+  }
+  const run = await candidateRun.catch((error: Error) => {
+    throw error instanceof NotFoundError
+      ? new NotFoundError(`${error.message}: its validation sample is not read`)
+      : error;
+  });
+  return parseSample(
+    await client.downloadArtifact(run.info.run_id, VALIDATION_SAMPLE_ARTIFACT),
+  );
+}
+
+/**
+ * The gate from the version's tags and its execution's parameters. The execution's GateThreshold is what the
+ * condition step applied; the gate_threshold tag anyone who may write to MLflow can rewrite, so it counts only
+ * without the parameter, and a tag that disagrees with it is named. The metric comes from the tag (the execution
+ * has no parameter for it).
+ */
+export function gateOf(
+  tags: Record<string, string>,
+  metrics: Record<string, number>,
+  execution: { arn: string; parameters: Record<string, string> } | undefined,
+): GateUsed {
+  const tagThreshold = numberOf(tags[TAG_GATE_THRESHOLD]);
+  const parameterThreshold = numberOf(
+    execution?.parameters[GATE_THRESHOLD_PARAMETER],
+  );
+  const metric = tags[TAG_GATE_METRIC] || undefined;
+  const threshold = parameterThreshold ?? tagThreshold;
+  const candidateValue = metric === undefined ? undefined : metrics[metric];
+  let source: GateUsed['source'] = 'none';
+  if (parameterThreshold !== undefined) source = 'execution-parameters';
+  else if (tagThreshold !== undefined) source = 'version-tags';
+  const disagree =
+    parameterThreshold !== undefined &&
+    tagThreshold !== undefined &&
+    parameterThreshold !== tagThreshold;
+  return {
+    source,
+    ...(metric ? { metric } : {}),
+    ...(threshold !== undefined ? { threshold } : {}),
+    ...(disagree
+      ? {
+          message: `The version's ${TAG_GATE_THRESHOLD} tag says ${tagThreshold}, but the execution ran with ${GATE_THRESHOLD_PARAMETER} ${parameterThreshold}: the execution's value is used`,
+        }
+      : {}),
+    ...(candidateValue !== undefined ? { candidateValue } : {}),
+    // The template's condition step: the gate metric must be at least the threshold.
+    ...(candidateValue !== undefined && threshold !== undefined
+      ? { passed: candidateValue >= threshold }
+      : {}),
+    ...(execution
+      ? {
+          executionArn: execution.arn,
+          executionParameters: execution.parameters,
+        }
+      : {}),
+  };
+}
+
 /** A version's source run among those found in the entity's experiment. */
 function sourceRun(
   runs: Map<string, MlflowRun>,
@@ -466,10 +509,21 @@ export function compareMetrics(
     }));
 }
 
-/** What the approval's audit record keeps of a comparison: numbers and reasons, no sample data. */
+/** The most metrics an audit record keeps: the key metrics and the gate's, never every metric a run logged. */
+export const SUMMARY_MAX_METRICS = 10;
+
+/**
+ * What the approval's audit record keeps of a comparison: numbers and reasons, bounded. The key metrics and the
+ * gate's metric only, and of the gate its metric, threshold, source and verdict: not the execution's parameters,
+ * which may hold URIs or secrets. No sample data.
+ */
 export function summarizeComparison(c: VersionComparison): ComparisonSummary {
   const side = (s: Section<ComparedValidation>) =>
     s.data ? s.data.accuracy : `unavailable: ${s.error.message}`;
+  const kept = new Set<string>([
+    ...(c.gate.data?.metric ? [c.gate.data.metric] : []),
+    ...KEY_METRICS,
+  ]);
   const unavailable = (
     [
       ['champion', c.champion],
@@ -490,15 +544,43 @@ export function summarizeComparison(c: VersionComparison): ComparisonSummary {
     ...(c.metrics.data
       ? {
           metrics: Object.fromEntries(
-            c.metrics.data.map(({ name, ...values }) => [name, values]),
+            c.metrics.data
+              .filter(({ name }) => kept.has(name))
+              .slice(0, SUMMARY_MAX_METRICS)
+              .map(({ name, ...values }) => [name, values]),
           ),
         }
       : {}),
-    ...(c.gate.data ? { gate: c.gate.data } : {}),
+    ...(c.gate.data ? { gate: gateSummary(c.gate.data) } : {}),
     validation: {
       candidate: side(c.validation.candidate),
       champion: side(c.validation.champion),
     },
     ...(unavailable.length ? { unavailable } : {}),
   };
+}
+
+/** The gate as the audit record keeps it: what was applied and where from, not the execution's parameters. */
+function gateSummary(gate: GateUsed): ComparisonSummary['gate'] {
+  const {
+    source,
+    metric,
+    threshold,
+    candidateValue,
+    passed,
+    message,
+    executionArn,
+  } = gate;
+  const kept = {
+    source,
+    metric,
+    threshold,
+    candidateValue,
+    passed,
+    message,
+    executionArn,
+  };
+  return Object.fromEntries(
+    Object.entries(kept).filter(([, v]) => v !== undefined),
+  ) as typeof kept;
 }

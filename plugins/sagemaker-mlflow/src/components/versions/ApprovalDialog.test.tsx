@@ -109,6 +109,7 @@ describe('ApprovalDialog', () => {
     expect(
       screen.getByText(/from the register step's version tags/),
     ).toBeInTheDocument();
+    expect(screen.queryByTestId('gate-message')).not.toBeInTheDocument();
     // The same sample through both: the champion's numbers, the candidate's reason.
     expect(screen.getByTestId('validation-Champion')).toHaveTextContent(
       '96.5%',
@@ -146,6 +147,33 @@ describe('ApprovalDialog', () => {
     expect(
       screen.queryByRole('columnheader', { name: 'Champion' }),
     ).not.toBeInTheDocument();
+  });
+
+  it("holds the candidate to the execution's threshold, and says when the version's tag disagrees", async () => {
+    await renderDialog(
+      jest.fn().mockResolvedValue({
+        ...comparison,
+        gate: {
+          data: {
+            ...comparison.gate.data,
+            source: 'execution-parameters',
+            threshold: 0.96,
+            passed: false,
+            message:
+              "The version's gate_threshold tag says 0.93, but the execution ran with GateThreshold 0.96: the execution's value is used",
+          },
+        },
+      }),
+    );
+    expect(
+      await screen.findByText(/from the execution's GateThreshold parameter/),
+    ).toBeInTheDocument();
+    expect(screen.getByTestId('metric-accuracy')).toHaveTextContent(
+      'gate ≥ 0.96',
+    );
+    expect(screen.getByTestId('gate-message')).toHaveTextContent(
+      "The version's gate_threshold tag says 0.93, but the execution ran with GateThreshold 0.96",
+    );
   });
 
   it('shows why a part is unavailable, and the decision can still be made', async () => {

@@ -153,7 +153,7 @@ function gateText(gate: GateUsed): string {
   const from =
     gate.source === 'version-tags'
       ? "the register step's version tags"
-      : "the execution's parameters";
+      : "the execution's GateThreshold parameter";
   if (gate.source === 'none')
     return 'The gate this version was held to is not known.';
   let verdict = '';
@@ -208,9 +208,21 @@ export function ComparisonView({
       {gate.error ? (
         <SectionError title="Gate" error={gate.error} />
       ) : (
-        <Typography variant="body2" style={{ marginTop: 8 }}>
-          {gateText(gate.data)}
-        </Typography>
+        <>
+          <Typography variant="body2" style={{ marginTop: 8 }}>
+            {gateText(gate.data)}
+          </Typography>
+          {/* The version's tag disagrees with what the execution ran: the approver should know it was edited. */}
+          {gate.data.message && (
+            <Typography
+              variant="body2"
+              data-testid="gate-message"
+              style={{ color: DOWN }}
+            >
+              {gate.data.message}
+            </Typography>
+          )}
+        </>
       )}
       <Typography variant="subtitle2" style={{ marginTop: 16 }}>
         Validation sample of version {candidate.version}, through each model

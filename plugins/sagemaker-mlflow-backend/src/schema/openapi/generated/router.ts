@@ -1168,7 +1168,7 @@ export const spec = {
         properties: {
           source: {
             description:
-              'version-tags, the gate_metric/gate_threshold tags the register step wrote; execution-parameters, the GateThreshold parameter of the pipeline execution that ran the candidate; none, neither is known',
+              "Where the threshold comes from. execution-parameters, the GateThreshold parameter of the pipeline execution (of the entity's own pipeline) that ran the candidate, preferred when known; version-tags, the gate_threshold tag the register step wrote (anyone who may write to MLflow can change it), used only without the execution's parameter; none, neither is known",
             type: 'string',
             enum: ['version-tags', 'execution-parameters', 'none'],
           },
@@ -1177,6 +1177,11 @@ export const spec = {
           },
           threshold: {
             type: 'number',
+          },
+          message: {
+            description:
+              "Set when the version's gate_threshold tag and the execution's GateThreshold parameter differ: says both (the threshold is the execution's)",
+            type: 'string',
           },
           candidateValue: {
             type: 'number',

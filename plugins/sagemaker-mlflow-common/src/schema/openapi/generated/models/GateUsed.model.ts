@@ -9,11 +9,15 @@
  */
 export interface GateUsed {
   /**
-   * version-tags, the gate_metric/gate_threshold tags the register step wrote; execution-parameters, the GateThreshold parameter of the pipeline execution that ran the candidate; none, neither is known
+   * Where the threshold comes from. execution-parameters, the GateThreshold parameter of the pipeline execution (of the entity\'s own pipeline) that ran the candidate, preferred when known; version-tags, the gate_threshold tag the register step wrote (anyone who may write to MLflow can change it), used only without the execution\'s parameter; none, neither is known
    */
   source: GateUsedSourceEnum;
   metric?: string;
   threshold?: number;
+  /**
+   * Set when the version\'s gate_threshold tag and the execution\'s GateThreshold parameter differ: says both (the threshold is the execution\'s)
+   */
+  message?: string;
   candidateValue?: number;
   passed?: boolean;
   executionArn?: string;
