@@ -199,7 +199,10 @@ describe('ExecutionsSection', () => {
       getExecution,
     });
     await userEvent.click(await screen.findByText('run-aaa111'));
-    expect(await screen.findByTestId('dag-node-Evaluate')).toBeInTheDocument();
+    // The graph lays out after the detail loads: slower than the default wait on a busy CI machine.
+    expect(
+      await screen.findByTestId('dag-node-Evaluate', {}, { timeout: 10_000 }),
+    ).toBeInTheDocument();
     expect(
       screen.getByText(/ListPipelineExecutionSteps: HTTP 500/),
     ).toBeInTheDocument();
