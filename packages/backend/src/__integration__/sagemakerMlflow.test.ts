@@ -16,10 +16,6 @@ import {
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
 import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
-import {
   mockCredentials,
   mockServices,
   startTestBackend,
@@ -40,38 +36,14 @@ import {
   OUTSIDER,
   testPolicyModule,
   userInfoFromOrgFactory,
+  recordingAuditorFactory,
+  AuditRecord,
 } from '../__testUtils__/testServices';
 
 const stack = testStack();
 
-/** What the plugin gave the auditor: each write's event, its meta, and how it ended. */
-const audited: Array<{
-  eventId: string;
-  meta?: object;
-  succeeded?: object;
-  failed?: string;
-}> = [];
-const recordingAuditor = createServiceFactory({
-  service: coreServices.auditor,
-  deps: {},
-  factory: () => ({
-    async createEvent(options) {
-      const event: (typeof audited)[number] = {
-        eventId: options.eventId,
-        meta: options.meta,
-      };
-      audited.push(event);
-      return {
-        async success(outcome) {
-          event.succeeded = outcome?.meta ?? {};
-        },
-        async fail(outcome) {
-          event.failed = outcome.error.message;
-        },
-      };
-    },
-  }),
-});
+const audited: AuditRecord[] = [];
+const recordingAuditor = recordingAuditorFactory(audited);
 /** A pipeline in the shape of AWS's abalone example: its steps depend on each other by property references only. */
 const ABALONE_PIPELINE = 'abalone-example-pipeline';
 const abaloneDefinition = fs.readFileSync(

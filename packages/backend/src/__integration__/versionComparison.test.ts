@@ -9,10 +9,6 @@ import {
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
 import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
-import {
   mockCredentials,
   mockServices,
   startTestBackend,
@@ -32,6 +28,8 @@ import {
   httpAuthServiceFactory,
   testPolicyModule,
   userInfoFromOrgFactory,
+  recordingAuditorFactory,
+  AuditRecord,
 } from '../__testUtils__/testServices';
 
 /**
@@ -41,34 +39,8 @@ import {
  */
 const stack = testStack();
 
-/** What the plugin gave the auditor (a recording auditor in place of the default one, which only logs). */
-const audited: Array<{
-  eventId: string;
-  meta?: object;
-  succeeded?: any;
-  failed?: string;
-}> = [];
-const recordingAuditor = createServiceFactory({
-  service: coreServices.auditor,
-  deps: {},
-  factory: () => ({
-    async createEvent(options) {
-      const event: (typeof audited)[number] = {
-        eventId: options.eventId,
-        meta: options.meta,
-      };
-      audited.push(event);
-      return {
-        async success(outcome) {
-          event.succeeded = outcome?.meta ?? {};
-        },
-        async fail(outcome) {
-          event.failed = outcome.error.message;
-        },
-      };
-    },
-  }),
-});
+const audited: AuditRecord[] = [];
+const recordingAuditor = recordingAuditorFactory(audited);
 
 const GUEST = 'user:default/guest'; // member of ml-platform, which owns demo-model
 const VIEWER = 'user:default/viewer'; // reads, owns nothing: may not invoke

@@ -100,3 +100,36 @@ export const testPolicyModule = createBackendModule({
     });
   },
 });
+
+/** What a plugin gave the auditor: each event, its meta, and how it ended. */
+export type AuditRecord = {
+  eventId: string;
+  meta?: object;
+  succeeded?: any;
+  failed?: string;
+};
+
+/** An auditor that records into `audited` (in place of the default one, which only logs). */
+export function recordingAuditorFactory(audited: AuditRecord[]) {
+  return createServiceFactory({
+    service: coreServices.auditor,
+    deps: {},
+    factory: () => ({
+      async createEvent(options) {
+        const event: AuditRecord = {
+          eventId: options.eventId,
+          meta: options.meta,
+        };
+        audited.push(event);
+        return {
+          async success(outcome) {
+            event.succeeded = outcome?.meta ?? {};
+          },
+          async fail(outcome) {
+            event.failed = outcome.error.message;
+          },
+        };
+      },
+    }),
+  });
+}
