@@ -29,9 +29,9 @@ import { experimentIdOf } from './experiments';
 import { belongsToGroup, packagesOfVersions } from './modelPackages';
 import { sageMakerOnlyPage } from './sagemakerOnlyVersions';
 import { mayCache, settle } from './sections';
+import { checkVersion } from './modelVersionAccess';
 import type { ServiceDeps } from './types';
 
-const VERSION = /^[1-9]\d{0,9}$/;
 const MAX_PAGE_SIZE = 200;
 const SOURCE_RUN_TTL_MS = 3600_000;
 
@@ -338,8 +338,7 @@ export class ModelVersions {
     status: 'Approved' | 'Rejected',
     comment?: string,
   ): Promise<ApprovalResult> {
-    if (!VERSION.test(version))
-      throw new InputError(`'${version}' is not a model version number`);
+    checkVersion(version);
     const { client, modelName } = this.mlflow(ctx);
     const group = required(
       ctx.binding.modelPackageGroup,

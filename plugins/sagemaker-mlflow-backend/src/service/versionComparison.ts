@@ -1,4 +1,4 @@
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import type {
   ComparedChampion,
   ComparedValidation,
@@ -9,7 +9,6 @@ import type {
   VersionComparison,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
-  ANNOTATION_REGISTERED_MODEL_NAME,
   KEY_METRICS,
   VALIDATION_SAMPLE_ARTIFACT,
 } from '@model-factory/plugin-sagemaker-mlflow-common';
@@ -25,7 +24,7 @@ import {
   tagsOf,
 } from '@model-factory/plugin-sagemaker-mlflow-node';
 import { mlflowRunUrl } from './consoleUrls';
-import { EntityContext, required } from './EntityContext';
+import { EntityContext } from './EntityContext';
 import {
   Endpoints,
   parsePredictions,
@@ -35,9 +34,9 @@ import {
 import { experimentIdOf } from './experiments';
 import { allParameters } from './pipelines/executionListings';
 import { settle } from './sections';
+import { modelForVersionRead } from './modelVersionAccess';
 import type { ServiceDeps } from './types';
 
-const VERSION = /^[1-9]\d{0,9}$/;
 /** The version tags the template's register step writes: the gate the execution applied. */
 export const TAG_GATE_METRIC = 'gate_metric';
 export const TAG_GATE_THRESHOLD = 'gate_threshold';
@@ -95,17 +94,11 @@ export class VersionComparisons {
     version: string,
     mayInvoke: boolean,
   ): Promise<VersionComparison> {
-    if (!VERSION.test(version))
-      throw new InputError(`'${version}' is not a model version number`);
-    const modelName = required(
-      ctx.binding.registeredModelName,
-      ANNOTATION_REGISTERED_MODEL_NAME,
+    const { modelName, client } = await modelForVersionRead(
+      this.deps,
+      ctx,
+      version,
     );
-    await this.deps.bindings.requireForRead(ctx, {
-      kind: 'registered-model',
-      name: modelName,
-    });
-    const client = this.deps.mlflow.forServer(ctx.binding.trackingServer);
     let keep = false;
     return this.deps.cache.get(
       ctx.entityRef,
@@ -562,25 +555,17 @@ export function summarizeComparison(c: VersionComparison): ComparisonSummary {
 
 /** The gate as the audit record keeps it: what was applied and where from, not the execution's parameters. */
 function gateSummary(gate: GateUsed): ComparisonSummary['gate'] {
-  const {
-    source,
-    metric,
-    threshold,
-    candidateValue,
-    passed,
-    message,
-    executionArn,
-  } = gate;
-  const kept = {
-    source,
-    metric,
-    threshold,
-    candidateValue,
-    passed,
-    message,
-    executionArn,
-  };
+  // An allow-list, so that a field added to the gate later does not reach the record unseen.
+  const kept = [
+    'source',
+    'metric',
+    'threshold',
+    'candidateValue',
+    'passed',
+    'message',
+    'executionArn',
+  ] as const;
   return Object.fromEntries(
-    Object.entries(kept).filter(([, v]) => v !== undefined),
-  ) as typeof kept;
+    kept.filter(key => gate[key] !== undefined).map(key => [key, gate[key]]),
+  ) as ComparisonSummary['gate'];
 }

@@ -7,7 +7,7 @@ import {
   UserContext,
 } from '@aws-sdk/client-sagemaker';
 import type { Entity } from '@backstage/catalog-model';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { NotFoundError } from '@backstage/errors';
 import type {
   Section,
   TimelineDetail,
@@ -17,7 +17,6 @@ import type {
 } from '@model-factory/plugin-sagemaker-mlflow-common';
 import {
   ANNOTATION_ENDPOINT_ARNS,
-  ANNOTATION_REGISTERED_MODEL_NAME,
   META_MODEL_VERSION,
   META_REGISTERED_MODEL_NAME,
   TAG_CI_BUILD_URL,
@@ -49,9 +48,9 @@ import { experimentIdOf } from './experiments';
 import { belongsToGroup, readableGroup } from './modelPackages';
 import type { Pipelines } from './pipelines/Pipelines';
 import { mayCache, settle } from './sections';
+import { modelForVersionRead } from './modelVersionAccess';
 import type { ServiceDeps } from './types';
 
-const VERSION = /^[1-9]\d{0,9}$/;
 const EXECUTION_ID = /^[a-z0-9]{1,64}$/;
 const COMMIT = /^[0-9a-f]{7,40}$/i;
 /** Endpoints described at once: an entity names a few (staging, prod). */
@@ -184,17 +183,11 @@ export class VersionTimelines {
     ctx: EntityContext,
     version: string,
   ): Promise<VersionTimeline> {
-    if (!VERSION.test(version))
-      throw new InputError(`'${version}' is not a model version number`);
-    const modelName = required(
-      ctx.binding.registeredModelName,
-      ANNOTATION_REGISTERED_MODEL_NAME,
+    const { modelName, client } = await modelForVersionRead(
+      this.deps,
+      ctx,
+      version,
     );
-    await this.deps.bindings.requireForRead(ctx, {
-      kind: 'registered-model',
-      name: modelName,
-    });
-    const client = this.deps.mlflow.forServer(ctx.binding.trackingServer);
     return this.deps.cache.get(
       ctx.entityRef,
       // With every resource the stages read: an entity whose annotations change gets a timeline of the new ones.

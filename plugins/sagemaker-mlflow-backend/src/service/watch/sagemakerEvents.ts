@@ -54,6 +54,9 @@ function resourceOf(arn: string): NamedResource | undefined {
   }
 }
 
+/** At most this many resources of one event are looked at. */
+export const MAX_RESOURCES_PER_EVENT = 4;
+
 /**
  * The resources an EventBridge-shaped SageMaker event names (its `resources`, and the ARNs and names in its
  * detail), or none for any other event. Only which resources: what the event says of their state is not read,
@@ -107,9 +110,6 @@ export function resourcesOfEvent(payload: unknown): NamedResource[] {
   }
   return [...unique.values()];
 }
-
-/** At most this many resources of one event are looked at. */
-export const MAX_RESOURCES_PER_EVENT = 4;
 
 /** Whether the entity's annotations name this resource (the endpoint annotation holds a list). */
 export function entityNames(entity: Entity, resource: NamedResource): boolean {
