@@ -4,7 +4,7 @@ import { EntityContext, required } from './EntityContext';
 import type { ServiceDeps } from './types';
 
 /** An MLflow model version number as the routes accept it. */
-export const VERSION = /^[1-9]\d{0,9}$/;
+const VERSION = /^[1-9]\d{0,9}$/;
 
 /** Refuses what is not a model version number, before anything upstream is asked. */
 export function checkVersion(version: string): void {
