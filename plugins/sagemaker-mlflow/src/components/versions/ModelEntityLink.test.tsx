@@ -49,7 +49,8 @@ describe('the model versions section links to the model in the catalog', () => {
     expect(
       (await screen.findByTestId('model-entity-link')).getAttribute('href'),
     ).toMatch(
-      /^\/catalog\/default\/resource\/mlflow-research-Churn-Model-[0-9a-z]{11}$/,
+      // Lowercased, with a hash: "Churn Model" and "churn-model" must not share a (case-blind) entity ref.
+      /^\/catalog\/default\/resource\/mlflow-research-churn-model-[0-9a-z]{11}$/,
     );
   });
 });
