@@ -1,6 +1,6 @@
-// Models first-class (as the demo model's owner, after owner.e2e.mjs registered a Pending version): the owner is
-// told in the portal, follows the notification to the version's timeline, approves it beside the champion, and an
-// open tab follows a decision made elsewhere without a reload. The model is an entity of the catalog too.
+// Models first-class (as the demo model's owner): the owner is told in the portal that the newest version awaits
+// approval, follows the notification to the version's timeline, approves it beside the champion, and an open tab
+// follows a decision made elsewhere without a reload. The model is an entity of the catalog too.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -58,6 +58,11 @@ before(async () => {
   browser = await openBrowser();
   ({ page, errors } = await signedInPage(browser, '/notifications'));
   pending = await newestVersion();
+  // As its Register step leaves a version: pending approval. Node runs the e2e files in name order, so this comes
+  // before the owner tab's own execution, after layers that may have decided the newest version.
+  await sagemaker.send(
+    new UpdateModelPackageCommand({ ModelPackageArn: pending.packageArn, ModelApprovalStatus: 'PendingManualApproval' }),
+  );
 });
 after(() => browser?.close());
 
