@@ -19,6 +19,7 @@ import sagemakerMlflowPlugin from '@model-factory/plugin-sagemaker-mlflow-backen
 import { expectMatchesSpec } from '../__testUtils__/openapi';
 import {
   ARN,
+  DEMO_ANNOTATIONS,
   emulatorAwsConfig,
   fileCatalogConfig,
   testStack,
@@ -61,13 +62,7 @@ function writeCatalog(dir: string) {
       kind: 'Component',
       metadata: {
         name: 'demo-model',
-        annotations: {
-          'aws.amazon.com/sagemaker-pipeline-arn': ARN.pipeline,
-          'aws.amazon.com/sagemaker-model-package-group-arn': ARN.group,
-          'aws.amazon.com/sagemaker-endpoint-arns': ARN.endpoint,
-          'mlflow.org/registered-model-name': 'demo-model',
-          'mlflow.org/experiment-name': 'demo-model',
-        },
+        annotations: DEMO_ANNOTATIONS,
       },
       spec: {
         type: 'ml-model',

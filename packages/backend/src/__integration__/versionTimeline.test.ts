@@ -13,6 +13,7 @@ import sagemakerMlflowPlugin from '@model-factory/plugin-sagemaker-mlflow-backen
 import { expectMatchesSpec } from '../__testUtils__/openapi';
 import {
   ARN,
+  DEMO_ANNOTATIONS,
   emulatorAwsConfig,
   fileCatalogConfig,
   testStack,
@@ -59,11 +60,7 @@ function writeCatalog(dir: string) {
   });
   const entities = [
     component('demo-model', {
-      'aws.amazon.com/sagemaker-pipeline-arn': ARN.pipeline,
-      'aws.amazon.com/sagemaker-model-package-group-arn': ARN.group,
-      'aws.amazon.com/sagemaker-endpoint-arns': ARN.endpoint,
-      'mlflow.org/registered-model-name': 'demo-model',
-      'mlflow.org/experiment-name': 'demo-model',
+      ...DEMO_ANNOTATIONS,
       'github.com/project-slug': 'acme/demo-model',
     }),
     // Its runs and versions claim the demo model's execution and package: a tag is anyone's to write.

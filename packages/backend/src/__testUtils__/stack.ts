@@ -37,6 +37,15 @@ export const ARN = {
     'arn:aws:sagemaker:us-east-1:123456789012:endpoint/demo-model-staging',
 };
 
+/** The annotations of the seeded demo component (dev/catalog/demo-model.yaml), for catalogs a test writes. */
+export const DEMO_ANNOTATIONS = {
+  'aws.amazon.com/sagemaker-pipeline-arn': ARN.pipeline,
+  'aws.amazon.com/sagemaker-model-package-group-arn': ARN.group,
+  'aws.amazon.com/sagemaker-endpoint-arns': ARN.endpoint,
+  'mlflow.org/registered-model-name': 'demo-model',
+  'mlflow.org/experiment-name': 'demo-model',
+};
+
 /** `aws` config for the emulator: one account with static keys (moto accepts any). */
 export const emulatorAwsConfig = {
   accounts: [
